@@ -1,0 +1,238 @@
+/**
+ * The probe report: plain, serialisable data (it is stored in SQLite and diffed between re-checks).
+ * Rules and renderers import only types from here, never probe implementations.
+ * Dates are ISO-8601 strings; binary blobs are base64. `null` means "could not determine".
+ */
+
+/** Stable codes for operational failures, normalised at the probe boundary (see src/probe/errors.ts). */
+export type ProbeErrorCode =
+  /** results when the name has no A/AAAA record (ENOTFOUND, ENODATA) */
+  | 'dns_not_found'
+  /** results when DNS itself failed (SERVFAIL, resolver timeout) rather than answering "no such name" */
+  | 'dns_failed'
+  /** results when every resolved address is refused by the address policy */
+  | 'address_blocked'
+  /** results when the peer answered the TCP SYN with RST (ECONNREFUSED) */
+  | 'connection_refused'
+  /** results when a connect, handshake or read did not finish within its timeout or the probe deadline */
+  | 'connection_timeout'
+  /** results when the peer reset or closed the connection mid-handshake (ECONNRESET, EPIPE, early EOF) */
+  | 'connection_reset'
+  /** results when the port answers but does not speak TLS (plain HTTP, SSH banner, garbage) */
+  | 'not_tls'
+  /** results when the TLS handshake failed with an alert or protocol error (named in the message) */
+  | 'handshake_failed'
+  /** results when the peer sent more than a size cap allows (chain, HTTP body, AIA download) */
+  | 'too_large'
+  /** results when a certificate or response could not be parsed */
+  | 'malformed'
+  /** results when an HTTP fetch (AIA, OCSP, CRL) failed: status, content type, network */
+  | 'fetch_failed'
+  /** results when the input could not be understood */
+  | 'bad_input'
+  /** results when our own code threw: a bug, never blamed on the server */
+  | 'bug';
+
+/** Every probe step is an attempt. A rule whose input is not `completed` reports `not_evaluated`. */
+export type Attempt<T> =
+  | { status: 'completed'; result: T }
+  | { status: 'error'; code: ProbeErrorCode; error: string }
+  | { status: 'skipped'; why: string };
+
+export type TargetProtocol =
+  | 'https'
+  | 'tls'
+  | 'smtp'
+  | 'submission'
+  | 'imap'
+  | 'pop3'
+  | 'ftp'
+  | 'ldap'
+  | 'xmpp'
+  | 'postgres';
+
+/** A parsed user input. `host` is lower-case, punycode, no trailing dot, IPv6 without brackets. */
+export interface Target {
+  /** what the user typed, verbatim */
+  input: string;
+  host: string;
+  port: number;
+  /** server name to send in SNI; null when host is an IP literal (RFC 6066 §3 forbids IP SNI) */
+  sni: string | null;
+  protocol: TargetProtocol;
+  /** 4 or 6 when host is an IP literal, else null */
+  ipVersion: 4 | 6 | null;
+  /** the Unicode form when the user typed an IDN, else null */
+  unicodeHost: string | null;
+}
+
+export type KeyAlgorithm = 'RSA' | 'EC' | 'Ed25519' | 'Ed448' | 'DSA' | 'unknown';
+
+export interface CertInfo {
+  /** DER, base64: enough to re-parse; everything below is derived from it */
+  der: string;
+  /** RFC 4514 string, e.g. "CN=example.com, O=Example" */
+  subject: string;
+  issuer: string;
+  subjectCN: string | null;
+  issuerCN: string | null;
+  /** subjectAltName entries; null when the extension is absent */
+  san: { dns: string[]; ip: string[]; other: string[] } | null;
+  serialNumber: string;
+  /** lower-case hex, no separators */
+  sha256: string;
+  notBefore: string;
+  notAfter: string;
+  key: { algorithm: KeyAlgorithm; bits: number | null; curve: string | null };
+  /** e.g. { oid: '1.2.840.113549.1.1.11', name: 'sha256WithRSAEncryption', hash: 'SHA-256' } */
+  signatureAlgorithm: { oid: string; name: string; hash: string | null };
+  /** basicConstraints; null when absent */
+  basicConstraints: { ca: boolean; pathLength: number | null; critical: boolean } | null;
+  /** keyUsage names as in RFC 5280 §4.2.1.3 (digitalSignature, keyEncipherment, keyCertSign, …); null when absent */
+  keyUsage: string[] | null;
+  /** extendedKeyUsage OIDs; null when absent */
+  extKeyUsage: string[] | null;
+  subjectKeyId: string | null;
+  authorityKeyId: string | null;
+  aia: { caIssuers: string[]; ocsp: string[] };
+  crlDistributionPoints: string[];
+  /** TLS Feature extension with status_request (RFC 7633) */
+  mustStaple: boolean;
+  /** subject == issuer (names) */
+  selfIssued: boolean;
+  /** self-issued and the signature verifies with its own key; null when it could not be checked */
+  selfSigned: boolean | null;
+}
+
+/** A certificate the server sent that we could not parse. Kept in place so indexes stay true. */
+export interface MalformedCert {
+  malformed: true;
+  der: string;
+  error: string;
+}
+
+export type SentCert = CertInfo | MalformedCert;
+
+export interface PhaseTimings {
+  /** TCP connect, ms */
+  connectMs: number | null;
+  /** TLS handshake after connect, ms */
+  tlsMs: number | null;
+}
+
+export interface HandshakeResult {
+  /** 'TLSv1.3', 'TLSv1.2', … */
+  protocol: string | null;
+  cipher: string | null;
+  alpn: string | null;
+  /** the chain exactly as the server sent it, in order (index 0 = what it presented as leaf) */
+  sentChain: SentCert[];
+  /** the stapled OCSP response, base64 DER, or null when none was stapled */
+  ocspStaple: string | null;
+  timings: PhaseTimings;
+}
+
+export type TlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+
+/** Whether each protocol version completed a handshake; error attempts carry why it did not. */
+export type ProtocolSupport = Record<TlsVersion, Attempt<boolean>>;
+
+export interface HttpResult {
+  status: number;
+  /** the raw `Date` header, or null */
+  date: string | null;
+  server: string | null;
+  strictTransportSecurity: string | null;
+  /** our clock (the injected `now` plus elapsed time) when the response headers arrived, ISO */
+  receivedAt: string;
+}
+
+export interface ResolvedAddress {
+  address: string;
+  family: 4 | 6;
+  /** false when the address policy refused it; the reason names the range */
+  allowed: boolean;
+  blockedBy: string | null;
+}
+
+export interface AiaFetch {
+  url: string;
+  status: 'ok' | 'error' | 'blocked' | 'cached';
+  error: string | null;
+  /** sha256 of each certificate the response held */
+  certs: string[];
+}
+
+/** A link from built[i] to its issuer built[i+1]. */
+export interface ChainLink {
+  /** signature of built[i] verifies with built[i+1]'s key */
+  signatureValid: boolean | null;
+  /** built[i+1] asserts basicConstraints cA=TRUE */
+  issuerIsCa: boolean | null;
+  /** built[i+1]'s keyUsage, when present, includes keyCertSign */
+  issuerCanSign: boolean | null;
+  /** pathLenConstraint of built[i+1] is respected by the number of CAs below it */
+  pathLenOk: boolean | null;
+}
+
+export type CertSource = 'sent' | 'aia' | 'trust_store';
+
+export interface ChainReport {
+  /** the path we built, leaf first; ends at an anchor when `trusted` */
+  built: CertInfo[];
+  /** where each built certificate came from */
+  sources: CertSource[];
+  /** links[i] describes built[i] -> built[i+1] */
+  links: ChainLink[];
+  /** the path ends at a certificate from our trust store */
+  trusted: boolean;
+  /** which store held the anchor */
+  anchorStore: 'mozilla' | 'system' | 'custom' | null;
+  /** the path ended at a non-self-signed cert whose issuer we could not find anywhere: its issuer DN */
+  missingIssuer: string | null;
+  /** the path ends in a self-signed cert that is not in the trust store */
+  untrustedRoot: boolean;
+  /** indexes in sentChain that are not on the path */
+  unusedSent: number[];
+  /** the sent certs that are on the path appear out of path order */
+  outOfOrder: boolean;
+  /** index in sentChain of a self-signed root that the server sent, or null */
+  rootSentAt: number | null;
+  aia: {
+    /** AIA was needed (an issuer was missing from what was sent) */
+    needed: boolean;
+    fetches: AiaFetch[];
+    /** the path could be completed (to a trusted anchor) only thanks to AIA */
+    completedChain: boolean;
+  };
+  /** the best rejected candidate when no trusted path exists: why it was rejected */
+  rejectionHint: string | null;
+}
+
+export interface EndpointReport {
+  address: string;
+  family: 4 | 6;
+  /** handshake with SNI = target.sni */
+  handshake: Attempt<HandshakeResult>;
+  /** a second handshake without SNI: its leaf, to detect SNI-dependent serving */
+  noSni: Attempt<HandshakeResult>;
+  chain: Attempt<ChainReport>;
+}
+
+export interface ProbeReport {
+  target: Target;
+  /** the injected `now` at the start, ISO */
+  startedAt: string;
+  resolution: Attempt<ResolvedAddress[]>;
+  /** one per allowed address probed (at most 8); endpoints[0] is the primary */
+  endpoints: EndpointReport[];
+  /** protocol scan against the primary address */
+  protocols: Attempt<ProtocolSupport>;
+  /** one HTTP request to the primary address, for https targets */
+  http: Attempt<HttpResult>;
+  /** reserved for the revocation issue (OCSP/CRL) */
+  revocation: Attempt<unknown>;
+  timings: { totalMs: number; dnsMs: number | null };
+  /** the options that shaped the probe, for the record */
+  options: { timeoutMs: number; extraCaCount: number };
+}
