@@ -1,0 +1,198 @@
+/**
+ * The terminal diagnosis: headline verdict, target facts, every finding with causes, broken clients and fixes,
+ * the chain (text-chain.ts), then what could not be checked. Pure: same Diagnosis and options, same bytes.
+ * Everything that came from a certificate, a server or a user goes through `escapeControl` before styling.
+ */
+import type { Attempt, EndpointReport, HttpResult, ProtocolSupport, TlsVersion } from '../probe/types.js';
+import type { Diagnosis, Finding, Fix } from '../rules/types.js';
+import { makeStyle } from './ansi.js';
+import {
+  addressLabel,
+  audienceOf,
+  escapeControl as e,
+  effectOf,
+  formatDate,
+  formatDuration,
+  notChecked,
+  okSummary,
+  orderedFixes,
+  protocolOf,
+  severityOf,
+  targetLabel,
+  verdictOf,
+} from './format.js';
+import { renderChains, type TextContext } from './text-chain.js';
+
+export interface TextOptions {
+  /** emit ANSI colour; the CLI passes `stdout.isTTY && !NO_COLOR` */
+  color: boolean;
+  /** the clock relative dates are computed against; defaults to the diagnosis time */
+  now?: Date;
+  /** add per-certificate SANs, serials, fingerprints, AIA fetches and the rules that passed */
+  verbose?: boolean;
+}
+
+type Row = [label: string, value: string];
+
+const INDENT = '  ';
+const SCAN_ORDER: TlsVersion[] = ['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1'];
+
+export function renderText(d: Diagnosis, opts: TextOptions): string {
+  const ctx: TextContext = {
+    st: makeStyle(opts.color),
+    now: opts.now ?? new Date(d.checkedAt),
+    verbose: opts.verbose === true,
+  };
+  const sections = [headline(d, ctx), facts(d, ctx), findings(d, ctx), renderChains(d, ctx), checkedLines(d, ctx)];
+  return `${sections.filter((s) => s !== '').join('\n\n')}\n`;
+}
+
+function headline(d: Diagnosis, ctx: TextContext): string {
+  const v = verdictOf(d.verdict);
+  const lead = `${ctx.st.grade(v.grade, v.label)} ${ctx.st.bold(e(targetLabel(d.target)))}`;
+  const others = d.findings.filter((f) => f !== d.headline).length;
+  const more = others > 0 ? ctx.st.dim(` (+${others} more)`) : '';
+  if (d.headline) return `${lead} — ${e(d.headline.code)}: ${e(d.headline.summary)}${more}`;
+  if (d.verdict === 'ok') return `${lead}: ${okSummary(d, ctx.now)}${more}`;
+  const why = notChecked(d)[0]?.why ?? 'the check did not complete';
+  return `${lead}: could not be checked — ${e(why)}${more}`;
+}
+
+function facts(d: Diagnosis, ctx: TextContext): string {
+  const report = d.report;
+  const rows: Row[] = [['target', targetFacts(d)], ...resolutionRows(d, ctx)];
+  rows.push(...report.endpoints.map((ep) => endpointRow(ep, ctx)));
+  rows.push(...protocolRows(report.protocols, ctx), ...httpRows(report.http, ctx));
+  const dns = report.timings.dnsMs === null ? '' : ` (DNS ${formatDuration(report.timings.dnsMs)})`;
+  rows.push(['checked', `${formatDate(d.checkedAt)} · took ${formatDuration(report.timings.totalMs)}${dns}`]);
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `${INDENT}${ctx.st.dim(label.padEnd(width))}  ${value}`).join('\n');
+}
+
+function targetFacts(d: Diagnosis): string {
+  const t = d.target;
+  const sni = t.sni === null ? 'no SNI (IP address)' : `SNI ${e(t.sni)}`;
+  const plain = [t.host, t.unicodeHost, targetLabel(t)].includes(t.input.trim());
+  const typed = plain ? '' : ` · typed ${e(JSON.stringify(t.input))}`;
+  return `${e(targetLabel(t))} · ${e(t.protocol)} · ${sni}${typed}`;
+}
+
+function resolutionRows(d: Diagnosis, ctx: TextContext): Row[] {
+  const res = d.report.resolution;
+  if (res.status === 'skipped') return ctx.verbose ? [['addresses', `not resolved: ${e(res.why)}`]] : [];
+  if (res.status === 'error') return [['addresses', attemptError(res, ctx)]];
+  const list = res.result.map((a) => {
+    const blocked = a.allowed ? '' : ctx.st.grade('bad', ` blocked${a.blockedBy ? `: ${e(a.blockedBy)}` : ''}`);
+    return `${e(a.address)} (IPv${a.family}${blocked})`;
+  });
+  return [['addresses', list.join(', ') || 'none']];
+}
+
+function endpointRow(ep: EndpointReport, ctx: TextContext): Row {
+  const where = e(addressLabel(ep.address, ep.family));
+  const hs = ep.handshake;
+  if (hs.status === 'error') return ['endpoint', `${where}  ${attemptError(hs, ctx)}`];
+  if (hs.status === 'skipped') return ['endpoint', `${where}  ${ctx.st.dim(`skipped: ${e(hs.why)}`)}`];
+  const r = hs.result;
+  const proto = r.protocol ? protocolOf(r.protocol) : null;
+  const parts = [
+    proto ? ctx.st.grade(proto.grade, proto.label) : 'unknown protocol',
+    e(r.cipher ?? 'unknown cipher'),
+    r.alpn ? `ALPN ${e(r.alpn)}` : 'no ALPN',
+    `connect ${formatDuration(r.timings.connectMs)}, handshake ${formatDuration(r.timings.tlsMs)}`,
+  ];
+  const leaf = r.sentChain[0];
+  if (ctx.verbose && leaf && !('malformed' in leaf)) parts.push(`leaf sha256 ${e(leaf.sha256.slice(0, 16))}…`);
+  return ['endpoint', `${where}  ${parts.join(' · ')}`];
+}
+
+function protocolRows(protocols: Attempt<ProtocolSupport>, ctx: TextContext): Row[] {
+  if (protocols.status === 'skipped') return ctx.verbose ? [['protocols', `not scanned: ${e(protocols.why)}`]] : [];
+  if (protocols.status === 'error') return [['protocols', attemptError(protocols, ctx)]];
+  const cells = SCAN_ORDER.map((v) => {
+    const p = protocolOf(v);
+    const a = protocols.result[v];
+    if (a?.status !== 'completed') return `${p.label} ${ctx.st.dim('?')}`;
+    if (!a.result) return `${p.label} ${ctx.st.dim('no')}`;
+    return `${p.label} ${ctx.st.grade(p.grade, 'yes')}`;
+  });
+  return [['protocols', cells.join(' · ')]];
+}
+
+function httpRows(http: Attempt<HttpResult>, ctx: TextContext): Row[] {
+  if (http.status === 'skipped') return ctx.verbose ? [['http', `not requested: ${e(http.why)}`]] : [];
+  if (http.status === 'error') return [['http', attemptError(http, ctx)]];
+  const r = http.result;
+  const parts = [`HTTP ${r.status}`, r.server ? `Server ${e(r.server)}` : 'no Server header'];
+  parts.push(r.strictTransportSecurity ? `HSTS ${e(r.strictTransportSecurity)}` : 'no HSTS');
+  return [['http', parts.join(' · ')]];
+}
+
+function attemptError(a: { code: string; error: string }, ctx: TextContext): string {
+  return ctx.st.grade('bad', `error ${e(a.code)}: ${e(a.error)}`);
+}
+
+function findings(d: Diagnosis, ctx: TextContext): string {
+  if (d.findings.length === 0) return '';
+  const head = ctx.st.bold(`Findings (${d.findings.length})`);
+  return [head, ...d.findings.map((f) => findingBlock(f, ctx))].join('\n\n');
+}
+
+function findingBlock(f: Finding, ctx: TextContext): string {
+  const sev = severityOf(f.severity);
+  const where = f.certIndex < 0 ? '' : ctx.st.dim(f.certIndex === 0 ? ' · leaf (#0)' : ` · chain cert #${f.certIndex}`);
+  const lines = [`${INDENT}${ctx.st.grade(sev.grade, `[${sev.label}]`)} ${ctx.st.bold(e(f.code))}${where}`];
+  lines.push(`${INDENT}${e(f.summary)}`);
+  if (f.causes.length > 0) {
+    lines.push(
+      `${INDENT}${ctx.st.bold('Likely causes')}`,
+      ...f.causes.map((c, i) => `${INDENT.repeat(2)}${i + 1}. ${e(c)}`),
+    );
+  }
+  if (f.clients.length > 0) lines.push(`${INDENT}${ctx.st.bold('Breaks')}`, ...clientLines(f, ctx));
+  if (f.fixes.length > 0)
+    lines.push(`${INDENT}${ctx.st.bold('Fix')}`, ...orderedFixes(f).flatMap((x) => fixLines(x, ctx)));
+  return lines.join('\n');
+}
+
+function clientLines(f: Finding, ctx: TextContext): string[] {
+  return f.clients.map((c) => {
+    const eff = effectOf(c.effect);
+    const mark = eff.grade === 'good' ? '✓' : eff.grade === 'warn' ? '!' : '✗';
+    const note = c.note ? ` — ${e(c.note)}` : '';
+    return `${INDENT.repeat(2)}${ctx.st.grade(eff.grade, `${mark} ${e(c.client)} ${eff.label}`)}${note}`;
+  });
+}
+
+function fixLines(fix: Fix, ctx: TextContext): string[] {
+  const audience = audienceOf(fix.audience);
+  const pad = INDENT.repeat(4);
+  const out = [
+    `${INDENT.repeat(2)}▸ ${ctx.st.bold(e(fix.title))} ${ctx.st.dim(`(${e(fix.stack)}, ${audience.label})`)}`,
+  ];
+  if (fix.warning) out.push(`${pad}${ctx.st.grade('bad', `⚠ WARNING: ${e(fix.warning)}`)}`);
+  fix.steps.forEach((step, i) => {
+    out.push(...multiline(step).map((l, j) => `${pad}${j === 0 ? `${i + 1}. ` : '   '}${l}`));
+  });
+  if (fix.command) out.push(...multiline(fix.command).map((l, j) => `${pad}${ctx.st.dim(j === 0 ? '$' : ' ')} ${l}`));
+  return out;
+}
+
+/** Steps and commands may legitimately span lines (a heredoc); each line is escaped on its own. */
+function multiline(text: string): string[] {
+  return text.split('\n').map(e);
+}
+
+function checkedLines(d: Diagnosis, ctx: TextContext): string {
+  const lines = notChecked(d).map(({ codes, why }) => `not checked: ${codes.map(e).join(', ')}, because ${e(why)}`);
+  for (const r of d.results) {
+    if (r.status !== 'rule_error') continue;
+    const why = r.why ? `: ${e(r.why)}` : '';
+    lines.push(ctx.st.grade('bad', `internal error in rule ${e(r.code)} (a cert-doctor bug, not your server)${why}`));
+  }
+  if (ctx.verbose) {
+    const passed = d.results.filter((r) => r.status === 'pass').map((r) => e(r.code));
+    if (passed.length > 0) lines.push(`passed: ${passed.join(', ')}`);
+  }
+  return lines.map((l) => `${ctx.st.dim(l)}`).join('\n');
+}
