@@ -55,6 +55,11 @@ const EXIT: Record<Verdict, number> = { ok: 0, warning: 1, critical: 2, unknown:
 const EXIT_UNKNOWN = 3;
 const MAX_CA_BYTES = 10 * 1024 * 1024;
 const PEM_CERT = '-----BEGIN CERTIFICATE-----';
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EISDIR: 'is a directory',
+};
 
 const showHelp: Command = async (_args, io) => {
   io.stdout.write(USAGE);
@@ -223,7 +228,8 @@ async function readCaFile(path: string, what: string): Promise<string> {
   try {
     pem = await readFile(path, 'utf8');
   } catch (err) {
-    const reason = (err as { code?: string }).code ?? 'unreadable';
+    const code = (err as { code?: string }).code ?? '';
+    const reason = FILE_ERRORS[code] ?? (code || 'unreadable');
     throw new UsageError(`cannot read ${what} ${quote(path)}: ${reason}`);
   }
   if (pem.length > MAX_CA_BYTES) throw new UsageError(`${what} ${quote(path)} is larger than 10 MiB`);

@@ -223,10 +223,7 @@ const INCOMPLETE: Finding = {
       audience: 'server',
       stack: 'nginx',
       title: 'Serve the full chain',
-      steps: [
-        'Point `ssl_certificate` at fullchain.pem (leaf then intermediate), not cert.pem',
-        'Reload nginx',
-      ],
+      steps: ['Point `ssl_certificate` at fullchain.pem (leaf then intermediate), not cert.pem', 'Reload nginx'],
       command: 'cat cert.pem R11.pem > fullchain.pem\nnginx -t && systemctl reload nginx',
     },
   ],
@@ -340,7 +337,10 @@ export function hostileDiagnosis(): Diagnosis {
     clients: [{ client: HOSTILE_CN, effect: 'fails', note: HOSTILE_CN }],
     fixes: [],
   };
-  const res = results({ hostname_mismatch: { status: 'fail' }, hsts_missing: { status: 'rule_error', why: 'bug\u001b[1m' } });
+  const res = results({
+    hostname_mismatch: { status: 'fail' },
+    hsts_missing: { status: 'rule_error', why: 'bug\u001b[1m' },
+  });
   return diagnosis('critical', r, [finding], res);
 }
 
