@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { isIPv4, isIPv6 } from 'node:net';
 import { parseArgs } from 'node:util';
-import { check } from './check.js';
+import type { CheckOptions } from './check.js';
 import { quote } from './probe/errors.js';
 import { escapeControl } from './render/format.js';
 import { renderJson } from './render/json.js';
@@ -140,13 +140,16 @@ async function runCheck(args: string[], io: CliIo): Promise<number> {
       `check takes one TARGET, got ${positionals.length}: ${positionals.map((p) => quote(p)).join(' ')}`,
     );
   }
-  const diagnosis = await check(positionals[0]!, {
+  const options: CheckOptions = {
     now: () => new Date(),
     timeoutMs: intOption('--timeout', values.timeout, 100, 300_000) ?? undefined,
     allow: allowList(values.allow ?? [], io.env),
     extraCaPem: await caBundles(values.ca ?? [], io.env),
     ruleOptions: ruleOptions(values['warn-days'], values['crit-days']),
-  });
+  };
+  // Loaded on demand: the probe graph is the bulk of start-up time, and --help should not pay for it.
+  const { check } = await import('./check.js');
+  const diagnosis = await check(positionals[0]!, options);
   const out = values.json
     ? renderJson(diagnosis)
     : renderText(diagnosis, { color: useColor(io), verbose: values.verbose === true });
