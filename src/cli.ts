@@ -4,10 +4,11 @@
  * 0 ok, 1 warning, 2 critical, 3 unknown or usage error. No exception escapes `main`.
  */
 import { readFile } from 'node:fs/promises';
-import { isIPv4, isIPv6 } from 'node:net';
 import { parseArgs } from 'node:util';
 import type { CheckOptions } from './check.js';
+import { parseCidr } from './probe/address-policy.js';
 import { quote } from './probe/errors.js';
+import { parseTarget } from './probe/target.js';
 import { escapeControl } from './render/format.js';
 import { renderJson } from './render/json.js';
 import { renderText } from './render/text.js';
@@ -140,6 +141,8 @@ async function runCheck(args: string[], io: CliIo): Promise<number> {
       `check takes one TARGET, got ${positionals.length}: ${positionals.map((p) => quote(p)).join(' ')}`,
     );
   }
+  // A typo fails here, before the probe is even loaded; check() parses the same way.
+  parseTarget(positionals[0]!);
   const options: CheckOptions = {
     now: () => new Date(),
     timeoutMs: intOption('--timeout', values.timeout, 100, 300_000) ?? undefined,
@@ -207,13 +210,12 @@ function allowList(flags: string[], env: NodeJS.ProcessEnv): string[] {
   return [...flags, ...fromEnv];
 }
 
-// TODO: replace with parseCidr from src/probe/address-policy.ts once it lands on main.
 function assertCidr(value: string, source: string): void {
-  const [addr = '', prefix, extra] = value.split('/');
-  const bits = isIPv4(addr) ? 32 : isIPv6(addr) ? 128 : 0;
-  const ok = bits > 0 && extra === undefined && prefix !== undefined && /^\d{1,3}$/.test(prefix) && +prefix <= bits;
-  if (!ok)
-    throw new UsageError(`${source}: ${quote(value)} is not a CIDR range (expected e.g. 127.0.0.0/8 or fd00::/8)`);
+  try {
+    parseCidr(value);
+  } catch (err) {
+    throw new UsageError(`${source}: ${oneLine(err instanceof Error ? err.message : String(err))}`);
+  }
 }
 
 async function caBundles(files: string[], env: NodeJS.ProcessEnv): Promise<string[]> {
