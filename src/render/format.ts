@@ -181,6 +181,30 @@ export function okSummary(d: Diagnosis, now: Date): string {
   return parts.length > 0 ? parts.join(', ') : 'no problems found';
 }
 
+/** The one-line verdict every renderer leads with; `more` counts the findings besides the headline. */
+export interface Headline {
+  verdict: Descriptor;
+  target: string;
+  /** the headline finding's code, or null for an OK or unknown verdict */
+  code: string | null;
+  text: string;
+  more: number;
+}
+
+export function headlineOf(d: Diagnosis, now: Date): Headline {
+  const base = { verdict: verdictOf(d.verdict), target: targetLabel(d.target) };
+  const more = d.findings.filter((f) => f !== d.headline).length;
+  if (d.headline) return { ...base, code: d.headline.code, text: d.headline.summary, more };
+  if (d.verdict === 'ok') return { ...base, code: null, text: okSummary(d, now), more };
+  const why = notChecked(d)[0]?.why ?? 'the check did not complete';
+  return { ...base, code: null, text: `could not be checked — ${why}`, more };
+}
+
+/** "1 more finding", "3 more findings". */
+export function moreFindings(n: number): string {
+  return `${n} more finding${n === 1 ? '' : 's'}`;
+}
+
 /** Findings about a certificate of the built chain, grouped by index. */
 export function findingsByCert(findings: Finding[]): Map<number, Finding[]> {
   const out = new Map<number, Finding[]>();

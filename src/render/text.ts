@@ -13,13 +13,13 @@ import {
   effectOf,
   formatDate,
   formatDuration,
+  headlineOf,
+  moreFindings,
   notChecked,
-  okSummary,
   orderedFixes,
   protocolOf,
   severityOf,
   targetLabel,
-  verdictOf,
 } from './format.js';
 import { renderChains, type TextContext } from './text-chain.js';
 
@@ -48,14 +48,10 @@ export function renderText(d: Diagnosis, opts: TextOptions): string {
 }
 
 function headline(d: Diagnosis, ctx: TextContext): string {
-  const v = verdictOf(d.verdict);
-  const lead = `${ctx.st.grade(v.grade, v.label)} ${ctx.st.bold(e(targetLabel(d.target)))}`;
-  const others = d.findings.filter((f) => f !== d.headline).length;
-  const more = others > 0 ? ctx.st.dim(` (+${others} more)`) : '';
-  if (d.headline) return `${lead} — ${e(d.headline.code)}: ${e(d.headline.summary)}${more}`;
-  if (d.verdict === 'ok') return `${lead}: ${okSummary(d, ctx.now)}${more}`;
-  const why = notChecked(d)[0]?.why ?? 'the check did not complete';
-  return `${lead}: could not be checked — ${e(why)}${more}`;
+  const h = headlineOf(d, ctx.now);
+  const lead = `${ctx.st.grade(h.verdict.grade, h.verdict.label)} ${ctx.st.bold(e(h.target))}`;
+  const more = h.more > 0 ? ctx.st.dim(` (+${moreFindings(h.more)})`) : '';
+  return h.code === null ? `${lead}: ${e(h.text)}${more}` : `${lead} — ${e(h.code)}: ${e(h.text)}${more}`;
 }
 
 function facts(d: Diagnosis, ctx: TextContext): string {
