@@ -344,10 +344,56 @@ export function hostileDiagnosis(): Diagnosis {
   return diagnosis('critical', r, [finding], res);
 }
 
+/** Warning: the server sends leaf, root, intermediate and a garbage blob; TLS 1.0 is still enabled. */
+export function misorderedDiagnosis(): Diagnosis {
+  const t = { ...target('legacy.example.net', 8443), input: 'https://legacy.example.net:8443/login' };
+  const leaf = cert({ subjectCN: 'legacy.example.net', issuerCN: 'R11', issuer: R11.subject, sha256: 'e5'.repeat(32) });
+  const garbage = { malformed: true as const, der: 'AAEC', error: 'unexpected end of DER' };
+  const ep: EndpointReport = {
+    address: '198.51.100.20',
+    family: 4,
+    handshake: handshake([leaf, ROOT, R11, garbage]),
+    noSni: handshake([leaf, ROOT, R11, garbage]),
+    chain: chain({
+      built: [leaf, R11, ROOT],
+      sources: ['sent', 'sent', 'sent'],
+      outOfOrder: true,
+      rootSentAt: 1,
+      unusedSent: [3],
+    }),
+  };
+  const legacy: ProtocolSupport = { ...MODERN, TLSv1: { status: 'completed', result: true } };
+  legacy['TLSv1.1'] = { status: 'error', code: 'connection_reset', error: 'reset during ClientHello' };
+  const r = report(t, [ep], { protocols: { status: 'completed', result: legacy } });
+  const order: Finding = {
+    code: 'chain_order',
+    severity: 'warning',
+    certIndex: -1,
+    summary: 'the server sent the chain as leaf, ISRG Root X1, R11; expected leaf, R11',
+    params: { sentOrder: 'leaf,ISRG Root X1,R11' },
+    causes: ['certificates were concatenated in the wrong order'],
+    clients: [{ client: 'java', effect: 'warns', note: 'older JSSE rejects out-of-order chains' }],
+    fixes: [],
+  };
+  const legacyTls: Finding = {
+    code: 'legacy_tls_enabled',
+    severity: 'info',
+    certIndex: -1,
+    summary: 'TLS 1.0 is enabled; RFC 8996 deprecates it',
+    params: { versions: 'TLSv1' },
+    causes: ['an old ssl_protocols line'],
+    clients: [],
+    fixes: [],
+  };
+  const res = results({ hsts_missing: { status: 'not_applicable' } });
+  return diagnosis('warning', r, [order, legacyTls], res);
+}
+
 /** Every fixture by golden file stem. */
 export const FIXTURES: Record<string, () => Diagnosis> = {
   ok: okDiagnosis,
   'chain-incomplete': incompleteDiagnosis,
   'connection-refused': refusedDiagnosis,
   'hostile-cn': hostileDiagnosis,
+  misordered: misorderedDiagnosis,
 };
