@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import net from 'node:net';
 import { after, before, test } from 'node:test';
+import tls from 'node:tls';
 import { isMalformed } from '../src/probe/certinfo.js';
-import { handshake } from '../src/probe/tls.js';
+import { handshake, libraryChain } from '../src/probe/tls.js';
 import type { Attempt, HandshakeResult, SentCert } from '../src/probe/types.js';
 import { type Chain, type Issued, makeCert, makeChain, pemOf } from './support/pki.js';
 import {
@@ -197,4 +200,44 @@ test('an aborted signal ends the attempt as a timeout, at once', async () => {
 test('a host name instead of an address is refused without any lookup', async () => {
   const out = await handshake({ address: 'localhost', port: 443, servername: 'localhost', timeoutMs: 1000 });
   assert.equal(out.status === 'error' && out.code, 'bug');
+});
+
+test('TLS 1.3 after a real HelloRetryRequest (server insists on P-384): chain still read from the wire', async () => {
+  const [inter1, inter2] = chain.intermediates;
+  const sent = [chain.leaf, inter2!, inter1!];
+  const server = tls.createServer({
+    cert: pemOf(...sent),
+    key: chain.leaf.keyPem,
+    ecdhCurve: 'P-384',
+    minVersion: 'TLSv1.3',
+  });
+  server.on('tlsClientError', () => {});
+  await new Promise<void>((r) => server.listen(0, LOCAL, r));
+  try {
+    const { port } = server.address() as net.AddressInfo;
+    const result = completed(await handshake({ address: LOCAL, port, servername: 'localhost', timeoutMs: 3000 }));
+    assert.equal(result.sentChainSource, 'wire');
+    assert.deepEqual(
+      fingerprints(result.sentChain),
+      sent.map((c) => c.info.sha256),
+    );
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
+});
+
+test('the fallback chain from the TLS library starts at the leaf, ends, and holds only sent certs', async () => {
+  const [inter1, inter2] = chain.intermediates;
+  const sent = [chain.leaf, inter2!, chain.root, inter1!];
+  const port = await serve({ certPem: pemOf(...sent), keyPem: chain.leaf.keyPem });
+  const sock = tls.connect({ host: LOCAL, port, servername: 'localhost', rejectUnauthorized: false });
+  await once(sock, 'secureConnect');
+  const got = libraryChain(sock.getPeerCertificate(true)).map((d) => createHash('sha256').update(d).digest('hex'));
+  sock.destroy();
+  // Node re-orders and may drop certificates (here it stops early): why the wire is read instead.
+  assert.equal(got[0], chain.leaf.info.sha256);
+  assert.ok(got.length >= 1 && got.length <= sent.length);
+  const sentHashes = sent.map((c) => c.info.sha256);
+  assert.ok(got.every((h) => sentHashes.includes(h)));
+  assert.equal(new Set(got).size, got.length);
 });

@@ -107,6 +107,12 @@ export function hostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+const PHASE: Record<ErrorContext['phase'], string> = {
+  connect: 'the TCP connect',
+  handshake: 'the TLS handshake',
+  http: 'the HTTP request',
+};
+
 function where(ctx: ErrorContext): string {
   return `${hostPort(ctx.host, ctx.port)} (SNI ${ctx.sni ?? 'none'})`;
 }
@@ -168,14 +174,15 @@ export function normaliseError(err: unknown, ctx: ErrorContext): { code: ProbeEr
   if (isTimeout(err, code)) {
     return {
       code: 'connection_timeout',
-      error: `no ${ctx.phase} answer from ${at} within ${ctx.timeoutMs} ms (${code ?? messageOf(err)})`,
+      error: `${at} did not complete ${PHASE[ctx.phase]} within ${ctx.timeoutMs} ms (${code ?? messageOf(err)})`,
     };
   }
   if (code !== undefined && RESET.has(code)) {
-    return { code: 'connection_reset', error: `${at} closed the connection during ${ctx.phase} (${detail})` };
+    return { code: 'connection_reset', error: `${at} closed the connection during ${PHASE[ctx.phase]} (${detail})` };
   }
   if (code !== undefined && NOT_TLS.has(code)) {
-    return { code: 'not_tls', error: `${at} does not answer with TLS (${code})` };
+    const hint = 'plain HTTP or another protocol on this port';
+    return { code: 'not_tls', error: `${at} does not answer with TLS (${code}: likely ${hint})` };
   }
   if (code !== undefined && TOO_LARGE.has(code)) {
     return { code: 'too_large', error: `${at} sent a response over our size cap (${code})` };

@@ -57,7 +57,7 @@ class Session {
   private sock: tls.TLSSocket | null = null;
   private timer: NodeJS.Timeout | null = null;
   private settled = false;
-  private readonly onAbort = () => this.timeout('aborted by the probe deadline');
+  private readonly onAbort = () => this.timeout(`before the probe deadline (step timeout ${this.opts.timeoutMs} ms)`);
 
   constructor(
     private readonly opts: HandshakeOptions,
@@ -78,7 +78,7 @@ class Session {
       return;
     }
     this.opts.signal?.addEventListener('abort', this.onAbort, { once: true });
-    this.timer = setTimeout(() => this.timeout(`no handshake within ${this.opts.timeoutMs} ms`), this.opts.timeoutMs);
+    this.timer = setTimeout(() => this.timeout(`within ${this.opts.timeoutMs} ms`), this.opts.timeoutMs);
     try {
       this.connect();
     } catch (err) {
@@ -97,6 +97,7 @@ class Session {
     raw.on('error', (err) => this.fail(err));
     raw.on('close', () => setImmediate(() => this.closedEarly()));
     const tap = new TapStream(raw, (chunk) => this.onData(chunk));
+    tap.on('error', () => {}); // the same error reaches us through raw's 'error' listener
     // requestOCSP is honoured by tls.connect but missing from @types/node's ConnectionOptions.
     const options: tls.ConnectionOptions & { requestOCSP: boolean } = {
       socket: tap,
@@ -190,8 +191,9 @@ class Session {
     this.fail(Object.assign(new Error('connection closed before the handshake finished'), { code: 'ECONNRESET' }));
   }
 
-  private timeout(why: string): void {
-    this.fail(new ProbeError('connection_timeout', `${this.where()}: ${why} (timeout ${this.opts.timeoutMs} ms)`));
+  private timeout(when: string): void {
+    const what = this.connectedAt === null ? 'did not accept a TCP connection' : 'did not finish the TLS handshake';
+    this.fail(new ProbeError('connection_timeout', `${this.where()} ${what} ${when}`));
   }
 
   private fail(err: unknown): void {
@@ -221,7 +223,7 @@ class Session {
 }
 
 /** Node's chain: leaf, then each issuer it matched, until a self-reference (the root). */
-function libraryChain(leaf: PeerCertificate | tls.DetailedPeerCertificate): Buffer[] {
+export function libraryChain(leaf: PeerCertificate | tls.DetailedPeerCertificate): Buffer[] {
   const out: Buffer[] = [];
   const seen = new Set<string>();
   let cert: tls.DetailedPeerCertificate | undefined = leaf as tls.DetailedPeerCertificate;
