@@ -15,6 +15,18 @@ before(async () => {
 });
 after(() => Promise.all(servers.map((s) => s.close())));
 
+/** GET / from a loopback server as "localhost". */
+function get(port: number, timeoutMs = 3000): Promise<Attempt<HttpResult>> {
+  return fetchHttpHeaders({
+    address: '127.0.0.1',
+    port,
+    servername: 'localhost',
+    hostHeader: 'localhost',
+    timeoutMs,
+    now: NOW,
+  });
+}
+
 function completed(a: Attempt<HttpResult>): HttpResult {
   assert.equal(a.status, 'completed', JSON.stringify(a));
   return (a as { result: HttpResult }).result;
@@ -28,16 +40,7 @@ test('Date, Server and HSTS come back; receivedAt is the injected clock plus ela
     headers: { Server: 'nginx/1.25.3', 'Strict-Transport-Security': 'max-age=63072000' },
   });
   servers.push(server);
-  const result = completed(
-    await fetchHttpHeaders({
-      address: '127.0.0.1',
-      port: server.port,
-      servername: 'localhost',
-      hostHeader: 'localhost',
-      timeoutMs: 3000,
-      now: NOW,
-    }),
-  );
+  const result = completed(await get(server.port));
   assert.equal(result.status, 200);
   assert.equal(result.date, 'Sun, 01 Mar 2026 11:58:00 GMT');
   assert.equal(result.server, 'nginx/1.25.3');
@@ -82,14 +85,7 @@ test('an oversized header block is too_large', async () => {
     headers: { 'X-Padding': 'a'.repeat(100_000) },
   });
   servers.push(server);
-  const out = await fetchHttpHeaders({
-    address: '127.0.0.1',
-    port: server.port,
-    servername: 'localhost',
-    hostHeader: 'localhost',
-    timeoutMs: 3000,
-    now: NOW,
-  });
+  const out = await get(server.port);
   assert.equal(out.status === 'error' && out.code, 'too_large', JSON.stringify(out));
 });
 
@@ -108,14 +104,7 @@ for (const c of failing) {
     const server = await c.start();
     servers.push(server);
     const start = performance.now();
-    const out = await fetchHttpHeaders({
-      address: '127.0.0.1',
-      port: server.port,
-      servername: 'localhost',
-      hostHeader: 'localhost',
-      timeoutMs: 300,
-      now: NOW,
-    });
+    const out = await get(server.port, 300);
     assert.equal(out.status === 'error' && out.code, c.code, JSON.stringify(out));
     assert.ok(performance.now() - start < 800);
   });
