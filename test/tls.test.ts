@@ -202,29 +202,32 @@ test('a host name instead of an address is refused without any lookup', async ()
   assert.equal(out.status === 'error' && out.code, 'bug');
 });
 
-test('TLS 1.3 after a real HelloRetryRequest (server insists on P-384): chain still read from the wire', async () => {
-  const [inter1, inter2] = chain.intermediates;
-  const sent = [chain.leaf, inter2!, inter1!];
-  const server = tls.createServer({
-    cert: pemOf(...sent),
-    key: chain.leaf.keyPem,
-    ecdhCurve: 'P-384',
-    minVersion: 'TLSv1.3',
+const tls13Variants: [string, tls.TlsOptions][] = [
+  ['after a HelloRetryRequest (server insists on P-384)', { ecdhCurve: 'P-384' }],
+  ['with a CertificateRequest in the encrypted flight', { requestCert: true, rejectUnauthorized: false }],
+];
+
+for (const [name, extra] of tls13Variants) {
+  test(`TLS 1.3 ${name}: the chain is still read from the wire`, async () => {
+    const [inter1, inter2] = chain.intermediates;
+    const sent = [chain.leaf, inter2!, inter1!];
+    const server = tls.createServer({ cert: pemOf(...sent), key: chain.leaf.keyPem, minVersion: 'TLSv1.3', ...extra });
+    server.on('tlsClientError', () => {});
+    server.on('secureConnection', (s) => s.on('error', () => {}));
+    await new Promise<void>((r) => server.listen(0, LOCAL, r));
+    try {
+      const { port } = server.address() as net.AddressInfo;
+      const result = completed(await handshake({ address: LOCAL, port, servername: 'localhost', timeoutMs: 3000 }));
+      assert.equal(result.sentChainSource, 'wire');
+      assert.deepEqual(
+        fingerprints(result.sentChain),
+        sent.map((c) => c.info.sha256),
+      );
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
-  server.on('tlsClientError', () => {});
-  await new Promise<void>((r) => server.listen(0, LOCAL, r));
-  try {
-    const { port } = server.address() as net.AddressInfo;
-    const result = completed(await handshake({ address: LOCAL, port, servername: 'localhost', timeoutMs: 3000 }));
-    assert.equal(result.sentChainSource, 'wire');
-    assert.deepEqual(
-      fingerprints(result.sentChain),
-      sent.map((c) => c.info.sha256),
-    );
-  } finally {
-    await new Promise((r) => server.close(r));
-  }
-});
+}
 
 test('the fallback chain from the TLS library starts at the leaf, ends, and holds only sent certs', async () => {
   const [inter1, inter2] = chain.intermediates;
