@@ -170,7 +170,7 @@ function fixLines(fix: Fix, ctx: TextContext): string[] {
   fix.steps.forEach((step, i) => {
     out.push(...multiline(step).map((l, j) => `${pad}${j === 0 ? `${i + 1}. ` : '   '}${l}`));
   });
-  if (fix.command) out.push(...multiline(fix.command).map((l, j) => `${pad}${ctx.st.dim(j === 0 ? '$' : ' ')} ${l}`));
+  if (fix.command) out.push(...multiline(fix.command).map((l, j) => `${pad}${j === 0 ? ctx.st.dim('$') : ' '} ${l}`));
   return out;
 }
 
@@ -180,7 +180,9 @@ function multiline(text: string): string[] {
 }
 
 function checkedLines(d: Diagnosis, ctx: TextContext): string {
-  const lines = notChecked(d).map(({ codes, why }) => `not checked: ${codes.map(e).join(', ')}, because ${e(why)}`);
+  const lines = notChecked(d).map(({ codes, why }) =>
+    ctx.st.dim(`not checked: ${codes.map(e).join(', ')}, because ${e(why)}`),
+  );
   for (const r of d.results) {
     if (r.status !== 'rule_error') continue;
     const why = r.why ? `: ${e(r.why)}` : '';
@@ -188,7 +190,7 @@ function checkedLines(d: Diagnosis, ctx: TextContext): string {
   }
   if (ctx.verbose) {
     const passed = d.results.filter((r) => r.status === 'pass').map((r) => e(r.code));
-    if (passed.length > 0) lines.push(`passed: ${passed.join(', ')}`);
+    if (passed.length > 0) lines.push(ctx.st.dim(`passed: ${passed.join(', ')}`));
   }
-  return lines.map((l) => `${ctx.st.dim(l)}`).join('\n');
+  return lines.join('\n');
 }
