@@ -118,7 +118,7 @@ export class PathWalker {
   #sentCandidates(child: PathNode): Candidate[] {
     const out: Candidate[] = [];
     this.#sentInfos.forEach((info, i) => {
-      if (info && !this.#onPath(info) && this.#nameMatches(child.info, info) && keyIdsCompatible(child.info, info)) {
+      if (info && !this.#onPath(info) && this.#isCandidate(child.info, info)) {
         out.push({ info, source: 'sent', sentIndex: i, store: null });
       }
     });
@@ -151,20 +151,35 @@ export class PathWalker {
         this.walk.hints.push(`AIA fetch budget of ${this.opts.maxAiaFetches} spent before ${url}`);
         return null;
       }
-      const { ders, ...fetch } = await this.opts.fetchAia(url);
+      const { ders, ...fetch } = await this.#fetch(url);
       this.walk.fetches.push(fetch);
       if (fetch.error) this.walk.hints.push(`AIA ${fetch.error}`);
       const candidates = ders
         .map(parseCert)
-        .filter((c): c is CertInfo => !isMalformed(c) && !this.#onPath(c) && this.#nameMatches(child.info, c))
+        .filter((c): c is CertInfo => !isMalformed(c) && !this.#onPath(c) && this.#isCandidate(child.info, c))
         .map((info): Candidate => ({ info, source: 'aia', sentIndex: null, store: null }));
       if (ders.length > 0 && candidates.length === 0) {
-        this.walk.hints.push(`AIA ${url} returned ${ders.length} certificate(s), none named ${child.info.issuer}`);
+        this.walk.hints.push(`AIA ${url} returned ${ders.length} certificate(s), none the issuer of ${label(child)}`);
       }
       const found = this.#pick(child, candidates);
       if (found) return found;
     }
     return null;
+  }
+
+  /** The fetcher is specified never to reject; if it does anyway, that is our bug, kept on the record. */
+  async #fetch(url: string): Promise<AiaResult> {
+    try {
+      return await this.opts.fetchAia!(url);
+    } catch (err) {
+      const error = `bug: AIA fetcher threw: ${err instanceof Error ? err.message : String(err)}`;
+      return { url, status: 'error', error, certs: [], ders: [] };
+    }
+  }
+
+  /** RFC 5280 §4.2.1.1: name chaining, with key identifiers telling apart CAs that share a name. */
+  #isCandidate(child: CertInfo, issuer: CertInfo): boolean {
+    return this.#nameMatches(child, issuer) && keyIdsCompatible(child, issuer);
   }
 
   #nameMatches(child: CertInfo, issuer: CertInfo): boolean {
