@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { rootCertificates } from 'node:tls';
+import { isMalformed, parseCert } from '../src/probe/certinfo.js';
 import { loadTrustStore, pemToDer } from '../src/probe/trust.js';
 import { makeChain, pemOf } from './support/pki.js';
 
@@ -67,4 +71,31 @@ test('pemToDer returns every certificate block and skips others', async () => {
   const ders = pemToDer(text);
   assert.equal(ders.length, 2);
   assert.deepEqual(Buffer.from(ders[0]!), Buffer.from(chain.leaf.der));
+});
+
+test('a Mozilla root is found as the issuer of itself (raw name index on real roots)', () => {
+  const store = loadTrustStore({ systemBundlePath: null });
+  for (const pem of rootCertificates.slice(0, 20)) {
+    const info = parseCert(pemToDer(pem)[0]!);
+    if (isMalformed(info)) continue;
+    const found = store.findIssuers(info).map((a) => a.cert.sha256);
+    assert.ok(found.includes(info.sha256), info.subject);
+  }
+});
+
+test('a system bundle path adds its anchors as system', async () => {
+  const c = await makeChain();
+  const dir = mkdtempSync(join(tmpdir(), 'trust-'));
+  const path = join(dir, 'bundle.pem');
+  writeFileSync(path, c.root.pem);
+  try {
+    const store = loadTrustStore({ systemBundlePath: path });
+    assert.equal(store.lookup(c.root.info.sha256), 'system');
+    assert.deepEqual(
+      store.findIssuers(c.intermediates[0]!.info).map((a) => a.store),
+      ['system'],
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
