@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { createAddressPolicy } from '../src/probe/address-policy.js';
 import { createAiaFetcher } from '../src/probe/aia.js';
 import { parseCert } from '../src/probe/certinfo.js';
 import { buildChain } from '../src/probe/chain.js';
@@ -22,16 +23,8 @@ before(async () => {
 });
 after(() => aiaServer.close());
 
-const loopbackOnly = {
-  check: (ip: string) =>
-    ip.startsWith('127.') ? { allowed: true, blockedBy: null } : { allowed: false, blockedBy: 'test policy' },
-};
-const defaultLike = {
-  check: (ip: string) =>
-    ip.startsWith('127.')
-      ? { allowed: false, blockedBy: '127.0.0.0/8 (loopback)' }
-      : { allowed: true, blockedBy: null },
-};
+const loopbackOnly = createAddressPolicy(['127.0.0.0/8']);
+const defaultPolicy = createAddressPolicy([]);
 
 test('healthy chain to a custom anchor: trusted, every link valid', async () => {
   const c = await makeChain();
@@ -75,7 +68,7 @@ test('missing intermediate completed through AIA on loopback', async () => {
 
 test('AIA refused by the address policy: blocked, issuer missing', async () => {
   const c = await aiaChain('/blocked.cer', (c) => ({ body: Buffer.from(c.intermediates[0]!.der) }));
-  const fetchAia = createAiaFetcher({ policy: defaultLike, timeoutMs: 2000 });
+  const fetchAia = createAiaFetcher({ policy: defaultPolicy, timeoutMs: 2000 });
   const r = await buildChain(sentOf(c.leaf), { trust: trustRoot(c), fetchAia, now: NOW });
   assert.equal(r.trusted, false);
   assert.deepEqual(

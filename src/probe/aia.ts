@@ -1,17 +1,14 @@
 import { createHash } from 'node:crypto';
-import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
 import { Agent, request } from 'undici';
+import type { AddressPolicy } from './address-policy.js';
 import { parseAiaBody } from './aia-body.js';
 import { ProbeError, quote } from './errors.js';
+import { type LookupFn, systemLookup } from './resolve.js';
 import type { AiaFetch, ProbeErrorCode } from './types.js';
 
-/** The slice of probe/address-policy this module needs. */
-export interface AddressPolicyLike {
-  check(ip: string): { allowed: boolean; blockedBy: string | null };
-}
-
-export type HostLookup = (host: string) => Promise<{ address: string; family: 4 | 6 }[]>;
+/** The slice of probe/address-policy this module needs (tests pass small stand-ins). */
+export type AddressPolicyLike = Pick<AddressPolicy, 'check'>;
 
 /** An AIA fetch as reported, plus the certificates for the chain builder (not serialised). */
 export type AiaResult = AiaFetch & { ders: Uint8Array[] };
@@ -26,7 +23,7 @@ export interface AiaFetcherOptions {
   timeoutMs: number;
   /** body cap; real CA certificates are 1–2 KiB, PKCS#7 bundles a few */
   maxBytes?: number;
-  lookup?: HostLookup;
+  lookup?: LookupFn;
   cache?: AiaCache;
   now?: () => number;
 }
@@ -36,12 +33,6 @@ const MAX_REDIRECTS = 2;
 const SUCCESS_TTL_MS = 60 * 60 * 1000;
 const FAILURE_TTL_MS = 5 * 60 * 1000;
 const CACHE_LIMIT = 512;
-
-const defaultLookup: HostLookup = async (host) =>
-  (await dnsLookup(host, { all: true, verbatim: true })).map((a) => ({
-    address: a.address,
-    family: a.family as 4 | 6,
-  }));
 
 /** Thrown inside a fetch when the policy refuses every address; becomes status 'blocked'. */
 class BlockedError extends Error {
@@ -142,7 +133,7 @@ async function checkedAddress(
   const addresses: { address: string; family: 4 | 6 }[] =
     family === 4 || family === 6
       ? [{ address: host, family }]
-      : await abortable((opts.lookup ?? defaultLookup)(host), signal);
+      : await abortable((opts.lookup ?? systemLookup)(host), signal);
   if (addresses.length === 0) throw new ProbeError('dns_not_found', `dns_not_found: ${quote(host)} has no address`);
   const verdicts = addresses.map((a) => ({ ...a, ...opts.policy.check(a.address) }));
   const allowed = verdicts.find((v) => v.allowed);
