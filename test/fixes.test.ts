@@ -1,46 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { FINDING_CODES } from '../src/fixes/codes.js';
 import { detectServerStack, type FixContext, remediate } from '../src/fixes/index.js';
 import { STACK_KEYS } from '../src/fixes/stacks.js';
 import type { Target } from '../src/probe/types.js';
 import type { Fix, RuleFinding } from '../src/rules/types.js';
 
-/** DESIGN.md's finding codes, copied here so a code missing from src/fixes fails this test. */
-const CODES = [
-  'dns_not_found',
-  'connection_refused',
-  'connection_timeout',
-  'not_tls',
-  'handshake_failed',
-  'address_blocked',
-  'cert_expired',
-  'cert_not_yet_valid',
-  'cert_expiring_soon',
-  'chain_cert_expired',
-  'validity_too_long',
-  'chain_incomplete',
-  'chain_untrusted_root',
-  'cert_self_signed',
-  'chain_order',
-  'chain_includes_root',
-  'chain_signature_invalid',
-  'hostname_mismatch',
-  'no_san',
-  'weak_signature_algorithm',
-  'weak_key',
-  'wrong_key_usage',
-  'leaf_is_ca',
-  'cert_revoked',
-  'ocsp_must_staple_missing',
-  'revocation_unchecked',
-  'legacy_tls_only',
-  'legacy_tls_enabled',
-  'sni_required',
-  'backends_inconsistent',
-  'clock_skew',
-  'hsts_missing',
-];
+const CODES: readonly string[] = FINDING_CODES;
 
 /** The bot's own address policy: it affects no client. */
 const NO_CLIENT_IMPACT = new Set(['address_blocked']);
@@ -67,6 +34,10 @@ function finding(code: string, params: RuleFinding['params'] = {}, certIndex = 0
 const ctx = (serverStack: string | null, t = target()): FixContext => ({ target: t, serverStack });
 const text = (f: Fix) => [f.title, ...f.steps, f.command ?? ''].join('\n');
 const contexts = [null, ...STACK_KEYS];
+
+test("the code list is DESIGN.md's: 32 unique codes", () => {
+  assert.equal(new Set(CODES).size, 32);
+});
 
 test('every finding code gets a server fix and, when it breaks clients, a client impact', () => {
   for (const code of CODES) {
@@ -199,12 +170,12 @@ test('observed values and the target are woven into the steps', () => {
   const cases: { code: string; params: RuleFinding['params']; t?: Target; expect: string[] }[] = [
     {
       code: 'hostname_mismatch',
-      params: { host: 'api.example.com', sans: '*.example.org, example.org' },
+      params: { host: 'api.example.com', names: '*.example.org, example.org' },
       expect: ['api.example.com', '*.example.org', 'DNS:api.example.com,DNS:*.example.org'],
     },
     {
       code: 'chain_incomplete',
-      params: { missingIssuer: "CN=R11, O=Let's Encrypt", aiaUrl: 'http://r11.i.lencr.org/' },
+      params: { missingIssuer: "CN=R11, O=Let's Encrypt", aiaFetches: 'http://r11.i.lencr.org/' },
       expect: ['CN=R11', 'http://r11.i.lencr.org/'],
     },
     {
@@ -213,6 +184,9 @@ test('observed values and the target are woven into the steps', () => {
       expect: ['6 days', '2026-09-01T00:00:00Z'],
     },
     { code: 'weak_key', params: { algorithm: 'RSA', bits: 1024 }, expect: ['RSA 1024'] },
+    { code: 'cert_self_signed', params: { sha256: 'AB:CD:EF' }, expect: ['AB:CD:EF'] },
+    { code: 'chain_untrusted_root', params: { root: 'CN=Corp Root CA' }, expect: ['CN=Corp Root CA'] },
+    { code: 'legacy_tls_only', params: { supported: 'TLSv1, TLSv1.1' }, expect: ['TLSv1, TLSv1.1'] },
     { code: 'cert_expired', params: {}, expect: ['certbot renew --cert-name api.example.com'] },
     { code: 'connection_refused', params: {}, t: target({ port: 8443 }), expect: ['sport = :8443'] },
     {

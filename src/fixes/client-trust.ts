@@ -99,23 +99,22 @@ const insecure: Fix = {
 };
 
 export const CLIENT_RECIPES: Partial<Record<FindingCode, ClientRecipe>> = {
-  chain_untrusted_root: ({ t }) => [
+  chain_untrusted_root: ({ p, t }) => [
     ...trustFixes(
       {
         file: 'internal-ca.pem',
-        origin:
-          'Get the root certificate of the CA from your PKI team or its published URL — not from this connection (that would trust whoever answers).',
+        origin: `Get the root certificate${p.str('root') ? ` \`${p.str('root')}\`` : ''} from your PKI team or its published URL — not from this connection (that would trust whoever answers)${p.str('rootSha256') ? `; its SHA-256 fingerprint must be \`${p.str('rootSha256')}\`` : ''}.`,
         addToDefaults: false,
       },
       t,
     ),
     insecure,
   ],
-  cert_self_signed: ({ t }) => [
+  cert_self_signed: ({ p, t }) => [
     ...trustFixes(
       {
         file: 'server.pem',
-        origin: `Save the server's certificate (\`${sClient(t, '')} | openssl x509 -out server.pem\`) and compare its SHA-256 fingerprint with the server owner before trusting it.`,
+        origin: `Save the server's certificate (\`${sClient(t, '')} | openssl x509 -out server.pem\`) and confirm with the server owner that \`openssl x509 -noout -fingerprint -sha256 -in server.pem\` shows ${p.str('sha256') ? `\`${p.str('sha256')}\`` : 'their fingerprint'} before trusting it.`,
         addToDefaults: false,
       },
       t,

@@ -79,7 +79,7 @@ function intermediateName(p: Params): string {
 }
 
 function fetchIntermediate(p: Params): string {
-  const url = p.str('aiaUrl') ?? p.str('caIssuersUrl');
+  const url = p.str('aiaUrl') ?? p.list('aiaFetches')[0] ?? null;
   if (url)
     return `Download ${intermediateName(p)} from the leaf's CA Issuers URL: \`curl -s ${url} | openssl x509 -inform DER -out intermediate.crt\`.`;
   const via = p.bool('aiaCompleted') ? ' (the bot found it through the leaf’s AIA URL, so it is published)' : '';
@@ -152,11 +152,11 @@ const chainOrder: ServerRecipe = ({ t }) =>
     },
   );
 
-const chainIncludesRoot: ServerRecipe = ({ t }) =>
+const chainIncludesRoot: ServerRecipe = ({ p, t }) =>
   editChain(
     t,
     'Stop sending the root',
-    'remove the self-signed root (the certificate whose `s:` equals its `i:`); clients use their own copy.',
+    `remove the self-signed root${p.str('root') ? ` \`${p.str('root')}\`` : ''} (its \`s:\` equals its \`i:\`); clients use their own copy.`,
     {
       title: 'Stop sending the root',
       steps: [
@@ -167,11 +167,11 @@ const chainIncludesRoot: ServerRecipe = ({ t }) =>
     },
   );
 
-const chainSignatureInvalid: ServerRecipe = ({ t }) =>
+const chainSignatureInvalid: ServerRecipe = ({ p, t }) =>
   editChain(
     t,
     'Serve the intermediate that really issued the leaf',
-    'replace the intermediate with the one that signed this leaf (same name is not enough: a re-keyed intermediate has a different key).',
+    `replace the intermediate${p.str('issuer') ? ` \`${p.str('issuer')}\`` : ''} with the one that signed ${p.str('subject') ? `\`${p.str('subject')}\`` : 'this certificate'} (same name is not enough: a re-keyed intermediate has a different key).`,
     {
       title: 'Serve the intermediate that really issued the leaf',
       steps: [

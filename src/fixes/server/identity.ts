@@ -33,7 +33,7 @@ function vhostStep(stack: StackKey, host: string): string | null {
 
 const hostnameMismatch: ServerRecipe = ({ p, t }) => {
   const host = p.str('host') ?? certName(t);
-  const sans = p.list('sans').slice(0, 20);
+  const sans = (p.list('sans').length ? p.list('sans') : p.list('names')).slice(0, 20);
   const title = `Serve a certificate that covers ${host}`;
   const out = reissue(t, title, {
     need: `whose SAN includes \`${host}\``,

@@ -35,11 +35,13 @@ const weakKey: ServerRecipe = ({ p, t, certIndex }) => {
   });
 };
 
-const wrongKeyUsage: ServerRecipe = ({ t }) =>
-  reissue(t, 'Reissue as a TLS server certificate', {
+const wrongKeyUsage: ServerRecipe = ({ p, t }) => {
+  const observed = p.str('observed');
+  return reissue(t, `Reissue as a TLS server certificate${observed ? ` (now ${observed})` : ''}`, {
     need: 'with extendedKeyUsage `serverAuth` and keyUsage `digitalSignature` (RSA: also `keyEncipherment`) — use the CA\'s "web server" template',
     command: internalCaSign(t),
   });
+};
 
 const leafIsCa: ServerRecipe = ({ t }) =>
   reissue(t, 'Issue a leaf certificate (CA:FALSE)', {

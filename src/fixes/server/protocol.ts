@@ -77,9 +77,15 @@ function modernProtocols(t: Target, title: string): Table {
   };
 }
 
-const legacyTlsOnly: ServerRecipe = ({ t }) => modernProtocols(t, 'Enable TLS 1.2 and 1.3');
+const legacyTlsOnly: ServerRecipe = ({ p, t }) => {
+  const supported = p.str('supported');
+  return modernProtocols(t, `Enable TLS 1.2 and 1.3${supported ? ` (now only ${supported})` : ''}`);
+};
 
-const legacyTlsEnabled: ServerRecipe = ({ t }) => modernProtocols(t, 'Disable TLS 1.0 and 1.1');
+const legacyTlsEnabled: ServerRecipe = ({ p, t }) => {
+  const legacy = p.str('legacy');
+  return modernProtocols(t, `Disable ${legacy ?? 'TLS 1.0 and 1.1'}`);
+};
 
 const sniRequired: ServerRecipe = ({ t }) => {
   const name = certName(t);
