@@ -104,9 +104,9 @@ function obtain(stack: StackKey, t: Target, need: string): string {
   switch (stack) {
     case 'kubernetes':
     case 'envoy':
-      return `Edit the cert-manager \`Certificate\` (\`spec.dnsNames\`, \`spec.privateKey\`) so the new certificate is ${need}, then reissue: \`cmctl renew <certificate> -n <namespace>\` and watch \`kubectl describe certificate <certificate> -n <namespace>\`.`;
+      return `Edit the cert-manager \`Certificate\` (\`spec.dnsNames\`, \`spec.privateKey\`, \`spec.issuerRef\`) to get a certificate ${need}, then reissue: \`cmctl renew <certificate> -n <namespace>\` and watch \`kubectl describe certificate <certificate> -n <namespace>\`.`;
     case 'caddy':
-      return `Caddy obtains certificates itself: make \`${name}\` a site address in the Caddyfile (a certificate ${need}); for a manually supplied certificate, get one from your CA.`;
+      return `Caddy's automatic HTTPS gets a certificate ${need} once \`${name}\` is a site address in the Caddyfile; for a manual \`tls\` certificate, get one from your CA.`;
     case 'traefik':
       return `With an ACME \`certResolver\`, make the router's \`Host(\`${name}\`)\` rule or \`tls.domains\` cover the name; otherwise get a certificate ${need} from your CA.`;
     case 'iis':
