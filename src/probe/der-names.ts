@@ -56,6 +56,37 @@ export function rawNames(der: Uint8Array): RawNames | null {
   }
 }
 
+const OID = 0x06;
+
+/** Dotted form of a DER OBJECT IDENTIFIER body (X.690 §8.19). */
+function decodeOid(body: Uint8Array): string {
+  const parts: number[] = [];
+  let value = 0;
+  for (const byte of body) {
+    value = value * 128 + (byte & 0x7f);
+    if ((byte & 0x80) === 0) {
+      parts.push(value);
+      value = 0;
+    }
+  }
+  const first = parts.shift() ?? 0;
+  const head = first < 80 ? [Math.floor(first / 40), first % 40] : [2, first - 80];
+  return [...head, ...parts].join('.');
+}
+
+/** The outer signatureAlgorithm OID of a DER certificate (RFC 5280 §4.1.1.2), or null. */
+export function signatureAlgorithmOid(der: Uint8Array): string | null {
+  try {
+    const cert = readTlv(der, 0);
+    const tbs = readTlv(der, cert.body);
+    const alg = readTlv(der, tbs.end);
+    const oid = readTlv(der, alg.body);
+    return alg.tag === SEQUENCE && oid.tag === OID ? decodeOid(der.subarray(oid.body, oid.end)) : null;
+  } catch {
+    return null;
+  }
+}
+
 const memo = new Map<string, RawNames | null>();
 
 /** rawNames for a CertInfo-style base64 DER, memoised (chains are re-walked several times per check). */
