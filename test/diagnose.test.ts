@@ -74,6 +74,8 @@ test('verdict follows the worst severity', async () => {
     [{ leaf: { notBefore: at(-80), notAfter: at(20) } }, 'warning', 'cert_expiring_soon'],
     [{ leaf: { notBefore: at(-80), notAfter: at(-1) } }, 'critical', 'cert_expired'],
     [{ handshake: err('connection_refused') }, 'critical', 'connection_refused'],
+    [{ leaf: { omitSan: true } }, 'critical', 'no_san'],
+    [{ selfSignedLeaf: true }, 'critical', 'cert_self_signed'],
   ];
   for (const [spec, verdict, headline] of cases) {
     const d = await run(spec);

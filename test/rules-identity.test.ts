@@ -83,9 +83,9 @@ const cases: RuleCase[] = [
   },
   {
     code: 'hostname_mismatch',
-    name: 'no SAN but matching CN is left to no_san',
+    name: 'no SAN: no Common Name fallback',
     spec: { leaf: { omitSan: true } },
-    want: passes,
+    want: fires('critical', 0, { hint: 'clients ignore the legacy Common Name' }),
   },
   {
     code: 'hostname_mismatch',

@@ -64,6 +64,12 @@ const cases: RuleCase[] = [
     want: passes,
   },
   { code: 'sni_required', name: 'healthy', spec: {}, want: passes },
+  {
+    code: 'sni_required',
+    name: 'the SNI certificate does not cover the host either',
+    spec: async () => ({ target: { host: 'api.example.org' }, noSni: await otherLeaf(['default.example.net']) }),
+    want: passes,
+  },
   { code: 'sni_required', name: 'no-SNI timed out', spec: { noSni: err('connection_timeout') }, want: notEvaluated },
   {
     code: 'sni_required',

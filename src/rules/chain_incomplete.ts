@@ -1,4 +1,4 @@
-import { certName, chainInput, fail, pass } from './lib/inputs.js';
+import { certName, chainInput, dnName, fail, pass } from './lib/inputs.js';
 import type { Rule } from './types.js';
 
 /**
@@ -24,7 +24,8 @@ export const chainIncomplete: Rule = {
     const firstFetched = sources.indexOf('aia');
     const lastSent = aia.completedChain && firstFetched > 0 ? firstFetched - 1 : built.length - 1;
     const from = built[lastSent];
-    const issuer = aia.completedChain && firstFetched > 0 ? certName(built[firstFetched]!) : missingIssuer;
+    const issuerDn = aia.completedChain && firstFetched > 0 ? built[firstFetched]!.subject : (missingIssuer ?? '?');
+    const issuer = dnName(issuerDn);
     const aiaUrls = aia.fetches.map((f) => `${f.url} (${f.status})`).join(', ');
     const outcome = aia.completedChain
       ? 'AIA fetching completed it, so browsers work but curl, Python, Java and Go fail'
@@ -37,7 +38,7 @@ export const chainIncomplete: Rule = {
       certIndex: Math.max(lastSent, 0),
       summary: `The server does not send the intermediate \`${issuer}\` that issued \`${from ? certName(from) : '?'}\` (${outcome}); expected the leaf followed by every intermediate up to the root.`,
       params: {
-        missingIssuer: issuer,
+        missingIssuer: issuerDn,
         issuedCertIndex: lastSent,
         aiaNeeded: aia.needed,
         aiaCompleted: aia.completedChain,

@@ -1,4 +1,4 @@
-import { fail, pass, primaryEndpoint } from './lib/inputs.js';
+import { fail, httpInput, pass } from './lib/inputs.js';
 import type { Rule } from './types.js';
 
 /**
@@ -16,13 +16,9 @@ export const clockSkew: Rule = {
   },
   applies: (ctx) => ctx.report.target.protocol === 'https',
   evaluate(ctx) {
-    const ep = primaryEndpoint(ctx);
-    if (!ep.ok) return ep.outcome;
-    const http = ctx.report.http;
-    if (http.status !== 'completed') {
-      return { status: 'not_evaluated', why: http.status === 'error' ? http.error : http.why };
-    }
-    const { date, receivedAt } = http.result;
+    const http = httpInput(ctx);
+    if (!http.ok) return http.outcome;
+    const { date, receivedAt } = http.value;
     if (date === null) return { status: 'not_evaluated', why: 'the response has no Date header' };
     const server = Date.parse(date);
     if (Number.isNaN(server)) return { status: 'not_evaluated', why: `unparsable Date header ${JSON.stringify(date)}` };

@@ -6,8 +6,8 @@ import type { Rule } from './types.js';
  * RFC 6125 §6.4.4: "a client MUST NOT seek a match for a reference identifier of CN-ID if the presented
  * identifiers include a DNS-ID"; CA/B BR §7.1.4.2.2 makes the CN a copy of a SAN, and browsers ignore it.
  * RFC 6125 §6.4.3: the wildcard "*" is only the complete left-most label and matches one label; IP targets
- * match iPAddress SANs only (RFC 5280 §4.2.1.6). A leaf without any SAN whose CN matches is left to no_san,
- * which explains the legacy-CN trap better than "mismatch".
+ * match iPAddress SANs only (RFC 5280 §4.2.1.6). No CN fallback at all, even without a SAN: no_san then
+ * comes first and explains the legacy-CN trap.
  */
 export const hostnameMismatch: Rule = {
   meta: {
@@ -23,16 +23,18 @@ export const hostnameMismatch: Rule = {
     const { host, unicodeHost } = ctx.report.target;
     const cert = leaf.value;
     if (certCoversHost(cert, host)) return pass;
-    if (cert.san === null && cert.subjectCN && dnsNameMatches(cert.subjectCN, host)) return pass;
     const ipTarget = isIpHost(host);
     const names = certNames(cert);
     const closest = closestName(names, host);
-    const hint = ipTarget
-      ? cert.san?.dns.includes(host)
-        ? 'an IP address matches only iPAddress SANs'
-        : null
-      : wildcardHint(names, host);
-    const shown = unicodeHost ? `${unicodeHost}\` (\`${host}` : host;
+    const cnOnly = cert.san === null && cert.subjectCN !== null && dnsNameMatches(cert.subjectCN, host);
+    const hint = cnOnly
+      ? 'clients ignore the legacy Common Name'
+      : ipTarget
+        ? cert.san?.dns.includes(host)
+          ? 'an IP address matches only iPAddress SANs'
+          : null
+        : wildcardHint(names, host);
+    const shown = unicodeHost ? `\`${unicodeHost}\` (\`${host}\`)` : `\`${host}\``;
     const sameDomain = closest !== null && !ipTarget && sharesDomain(closest, host);
     return fail({
       code: 'hostname_mismatch',
@@ -40,8 +42,8 @@ export const hostnameMismatch: Rule = {
       certIndex: 0,
       summary:
         names.length > 0
-          ? `The certificate is valid for ${listNames(names)} — not \`${shown}\`${hint ? ` (${hint})` : ''}.`
-          : `The certificate names no host in a SAN${cert.subjectCN ? ` (only CN \`${cert.subjectCN}\`)` : ''} — not \`${shown}\`.`,
+          ? `The certificate is valid for ${listNames(names)} — not ${shown}${hint ? ` (${hint})` : ''}.`
+          : `The certificate names no host in a SAN${cert.subjectCN ? ` (only CN \`${cert.subjectCN}\`)` : ''} — not ${shown}${hint ? ` (${hint})` : ''}.`,
       params: { host, names: names.join(', '), closest, hint, ipTarget, subjectCN: cert.subjectCN },
       causes: [
         ...(sameDomain ? ['the certificate was issued without this name: reissue it with the name added'] : []),

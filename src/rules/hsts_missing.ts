@@ -1,4 +1,4 @@
-import { fail, pass, primaryEndpoint } from './lib/inputs.js';
+import { fail, httpInput, pass } from './lib/inputs.js';
 import type { Rule } from './types.js';
 
 /**
@@ -16,13 +16,9 @@ export const hstsMissing: Rule = {
   },
   applies: (ctx) => ctx.report.target.protocol === 'https',
   evaluate(ctx) {
-    const ep = primaryEndpoint(ctx);
-    if (!ep.ok) return ep.outcome;
-    const http = ctx.report.http;
-    if (http.status !== 'completed') {
-      return { status: 'not_evaluated', why: http.status === 'error' ? http.error : http.why };
-    }
-    const header = http.result.strictTransportSecurity;
+    const http = httpInput(ctx);
+    if (!http.ok) return http.outcome;
+    const header = http.value.strictTransportSecurity;
     const maxAge = header === null ? null : /(?:^|;)\s*max-age\s*=\s*"?(\d+)"?/i.exec(header)?.[1];
     if (maxAge !== undefined && maxAge !== null && Number(maxAge) > 0) return pass;
     const observed = header === null ? 'no Strict-Transport-Security header' : `Strict-Transport-Security: ${header}`;
@@ -30,8 +26,8 @@ export const hstsMissing: Rule = {
       code: 'hsts_missing',
       severity: 'info',
       certIndex: -1,
-      summary: `The HTTPS response (status ${http.result.status}) has ${observed}; expected Strict-Transport-Security with max-age > 0 (e.g. max-age=31536000).`,
-      params: { header, status: http.result.status },
+      summary: `The HTTPS response (status ${http.value.status}) has ${observed}; expected Strict-Transport-Security with max-age > 0 (e.g. max-age=31536000).`,
+      params: { header, status: http.value.status },
       causes: [
         'HSTS was never enabled in the web server or application',
         'the header is set only on some responses (e.g. not on redirects or error pages)',

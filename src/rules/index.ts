@@ -32,7 +32,7 @@ import { wrongKeyUsage } from './wrong_key_usage.js';
 /**
  * Every rule, in tie-break order for the headline (after severity and certIndex): the root cause before its
  * consequences (legacy_tls_only explains a failed handshake, so it comes before handshake_failed; the
- * self-signed leaf before the untrusted chain), then validity, trust, identity, key, protocol, http.
+ * self-signed leaf before the untrusted chain, a missing SAN before the name mismatch it causes), then validity, trust, identity, key, protocol, http.
  *
  * Retired codes stay here as tombstones so they are never reused (none yet):
  * // retired: <code> (<date>, why)
@@ -48,8 +48,8 @@ export const rules: Rule[] = [
   certExpired,
   certNotYetValid,
   certSelfSigned,
-  hostnameMismatch,
   noSan,
+  hostnameMismatch,
   chainIncomplete,
   chainUntrustedRoot,
   chainCertExpired,

@@ -1,4 +1,4 @@
-import { fail, leafInput, pass } from './lib/inputs.js';
+import { certName, fail, leafInput, pass } from './lib/inputs.js';
 import type { Rule } from './types.js';
 
 /**
@@ -22,7 +22,7 @@ export const leafIsCa: Rule = {
       code: 'leaf_is_ca',
       severity: 'warning',
       certIndex: 0,
-      summary: `The server certificate \`${leaf.value.subject}\` has basicConstraints cA=TRUE; expected cA=FALSE (or no basicConstraints) on an end-entity certificate.`,
+      summary: `The server certificate \`${certName(leaf.value)}\` has basicConstraints cA=TRUE; expected cA=FALSE (or no basicConstraints) on an end-entity certificate.`,
       params: { subject: leaf.value.subject, ca: true, pathLength: leaf.value.basicConstraints.pathLength },
       causes: [
         'the certificate was made with a CA profile (openssl req -x509 with the default v3_ca extensions)',

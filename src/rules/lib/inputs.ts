@@ -5,6 +5,7 @@ import type {
   ChainReport,
   EndpointReport,
   HandshakeResult,
+  HttpResult,
   SentCert,
 } from '../../probe/types.js';
 import type { RuleContext, RuleFinding, RuleOutcome } from '../types.js';
@@ -69,6 +70,12 @@ export function leafInput(ctx: RuleContext): Input<CertInfo> {
   return { ok: true, value: leaf };
 }
 
+/** The HTTP response from the primary address (https targets only). */
+export function httpInput(ctx: RuleContext): Input<HttpResult> {
+  const ep = primaryEndpoint(ctx);
+  return ep.ok ? completed(`HTTP request to ${ep.value.address}`, ctx.report.http) : ep;
+}
+
 export function chainInput(ctx: RuleContext): Input<ChainReport> {
   const ep = primaryEndpoint(ctx);
   return ep.ok ? completed(`chain building for ${ep.value.address}`, ep.value.chain) : ep;
@@ -121,4 +128,9 @@ export function listNames(names: string[], max = 5): string {
 /** "CN=R11, O=Let's Encrypt" → "R11" (a readable name for summaries). */
 export function certName(cert: CertInfo): string {
   return cert.subjectCN ?? cert.subject;
+}
+
+/** The CN of an RFC 4514 name when it has one, else the whole name. */
+export function dnName(dn: string): string {
+  return /(?:^|,\s*)CN=((?:\\.|[^,\\])+)/i.exec(dn)?.[1] ?? dn;
 }

@@ -29,7 +29,7 @@ export function endpointLabel(ctx: RuleContext, address: string): string {
 }
 
 /** params every transport finding carries. */
-export function transportParams(ctx: RuleContext, e: HandshakeError): Record<string, string | number> {
+export function transportParams(ctx: RuleContext, e: HandshakeError): Record<string, string | number | null> {
   const { host, port, sni } = ctx.report.target;
-  return { host, port, sni: sni ?? '', address: e.endpoint.address, errorCode: e.code, error: e.error };
+  return { host, port, sni, address: e.endpoint.address, errorCode: e.code, error: e.error };
 }
