@@ -19,6 +19,7 @@ import {
   startTrickle,
   type TlsServerOptions,
 } from './support/servers.js';
+import { certificate12, message, record, serverHello } from './support/tls-bytes.js';
 
 const DAY = 86_400_000;
 const now = new Date();
@@ -310,6 +311,18 @@ describe('transport failures and hostile peers', () => {
     const d = await diagnoseChain(chain, chain.fullchainPem + junk.pem.repeat(198));
     assert.ok(Date.now() - t0 < 8_000, `took ${Date.now() - t0} ms`);
     assert.ok(d.findings.length > 0, 'expected a finding (chain_order or a transport error)');
+  });
+  test('a malformed certificate in the handshake → handshake_failed, not a crash', async () => {
+    const flight = Buffer.concat([
+      serverHello(),
+      certificate12([Buffer.from([0x30, 0x03, 1, 2, 3])]),
+      message(14, Buffer.alloc(0)),
+    ]);
+    const s = await startRaw(record(22, flight));
+    open.push(s);
+    const d = await run(`127.0.0.1:${s.port}`);
+    expectFinding(d, 'handshake_failed');
+    assert.equal(d.verdict, 'critical');
   });
   test('loopback without an allow-list → address_blocked', async () => {
     const d = await check('127.0.0.1:443', { now: () => now });
