@@ -167,6 +167,8 @@ export interface AiaFetch {
   error: string | null;
   /** sha256 of each certificate the response held */
   certs: string[];
+  /** with status 'blocked': the policy range that refused the address (optional: added with AIA fetching) */
+  blockedBy?: string | null;
 }
 
 /** A link from built[i] to its issuer built[i+1]. */
