@@ -54,6 +54,7 @@ for (const [name, make] of Object.entries(FIXTURES)) {
 test('verbose and coloured goldens', () => {
   golden('ok.verbose.txt', renderText(FIXTURES.ok!(), { color: false, verbose: true }));
   golden('chain-incomplete.color.txt', renderText(incompleteDiagnosis(), { color: true }));
+  golden('chain-incomplete.verbose.txt', renderText(incompleteDiagnosis(), { color: false, verbose: true }));
 });
 
 test('colour appears only when asked for', () => {

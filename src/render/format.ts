@@ -4,7 +4,7 @@
  * Every enum we display maps to a `{label, slug, grade}` descriptor so renderers never switch on raw strings.
  */
 import type { CertInfo, CertSource, KeyAlgorithm, SentCert, Target } from '../probe/types.js';
-import type { ClientImpact, Diagnosis, Finding, FixAudience, Severity, Verdict } from '../rules/types.js';
+import type { ClientImpact, Diagnosis, Finding, Fix, FixAudience, Severity, Verdict } from '../rules/types.js';
 
 /** How good or bad a displayed value is; renderers pick colours and emoji from this, never from the slug. */
 export type Grade = 'good' | 'neutral' | 'warn' | 'bad';
@@ -221,6 +221,18 @@ export function orderedFixes(finding: Finding): Finding['fixes'] {
     ...finding.fixes.filter((f) => f.audience === 'server'),
     ...finding.fixes.filter((f) => f.audience !== 'server'),
   ];
+}
+
+/**
+ * The fixes worth spelling out in a short rendering: the server fixes for the detected stack, else the first
+ * server fix (src/fixes puts the likeliest first), else the first fix. The rest can be named by title only.
+ */
+export function primaryFixes(finding: Finding, serverStack: string | null): Fix[] {
+  const server = finding.fixes.filter((f) => f.audience === 'server');
+  const forStack = server.filter((f) => serverStack !== null && f.stack === serverStack);
+  if (forStack.length > 0) return forStack;
+  const first = server[0] ?? finding.fixes[0];
+  return first ? [first] : [];
 }
 
 /** Rules that could not run, grouped by the reason, for "not checked: …, because …". */

@@ -4,24 +4,21 @@
  * Everything that came from a certificate, a server or a user goes through `escapeControl` before styling.
  */
 import type { Attempt, EndpointReport, HttpResult, ProtocolSupport, TlsVersion } from '../probe/types.js';
-import type { Diagnosis, Finding, Fix } from '../rules/types.js';
+import type { Diagnosis } from '../rules/types.js';
 import { makeStyle } from './ansi.js';
 import {
   addressLabel,
-  audienceOf,
   escapeControl as e,
-  effectOf,
   formatDate,
   formatDuration,
   headlineOf,
   moreFindings,
   notChecked,
-  orderedFixes,
   protocolOf,
-  severityOf,
   targetLabel,
 } from './format.js';
 import { renderChains, type TextContext } from './text-chain.js';
+import { findingBlock } from './text-finding.js';
 
 export interface TextOptions {
   /** emit ANSI colour; the CLI passes `stdout.isTTY && !NO_COLOR` */
@@ -131,52 +128,7 @@ function attemptError(a: { code: string; error: string }, ctx: TextContext): str
 function findings(d: Diagnosis, ctx: TextContext): string {
   if (d.findings.length === 0) return '';
   const head = ctx.st.bold(`Findings (${d.findings.length})`);
-  return [head, ...d.findings.map((f) => findingBlock(f, ctx))].join('\n\n');
-}
-
-function findingBlock(f: Finding, ctx: TextContext): string {
-  const sev = severityOf(f.severity);
-  const where = f.certIndex < 0 ? '' : ctx.st.dim(f.certIndex === 0 ? ' · leaf (#0)' : ` · chain cert #${f.certIndex}`);
-  const lines = [`${INDENT}${ctx.st.grade(sev.grade, `[${sev.label}]`)} ${ctx.st.bold(e(f.code))}${where}`];
-  lines.push(`${INDENT}${e(f.summary)}`);
-  if (f.causes.length > 0) {
-    lines.push(
-      `${INDENT}${ctx.st.bold('Likely causes')}`,
-      ...f.causes.map((c, i) => `${INDENT.repeat(2)}${i + 1}. ${e(c)}`),
-    );
-  }
-  if (f.clients.length > 0) lines.push(`${INDENT}${ctx.st.bold('Breaks')}`, ...clientLines(f, ctx));
-  if (f.fixes.length > 0)
-    lines.push(`${INDENT}${ctx.st.bold('Fix')}`, ...orderedFixes(f).flatMap((x) => fixLines(x, ctx)));
-  return lines.join('\n');
-}
-
-function clientLines(f: Finding, ctx: TextContext): string[] {
-  return f.clients.map((c) => {
-    const eff = effectOf(c.effect);
-    const mark = eff.grade === 'good' ? '✓' : eff.grade === 'warn' ? '!' : '✗';
-    const note = c.note ? ` — ${e(c.note)}` : '';
-    return `${INDENT.repeat(2)}${ctx.st.grade(eff.grade, `${mark} ${e(c.client)} ${eff.label}`)}${note}`;
-  });
-}
-
-function fixLines(fix: Fix, ctx: TextContext): string[] {
-  const audience = audienceOf(fix.audience);
-  const pad = INDENT.repeat(4);
-  const out = [
-    `${INDENT.repeat(2)}▸ ${ctx.st.bold(e(fix.title))} ${ctx.st.dim(`(${e(fix.stack)}, ${audience.label})`)}`,
-  ];
-  if (fix.warning) out.push(`${pad}${ctx.st.grade('bad', `⚠ WARNING: ${e(fix.warning)}`)}`);
-  fix.steps.forEach((step, i) => {
-    out.push(...multiline(step).map((l, j) => `${pad}${j === 0 ? `${i + 1}. ` : '   '}${l}`));
-  });
-  if (fix.command) out.push(...multiline(fix.command).map((l, j) => `${pad}${j === 0 ? ctx.st.dim('$') : ' '} ${l}`));
-  return out;
-}
-
-/** Steps and commands may legitimately span lines (a heredoc); each line is escaped on its own. */
-function multiline(text: string): string[] {
-  return text.split('\n').map(e);
+  return [head, ...d.findings.map((f) => findingBlock(f, d.serverStack, ctx))].join('\n\n');
 }
 
 function checkedLines(d: Diagnosis, ctx: TextContext): string {
