@@ -135,7 +135,7 @@ function orderFixes(fixes: Fix[], stack: string | null): Fix[] {
 
 function fixLines(fix: Fix): string[] {
   const lines = [`   ${fix.audience === 'server' ? 'Server' : 'Client'} · ${fix.stack}: ${fix.title}`];
-  fix.steps.forEach((s, i) => lines.push(`     ${i + 1}) ${s}`));
+  lines.push(...fix.steps.map((s, i) => `     ${i + 1}) ${s}`));
   if (fix.command) lines.push(`     $ ${fix.command}`);
   if (fix.warning) lines.push(`     warning: ${fix.warning}`);
   return lines;
@@ -144,19 +144,19 @@ function fixLines(fix: Fix): string[] {
 function chainLines(d: Diagnosis): string[] {
   const ep = d.report.endpoints[0];
   const lines = [`Chain of ${hostPort(d.target)}:`];
-  if (!ep || ep.handshake.status !== 'completed') {
+  if (ep?.handshake.status !== 'completed') {
     lines.push('  No handshake completed: no chain to show.');
     return lines;
   }
   lines.push('  As sent by the server:');
-  ep.handshake.result.sentChain.forEach((c, i) => lines.push(`    #${i} ${sentLabel(c)}`));
+  lines.push(...ep.handshake.result.sentChain.map((c, i) => `    #${i} ${sentLabel(c)}`));
   const chain = chainOf(d);
   if (!chain) {
     lines.push('  As built: not available.');
     return lines;
   }
   lines.push(`  As built (${chain.trusted ? `trusted, anchor: ${chain.anchorStore ?? '?'}` : 'NOT trusted'}):`);
-  chain.built.forEach((c, i) => lines.push(`    #${i} ${certLabel(c)} [${chain.sources[i] ?? '?'}]`));
+  lines.push(...chain.built.map((c, i) => `    #${i} ${certLabel(c)} [${chain.sources[i] ?? '?'}]`));
   if (chain.missingIssuer) lines.push(`    missing issuer: ${chain.missingIssuer}`);
   return lines;
 }
