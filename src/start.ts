@@ -38,7 +38,7 @@ export async function start(io: StartIo, env: Record<string, string | undefined>
   const events = new SqliteEventDedup(db, { clock });
   events.prune();
   const deps: SlackAppDeps = {
-    core: await chatCore(config, extraCaPem),
+    core: chatCore(config, extraCaPem),
     store: new SqliteIncidentStore(db),
     events,
     limits: new Limiter({ ...config.limits, clock }),
