@@ -21,11 +21,16 @@ export interface StartIo {
   stopSignal?: Promise<void>;
 }
 
-export async function start(io: StartIo, env: Record<string, string | undefined>): Promise<number> {
+/** `cwd`: where `.env` is looked for (default: the process's). */
+export async function start(
+  io: StartIo,
+  env: Record<string, string | undefined>,
+  opts: { cwd?: string } = {},
+): Promise<number> {
   let config: Config;
   let extraCaPem: string[];
   try {
-    config = loadConfig(readEnv(env));
+    config = loadConfig(readEnv(env, opts.cwd));
     extraCaPem = config.caPath ? [readCa(config.caPath)] : [];
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;

@@ -48,6 +48,11 @@ export class RecordingPort implements ConversationPort {
     return this.calls.map((c) => `${c.op}:${c.msg.kind}`);
   }
 
+  /** per call, the message it acts on: a post's own ref, an update's ref, a reply's parent; null for ephemeral */
+  anchors(): (MessageRef | null)[] {
+    return this.calls.map((c) => (c.op === 'reply' ? c.parent : c.op === 'ephemeral' ? null : c.ref));
+  }
+
   last<K extends ChatMessage['kind']>(kind: K): Extract<ChatMessage, { kind: K }> {
     const found = this.calls.findLast((c) => c.msg.kind === kind);
     if (!found) throw new Error(`no ${kind} message in ${this.trace.join(', ')}`);
