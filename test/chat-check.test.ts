@@ -84,3 +84,35 @@ test('check → progress updated in place → diagnosis parent (an incident) →
   assert.equal(store.get(diag.incident.id)?.status, 'resolved');
   db.close();
 });
+
+test('a re-check that still finds a critical problem keeps the incident open; a relapse re-opens a resolved one', async () => {
+  const own = await startRepairableServer();
+  try {
+    const core = chatCore({ allow: ['127.0.0.0/8'], probeTimeoutMs: 5_000 }, own.extraCaPem);
+    const { ctx, port, db } = makeContext({ text: `check 127.0.0.1:${own.port}`, core });
+    await routeCommand(ctx, (err) => assert.fail(err as Error));
+    const id = port.last('diagnosis').incident.id;
+    const recheck = async () => {
+      const p = new RecordingPort();
+      await handleAction({ ...ctx, port: p, actionId: 'recheck', incidentId: id }, (err) => assert.fail(err as Error));
+      return p.last('delta');
+    };
+
+    const still = await recheck();
+    assert.deepEqual(
+      [still.fixed, still.still.includes('chain_incomplete'), still.incident.status],
+      [[], true, 'open'],
+    );
+
+    own.repair();
+    assert.equal((await recheck()).incident.status, 'resolved');
+
+    own.breakAgain();
+    const relapse = await recheck();
+    assert.ok(relapse.appeared.includes('chain_incomplete'));
+    assert.deepEqual([relapse.incident.status, relapse.incident.resolvedBy], ['open', undefined]);
+    db.close();
+  } finally {
+    await own.close();
+  }
+});

@@ -14,6 +14,8 @@ export async function startRepairableServer() {
     extraCaPem: [chain.root.pem],
     /** serve the intermediate too, from the next handshake on */
     repair: () => server.server.setSecureContext({ cert: chain.fullchainPem, key: chain.leaf.keyPem }),
+    /** back to the leaf alone (a bad deploy) */
+    breakAgain: () => server.server.setSecureContext({ cert: chain.leaf.pem, key: chain.leaf.keyPem }),
     close: () => server.close(),
   };
 }
