@@ -15,8 +15,16 @@ export interface ChatTextOptions {
   numberActions?: boolean;
 }
 
-/** Render one view-model to lines (no trailing newline). */
+/**
+ * Render one view-model to lines (no trailing newline). Certificates, servers and users control much of
+ * the text (subjects, summaries, the typed target): every line goes through `safe` so none of it can
+ * move the cursor, recolour the terminal or reorder text (ANSI/bidi injection), or break a line.
+ */
 export function renderChatText(msg: ChatMessage, opts: ChatTextOptions = {}): string[] {
+  return linesOf(msg, opts).map(safe);
+}
+
+function linesOf(msg: ChatMessage, opts: ChatTextOptions): string[] {
   switch (msg.kind) {
     case 'progress':
       return [`Checking ${hostPort(msg.target)}… ${PHASE_WORDS[msg.phase]}`];
@@ -206,6 +214,14 @@ function certLabel(c: CertInfo): string {
 
 function keyLabel(c: CertInfo): string {
   return `${c.key.algorithm}${c.key.bits ? ` ${c.key.bits}` : ''}${c.key.curve ? ` ${c.key.curve}` : ''}`;
+}
+
+/** C0/C1 controls, DEL and bidi controls become visible escapes. */
+function safe(line: string): string {
+  return line.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (ch) => {
+    const code = ch.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
 }
 
 function day(iso: string): string {
