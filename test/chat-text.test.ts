@@ -86,5 +86,5 @@ test('text from certificates and users cannot inject terminal controls or break 
   const lines = renderChatText({ kind: 'findings', diagnosis: diagnosisWith([hostile]) });
   assert.equal(lines.length, 2);
   for (const l of lines) assert.doesNotMatch(l, /[\u0000-\u001f\u007f-\u009f\u202e]/);
-  assert.match(lines[1]!, /\\x1b\[2J.*\\x07.*\\u\{202e\}evil\\x0asecond line \\x9b31m/);
+  assert.match(lines[1]!, /\\x1b\[2J.*\\x07.*\\u\{202e\}evil\\nsecond line \\x9b31m/);
 });
