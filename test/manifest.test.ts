@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { ACTION_IDS, BOT_EVENTS, BOT_SCOPES, SLASH_COMMAND, WEB_API_SCOPES } from '../src/chat/slack/registry.js';
 

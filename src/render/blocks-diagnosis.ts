@@ -6,9 +6,10 @@
  */
 import type { IncidentView, MessageAction } from '../chat/port.js';
 import type { Diagnosis, Finding, Fix, Severity, Verdict } from '../rules/types.js';
+import { daysLeft, formatDate, primaryLeaf, targetLabel } from './blocks-format.js';
 import {
-  type Block,
   actions,
+  type Block,
   button,
   clip,
   context,
@@ -19,10 +20,16 @@ import {
   mention,
   section,
 } from './blocks-kit.js';
-import { daysLeft, formatDate, primaryLeaf, targetLabel } from './blocks-format.js';
 
 const VERDICT_ICON: Record<Verdict, string> = { ok: '✅', warning: '⚠️', critical: '❌', unknown: '❔' };
-const VERDICT_WORD: Record<Verdict, string> = { ok: 'OK', warning: 'Warning', critical: 'Critical', unknown: 'Unknown' };
+const VERDICT_WORD: Record<Verdict, string> = {
+  ok: 'OK',
+  warning: 'Warning',
+  critical: 'Critical',
+  unknown: 'Unknown',
+};
+/** Parent budget per part, so the parent is always one message with its buttons (≈ 5k chars worst case). */
+const PARENT = { headline: 1500, fact: 300, topFix: 1500 } as const;
 const SEVERITY_ICON: Record<Severity, string> = { critical: '🔴', warning: '🟠', info: '🔵' };
 
 /** `example.com:443` escaped, the one label every message leads with. */
@@ -69,7 +76,9 @@ export function keyFacts(d: Diagnosis): string[] {
   }
   if (primary?.chain.status === 'completed') {
     const c = primary.chain.result;
-    out.push(`*Chain*\n${c.built.length} cert${c.built.length === 1 ? '' : 's'}, ${c.trusted ? 'trusted' : 'not trusted'}`);
+    out.push(
+      `*Chain*\n${c.built.length} cert${c.built.length === 1 ? '' : 's'}, ${c.trusted ? 'trusted' : 'not trusted'}`,
+    );
   }
   return out;
 }
@@ -105,19 +114,24 @@ export function diagnosisBlocks(d: Diagnosis, incident: IncidentView, buttons: M
   const blocks: Block[] = [
     header(`${VERDICT_ICON[d.verdict]} ${targetLabel(d.target)} — ${VERDICT_WORD[d.verdict]}`, `verdict:${d.verdict}`),
     section(
-      d.headline
-        ? `${severityTag(d.headline.severity)} \`${d.headline.code}\`${certLabel(d, d.headline.certIndex)}\n${esc(d.headline.summary)}`
-        : verdictLine(d),
+      clip(
+        d.headline
+          ? `${severityTag(d.headline.severity)} \`${d.headline.code}\`${certLabel(d, d.headline.certIndex)}\n${esc(d.headline.summary)}`
+          : verdictLine(d),
+        PARENT.headline,
+      ),
       `headline:${headlineCode}`,
     ),
   ];
-  const facts = keyFacts(d);
+  const facts = keyFacts(d).map((f) => clip(f, PARENT.fact));
   if (facts.length) blocks.push(fields(facts, 'facts'));
   const top = d.headline?.fixes[0];
-  if (top) blocks.push(section(`*Top fix* — ${fixText(top, 4)}`, `topfix:${d.headline?.code}`));
+  if (top) blocks.push(section(clip(`*Top fix* — ${fixText(top, 4)}`, PARENT.topFix), `topfix:${d.headline?.code}`));
   blocks.push(context([statusLine(incident, d)], `status:${incident.status}`));
   if (buttons.length) {
-    blocks.push(actions(buttons.map((b) => button(b.id, b.label, b.value, b.id === 'recheck' ? 'primary' : undefined))));
+    blocks.push(
+      actions(buttons.map((b) => button(b.id, b.label, b.value, b.id === 'recheck' ? 'primary' : undefined))),
+    );
   }
   return blocks;
 }
@@ -127,7 +141,8 @@ export function findingBlock(d: Diagnosis, f: Finding): Block {
   const lines = [`${severityTag(f.severity)} \`${f.code}\`${certLabel(d, f.certIndex)}`, esc(f.summary)];
   if (f.causes.length) lines.push(`*Likely causes:* ${f.causes.map((c, i) => `${i + 1}. ${esc(c)}`).join(' ')}`);
   const breaks = f.clients.filter((c) => c.effect !== 'works');
-  if (breaks.length) lines.push(`*Clients:* ${breaks.map((c) => `${esc(c.client)} ${c.effect} (${esc(c.note)})`).join('; ')}`);
+  if (breaks.length)
+    lines.push(`*Clients:* ${breaks.map((c) => `${esc(c.client)} ${c.effect} (${esc(c.note)})`).join('; ')}`);
   if (f.fixes[0]) lines.push(`*Fix:* ${fixText(f.fixes[0], 6)}`);
   return section(clip(lines.join('\n'), LIMITS.sectionText), `finding:${f.code}:${f.certIndex}`);
 }
@@ -171,9 +186,12 @@ export function deltaBlocks(v: DeltaView): Block[] {
   ];
   for (const [key, label, codes] of groups) {
     if (!codes.length) continue;
-    blocks.push(section(`*${label}:* ${codes.map((c) => `\`${esc(c)}\``).join(', ')}`, codeList(`delta:${key}:`, codes)));
+    blocks.push(
+      section(`*${label}:* ${codes.map((c) => `\`${esc(c)}\``).join(', ')}`, codeList(`delta:${key}:`, codes)),
+    );
   }
-  if (!v.fixed.length && !v.still.length && !v.appeared.length) blocks.push(section('No findings before or now.', 'delta:none'));
+  if (!v.fixed.length && !v.still.length && !v.appeared.length)
+    blocks.push(section('No findings before or now.', 'delta:none'));
   blocks.push(context([statusLine(v.incident, v.diagnosis)], `status:${v.incident.status}`));
   return blocks;
 }

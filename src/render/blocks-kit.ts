@@ -55,11 +55,7 @@ export interface SlackMessage {
  * shown literally and never pings; everything from a certificate, a server or a user goes through this.
  */
 export function esc(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(BIDI_AND_CONTROLS, '\uFFFD');
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(BIDI_AND_CONTROLS, '\uFFFD');
 }
 
 /** C0/C1 controls (but tab/newline) and bidi overrides: a CN could otherwise reorder the text around it. */
@@ -113,7 +109,11 @@ export function context(items: string[], id?: string): Block {
     .filter((i) => i.trim())
     .slice(0, LIMITS.contextElements)
     .map((i) => mrkdwn(clip(i, LIMITS.sectionText)));
-  return { type: 'context', ...(id ? { block_id: blockId(id) } : {}), elements: elements.length ? elements : [mrkdwn('—')] };
+  return {
+    type: 'context',
+    ...(id ? { block_id: blockId(id) } : {}),
+    elements: elements.length ? elements : [mrkdwn('—')],
+  };
 }
 
 export function button(actionId: string, label: string, value: string, style?: Button['style']): Button {

@@ -224,7 +224,11 @@ export class FakeSlack {
     if (fault && 'delayMs' in fault) await new Promise((r) => setTimeout(r, fault.delayMs));
     else if (fault && 'error' in fault) return { status: 200, body: { ok: false, error: fault.error } };
     else if (fault && fault.status === 429) {
-      return { status: 429, body: { ok: false, error: 'ratelimited' }, headers: { 'retry-after': `${fault.retryAfter}` } };
+      return {
+        status: 429,
+        body: { ok: false, error: 'ratelimited' },
+        headers: { 'retry-after': `${fault.retryAfter}` },
+      };
     } else if (fault) return { status: 500, body: { ok: false, error: 'internal_error' } };
     return { status: 200, body: this.respond(method, args) };
   }

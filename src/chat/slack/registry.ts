@@ -10,7 +10,7 @@ export const SLASH_COMMAND = '/cert';
 export const BOT_EVENTS = ['app_mention'] as const;
 
 /** Button action_ids on the diagnosis message (interactivity must be enabled in the manifest). */
-export const ACTION_IDS = ['recheck', 'fix_guide', 'show_chain'] as const;
+export { ACTION_IDS } from '../port.js';
 
 /** Bot scopes the Web API calls need: commands (/cert), chat:write (post/update/thread), app_mentions:read. */
 export const BOT_SCOPES = ['commands', 'chat:write', 'app_mentions:read'] as const;
