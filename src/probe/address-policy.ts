@@ -1,0 +1,204 @@
+import { BlockList, isIP } from 'node:net';
+import { InputError, quote } from './errors.js';
+
+/**
+ * Which addresses the bot may connect to. The bot dials wherever a user points it, so loopback,
+ * private, link-local and cloud-metadata addresses are refused unless an allow-list opens them
+ * (DESIGN.md "Safety"). Addresses that embed an IPv4 address (mapped, NAT64, 6to4, Teredo) are
+ * judged by the IPv4 address too, since that is where the packets end up.
+ */
+
+export interface Cidr {
+  /** the network address with host bits cleared */
+  network: string;
+  prefix: number;
+  family: 4 | 6;
+  /** canonical `network/prefix` */
+  text: string;
+}
+
+export interface AddressVerdict {
+  allowed: boolean;
+  /** the refused range and what it is, e.g. '127.0.0.0/8 (loopback)'; null when allowed */
+  blockedBy: string | null;
+}
+
+export interface AddressPolicy {
+  check(ip: string): AddressVerdict;
+  /** the allow-list, canonical CIDR strings */
+  readonly allow: readonly string[];
+}
+
+interface Range {
+  cidr: Cidr;
+  what: string;
+  /** opened only by an allow entry inside this range, never by a broader one such as 0.0.0.0/0 */
+  explicitOnly: boolean;
+  list: BlockList;
+}
+
+interface View {
+  address: string;
+  family: 4 | 6;
+  /** how the IPv4 address was embedded in the IPv6 one; null for the address itself */
+  via: string | null;
+}
+
+/** Special-purpose ranges (RFC 6890 registries) that must not be reachable by default; specific before general. */
+const DEFAULT_BLOCKED: ReadonlyArray<readonly [string, string, boolean?]> = [
+  ['0.0.0.0/8', '"this network"'],
+  ['10.0.0.0/8', 'private, RFC 1918'],
+  ['100.64.0.0/10', 'carrier-grade NAT, RFC 6598'],
+  ['127.0.0.0/8', 'loopback'],
+  ['169.254.0.0/16', 'link-local, cloud metadata 169.254.169.254', true],
+  ['172.16.0.0/12', 'private, RFC 1918'],
+  ['192.0.0.0/24', 'IETF protocol assignments'],
+  ['192.168.0.0/16', 'private, RFC 1918'],
+  ['198.18.0.0/15', 'benchmarking, RFC 2544'],
+  ['224.0.0.0/4', 'multicast'],
+  ['255.255.255.255/32', 'broadcast'],
+  ['240.0.0.0/4', 'reserved'],
+  ['::/128', 'unspecified'],
+  ['::1/128', 'loopback'],
+  ['fd00:ec2::254/128', 'AWS instance metadata', true],
+  ['fe80::/10', 'link-local', true],
+  ['fc00::/7', 'unique local, RFC 4193'],
+  ['64:ff9b:1::/48', 'local-use NAT64, RFC 8215'],
+  ['ff00::/8', 'multicast'],
+];
+
+function ipv4Bytes(ip: string): number[] {
+  return ip.split('.').map(Number);
+}
+
+/** 16 bytes of a valid IPv6 address (callers check isIPv6 first), including a dotted IPv4 tail. */
+function ipv6Bytes(ip: string): number[] {
+  const [head = '', tail] = ip.split('::', 2) as [string, string | undefined];
+  const groups = (part: string): number[] =>
+    part === ''
+      ? []
+      : part.split(':').flatMap((g) => {
+          if (!g.includes('.')) return [Number.parseInt(g, 16)];
+          const [a = 0, b = 0, c = 0, d = 0] = ipv4Bytes(g);
+          return [(a << 8) | b, (c << 8) | d];
+        });
+  const left = groups(head);
+  const right = tail === undefined ? [] : groups(tail);
+  const words = [...left, ...new Array(8 - left.length - right.length).fill(0), ...right];
+  return words.flatMap((w) => [w >> 8, w & 0xff]);
+}
+
+function bytesToIp(bytes: number[]): string {
+  if (bytes.length === 4) return bytes.join('.');
+  const words = [];
+  for (let i = 0; i < 16; i += 2) words.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
+  // the WHATWG URL serialiser compresses to the RFC 5952 canonical form
+  return new URL(`http://[${words.join(':')}]/`).hostname.slice(1, -1);
+}
+
+function maskBytes(bytes: number[], prefix: number): number[] {
+  return bytes.map((b, i) => {
+    const keep = Math.max(0, Math.min(8, prefix - i * 8));
+    return b & ((0xff << (8 - keep)) & 0xff);
+  });
+}
+
+/** Parse `10.0.0.0/8`, `fd00::/8`, or a bare address (a single-host range). Host bits are cleared. */
+export function parseCidr(s: string): Cidr {
+  const fail = (): never => {
+    throw new InputError(`${quote(s)} is not a CIDR range (e.g. 10.0.0.0/8, 192.0.2.7 or fd00::/8)`);
+  };
+  const [ip = '', prefixText, extra] = s.trim().split('/');
+  const family = isIP(ip);
+  if (family === 0 || ip.includes('%') || extra !== undefined) fail();
+  const max = family === 4 ? 32 : 128;
+  if (prefixText !== undefined && !/^[0-9]{1,3}$/.test(prefixText)) fail();
+  const prefix = prefixText === undefined ? max : Number(prefixText);
+  if (prefix > max) fail();
+  const network = bytesToIp(maskBytes(family === 4 ? ipv4Bytes(ip) : ipv6Bytes(ip), prefix));
+  return { network, prefix, family: family as 4 | 6, text: `${network}/${prefix}` };
+}
+
+function listOf(cidr: Cidr): BlockList {
+  const list = new BlockList();
+  list.addSubnet(cidr.network, cidr.prefix, cidr.family === 4 ? 'ipv4' : 'ipv6');
+  return list;
+}
+
+function contains(list: BlockList, cidr: Cidr, view: View): boolean {
+  return cidr.family === view.family && list.check(view.address, view.family === 4 ? 'ipv4' : 'ipv6');
+}
+
+const RANGES: readonly Range[] = DEFAULT_BLOCKED.map(([text, what, explicitOnly = false]) => {
+  const cidr = parseCidr(text);
+  return { cidr, what, explicitOnly, list: listOf(cidr) };
+});
+
+/**
+ * The IPv4 addresses an IPv6 address carries: IPv4-mapped and IPv4-compatible (RFC 4291 §2.5.5),
+ * NAT64 well-known prefix (RFC 6052 §2.1), 6to4 (RFC 3056 §2), Teredo server and client (RFC 4380 §4).
+ */
+function embeddedIPv4(ip: string): View[] {
+  const b = ipv6Bytes(ip);
+  const zeroUpTo = (n: number) => b.slice(0, n).every((x) => x === 0);
+  const v4 = (from: number, xor = 0) => bytesToIp(b.slice(from, from + 4).map((x) => x ^ xor));
+  const views: View[] = [];
+  const add = (address: string, via: string) => views.push({ address, family: 4, via });
+  if (zeroUpTo(10) && b[10] === 0xff && b[11] === 0xff) add(v4(12), 'IPv4-mapped');
+  // `::` and `::1` are not IPv4-compatible (RFC 4291 §2.5.5.1); they are judged as themselves
+  else if (zeroUpTo(12) && b[12] !== 0) add(v4(12), 'IPv4-compatible');
+  else if (b[0] === 0x00 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && b.slice(4, 12).every((x) => x === 0)) {
+    add(v4(12), 'NAT64');
+  } else if (b[0] === 0x20 && b[1] === 0x02) add(v4(2), '6to4');
+  else if (b[0] === 0x20 && b[1] === 0x01 && b[2] === 0 && b[3] === 0) {
+    add(v4(4), 'Teredo server');
+    add(v4(12, 0xff), 'Teredo client');
+  }
+  return views;
+}
+
+/** Build a policy. Each allow entry opens its range; link-local and metadata need an entry inside them. */
+export function createAddressPolicy(allow: string[]): AddressPolicy {
+  const entries = allow.map((s) => {
+    const cidr = parseCidr(s);
+    return { cidr, list: listOf(cidr) };
+  });
+  const opened = (range: Range, view: View): boolean =>
+    entries.some((e) => contains(e.list, e.cidr, view) && (!range.explicitOnly || e.cidr.prefix >= range.cidr.prefix));
+  const judge = (view: View): string | null => {
+    const range = RANGES.find((r) => contains(r.list, r.cidr, view));
+    if (!range || opened(range, view)) return null;
+    const where = view.via ? ` via ${view.via} ${view.address}` : '';
+    return `${range.cidr.text} (${range.what})${where}`;
+  };
+  return {
+    allow: Object.freeze([...new Set(entries.map((e) => e.cidr.text))]),
+    check(ip: string): AddressVerdict {
+      const family = isIP(ip);
+      if (family === 0 || ip.includes('%')) return { allowed: false, blockedBy: `${quote(ip)} is not an IP address` };
+      const self: View = { address: ip, family: family as 4 | 6, via: null };
+      const views = family === 4 ? [self] : [self, ...embeddedIPv4(ip)];
+      for (const view of views) {
+        const blockedBy = judge(view);
+        if (blockedBy) return { allowed: false, blockedBy };
+      }
+      return { allowed: true, blockedBy: null };
+    },
+  };
+}
+
+/** The policy configured by CERT_DOCTOR_ALLOW (comma-separated CIDRs) plus `--allow` entries. */
+export function policyFromEnv(env: Readonly<Record<string, string | undefined>>, extraAllow: string[]): AddressPolicy {
+  const fromEnv = (env.CERT_DOCTOR_ALLOW ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const entry of fromEnv) {
+    try {
+      parseCidr(entry);
+    } catch (err) {
+      throw new InputError(`CERT_DOCTOR_ALLOW: ${(err as Error).message}`);
+    }
+  }
+  return createAddressPolicy([...fromEnv, ...extraAllow]);
+}
