@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import type { App } from '@slack/bolt';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
+import { ACTION_IDS as PORT_ACTION_IDS, type SlackAppDeps } from '../src/chat/port.js';
+import { InFlight, registerListeners } from '../src/chat/slack/listeners.js';
 import { ACTION_IDS, BOT_EVENTS, BOT_SCOPES, SLASH_COMMAND, WEB_API_SCOPES } from '../src/chat/slack/registry.js';
+import { createLogger } from '../src/log.js';
 
 const root = new URL('../', import.meta.url);
 const vendor = new URL('test/vendor/slack-manifest-schema/', root);
@@ -75,4 +79,29 @@ test('manifest: Socket Mode by default, no org deploy, /cert has a usage hint an
   assert.equal(cert.url, undefined);
   assert.equal(manifest.settings.event_subscriptions.request_url, undefined);
   assert.equal(manifest.display_information.name, 'cert-doctor');
+});
+
+test('the listeners app.ts registers are exactly the manifest command, events and action ids', () => {
+  const seen = { commands: [] as string[], events: [] as string[], actions: [] as string[], middleware: 0 };
+  const recorder = {
+    use: () => {
+      seen.middleware += 1;
+    },
+    command: (name: string) => seen.commands.push(name),
+    event: (name: string) => seen.events.push(name),
+    action: (c: { action_id: string; type: string }) => {
+      assert.equal(c.type, 'block_actions');
+      seen.actions.push(c.action_id);
+    },
+  };
+  const deps = { log: createLogger({ level: 'silent' }) } as unknown as SlackAppDeps;
+  registerListeners(recorder as unknown as App, deps, new InFlight());
+  assert.deepEqual(
+    seen.commands,
+    manifest.features.slash_commands.map((c) => c.command),
+  );
+  assert.deepEqual(seen.events.sort(), [...manifest.settings.event_subscriptions.bot_events].sort());
+  assert.deepEqual(seen.actions.sort(), [...PORT_ACTION_IDS].sort());
+  assert.equal(seen.middleware, 1, 'the event_id dedup middleware');
+  assert.equal(manifest.settings.interactivity.is_enabled, seen.actions.length > 0);
 });
