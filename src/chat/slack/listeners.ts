@@ -38,6 +38,14 @@ export class InFlight {
 
 type Client = AllMiddlewareArgs['client'];
 
+/**
+ * Starts `work` on a later turn of the event loop, after the ack's response is written: under a burst,
+ * acks of requests already received go out before anyone's probe or Web API calls start.
+ */
+function afterAck(work: () => Promise<void>): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve)).then(work);
+}
+
 /** Strip the leading bot mention(s) of an app_mention's text: "<@UBOT> recheck" → "recheck". */
 export function mentionText(text: string): string {
   return text.replace(/^\s*(<@[A-Z0-9]+(\|[^>]*)?>\s*)+/i, '').trim();
@@ -72,7 +80,7 @@ export function registerListeners(app: App, deps: SlackAppDeps, inflight: InFlig
       text: command.text ?? '',
       port: port(client, command.channel_id, command.user_id, respond),
     };
-    inflight.track(routeCommand(ctx, onError));
+    inflight.track(afterAck(() => routeCommand(ctx, onError)));
   });
 
   for (const actionId of ACTION_IDS) {
@@ -88,16 +96,18 @@ export function registerListeners(app: App, deps: SlackAppDeps, inflight: InFlig
         await ack();
         const channel = body.channel?.id ?? body.container?.channel_id ?? '';
         inflight.track(
-          handleAction(
-            {
-              ...base,
-              userId: body.user.id,
-              channelId: channel,
-              actionId: actionId as ActionId,
-              incidentId: action.value ?? '',
-              port: port(client, channel, body.user.id, respond),
-            },
-            onError,
+          afterAck(() =>
+            handleAction(
+              {
+                ...base,
+                userId: body.user.id,
+                channelId: channel,
+                actionId: actionId as ActionId,
+                incidentId: action.value ?? '',
+                port: port(client, channel, body.user.id, respond),
+              },
+              onError,
+            ),
           ),
         );
       },

@@ -1,0 +1,190 @@
+/**
+ * Slack benchmark: N concurrent signed `/cert check` requests against the real Bolt app (HTTP receiver)
+ * probing a loopback TLS endpoint, with the fake Slack Web API. Measures ack latency (client-side, from
+ * sending the request to the complete HTTP response, all N in flight at once), diagnoses completed per
+ * second (until every "Checking…" message was updated into its diagnosis) and peak RSS of the app's
+ * process. The load generator and the TLS server run in their own processes (bench/slack-peer.ts) so
+ * they do not share the app's event loop. Loopback only; every wait is bounded by a deadline.
+ *
+ * Alone: `node --import tsx bench/slack.ts` (BENCH_SLACK_N to change N).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { type IncomingMessage, Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { availableParallelism, loadavg } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import type { FakeSlack } from '../test/support/fake-slack.js';
+import { SIGNING_SECRET, startHarness } from '../test/support/slack-harness.js';
+
+const PEER = new URL('./slack-peer.ts', import.meta.url).pathname;
+
+/** Runs bench/slack-peer.ts in its own process; resolves with its first stdout line. */
+async function peer(args: string[], timeoutMs: number): Promise<{ child: ChildProcess; line: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', PEER, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const timer = setTimeout(() => child.kill(), timeoutMs);
+  let buf = '';
+  child.stdout?.setEncoding('utf8');
+  child.stdout?.on('data', (d: string) => {
+    buf += d;
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    const check = () => {
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) resolve(buf.slice(0, nl));
+    };
+    child.stdout?.on('data', check);
+    child.once('exit', (code) => {
+      check();
+      reject(new Error(`slack-peer ${args[0]} exited with ${code} before answering`));
+    });
+  });
+  clearTimeout(timer);
+  return { child, line };
+}
+
+export interface Report {
+  name: 'slack';
+  requests: number;
+  ackMs: { p50: number; p90: number; p99: number; max: number };
+  /** the same, measured inside the app's process (request seen → response written) */
+  serverAckMs: { p50: number; p90: number; p99: number; max: number };
+  /** every ack was HTTP 200 */
+  allAcked: boolean;
+  /** parents updated into a diagnosis (block_id headline:*) */
+  diagnoses: number;
+  /** parents updated into an error notice instead (check_failed & co.) */
+  notices: number;
+  wallMs: number;
+  diagnosesPerSec: number;
+  peakRssMb: number;
+  /** ack p99 below the issue's 100 ms target */
+  ackTargetMet: boolean;
+  /** the machine's 1-minute load average at the end: latencies on a shared box are not comparable without it */
+  loadAvg1m: number;
+}
+
+const DEADLINE_MS = 120_000;
+const WARMUP = 20;
+
+/**
+ * Server-side ack times: from the app's HTTP server accepting the connection of a /slack/events request to the response
+ * being handed to the OS. Client-side numbers add the load generator's own scheduling; these do not.
+ */
+function recordServerAcks(): { times: number[]; restore(): void } {
+  const times: number[] = [];
+  const original = Server.prototype.emit;
+  const accepted = new WeakMap<Socket, number>();
+  Server.prototype.emit = function (this: Server, event: string, ...args: unknown[]) {
+    if (event === 'connection') accepted.set(args[0] as Socket, performance.now());
+    if (event === 'request') {
+      const [req, res] = args as [IncomingMessage, ServerResponse];
+      if (req.url?.startsWith('/slack/events')) {
+        // From the moment the connection was accepted (a fresh one per request, as Slack's usually are).
+        const t0 = accepted.get(req.socket) ?? performance.now();
+        accepted.delete(req.socket);
+        res.once('finish', () => times.push(performance.now() - t0));
+      }
+    }
+    return original.apply(this, [event, ...args] as Parameters<typeof original>);
+  } as typeof original;
+  return {
+    times,
+    restore: () => {
+      Server.prototype.emit = original;
+    },
+  };
+}
+
+/** Parent messages updated into their final state: a diagnosis (headline:*) or an error notice. */
+function finals(fake: FakeSlack) {
+  return fake
+    .callsOf('chat.update')
+    .filter((c) =>
+      ((c.args.blocks as { block_id?: string }[] | undefined) ?? []).some((b) =>
+        /^(headline|notice):/.test(b.block_id ?? ''),
+      ),
+    );
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+const round = (n: number) => Math.round(n * 10) / 10;
+
+export async function runSlackBench(n = Number(process.env.BENCH_SLACK_N ?? 200)): Promise<Report> {
+  const tls = await peer(['tls'], DEADLINE_MS);
+  const { port: tlsPort, rootPem } = JSON.parse(tls.line) as { port: number; rootPem: string };
+  const h = await startHarness({ extraCaPem: [rootPem], env: { CERT_DOCTOR_MAX_PROBES: String(n + WARMUP) } });
+  let peakRss = process.memoryUsage().rss;
+  const rssTimer = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 20);
+  try {
+    const appUrl = `http://127.0.0.1:${h.app.port}/slack/events`;
+    const burst = async (count: number) => {
+      const args = ['load', appUrl, SIGNING_SECRET, String(count), String(tlsPort), h.fake.responseUrl('')];
+      const before = finals(h.fake).length;
+      const acks = JSON.parse((await peer(args, DEADLINE_MS)).line) as [number, number][];
+      const all = () => (finals(h.fake).length >= before + count ? true : undefined);
+      await h.fake.waitUntil(all, `${count} final updates`, DEADLINE_MS);
+      return { acks, done: finals(h.fake).slice(before) };
+    };
+    // A running bot is warm: JIT, lazily built clients and connection pools are not what we measure.
+    await burst(WARMUP);
+    const server = recordServerAcks();
+    const started = performance.now();
+    const { acks, done } = await burst(n).finally(() => server.restore());
+    const wallMs = performance.now() - started;
+    const serverSorted = [...server.times].sort((a, b) => a - b);
+    const diagnoses = done.filter((c) => JSON.stringify(c.args.blocks).includes('"headline:')).length;
+    const sorted = acks.map(([, ms]) => ms).sort((a, b) => a - b);
+    const p99 = quantile(sorted, 0.99);
+    return {
+      name: 'slack',
+      requests: n,
+      ackMs: {
+        p50: round(quantile(sorted, 0.5)),
+        p90: round(quantile(sorted, 0.9)),
+        p99: round(p99),
+        max: round(sorted[sorted.length - 1] ?? Number.NaN),
+      },
+      serverAckMs: {
+        p50: round(quantile(serverSorted, 0.5)),
+        p90: round(quantile(serverSorted, 0.9)),
+        p99: round(quantile(serverSorted, 0.99)),
+        max: round(serverSorted[serverSorted.length - 1] ?? Number.NaN),
+      },
+      allAcked: acks.length === n && acks.every(([status]) => status === 200),
+      diagnoses,
+      notices: done.length - diagnoses,
+      wallMs: Math.round(wallMs),
+      diagnosesPerSec: round((diagnoses / wallMs) * 1000),
+      peakRssMb: Math.round(Math.max(peakRss, process.memoryUsage().rss) / 1048576),
+      ackTargetMet: p99 < 100,
+      loadAvg1m: round(loadavg()[0] ?? 0),
+    };
+  } finally {
+    clearInterval(rssTimer);
+    await h.close();
+    tls.child.stdin?.end();
+    await once(tls.child, 'exit');
+  }
+}
+
+export function formatSlackReport(r: Report): string {
+  return [
+    `slack: ${r.requests} concurrent signed /cert check → loopback TLS, fake Slack Web API`,
+    `  ack      p50 ${r.ackMs.p50} ms  p90 ${r.ackMs.p90} ms  p99 ${r.ackMs.p99} ms  max ${r.ackMs.max} ms  (target p99 < 100 ms: ${r.ackTargetMet ? 'met' : 'MISSED'}; all 200: ${r.allAcked})`,
+    `  ack (server side) p50 ${r.serverAckMs.p50} ms  p90 ${r.serverAckMs.p90} ms  p99 ${r.serverAckMs.p99} ms  max ${r.serverAckMs.max} ms`,
+    `  done     ${r.diagnoses} diagnoses + ${r.notices} notices in ${r.wallMs} ms → ${r.diagnosesPerSec} diagnoses/s`,
+    `  peak RSS ${r.peakRssMb} MB (the app process, with the fake Slack API; load generator and TLS server run apart)`,
+    `  load avg ${r.loadAvg1m} (1 min) on ${availableParallelism()} CPUs`,
+  ].join('\n');
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const report = await runSlackBench();
+  console.log(formatSlackReport(report));
+}
