@@ -4,6 +4,7 @@
  * (notes/slack-platform.md §1.9: "…; charset=utf-8" is a 400). Measures the time to ack.
  */
 import { createHmac, randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 
 export interface SignOptions {
   /** unix seconds; default now */
@@ -147,8 +148,25 @@ export class SlackRequester {
       headers['x-slack-signature'] = slackSignature(sign.secret ?? this.secret, timestamp, body);
     }
     const started = performance.now();
-    const res = await fetch(this.appUrl, { method: 'POST', headers, body });
-    const text = await res.text();
-    return { status: res.status, body: text, ackMs: performance.now() - started };
+    const { status, text } = await post(this.appUrl, headers, body);
+    return { status, body: text, ackMs: performance.now() - started };
   }
+}
+
+/** A plain node:http POST on a fresh connection (Slack's deliveries are not pooled); lighter than fetch. */
+function post(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) }, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }

@@ -8,7 +8,7 @@ import { App, HTTPReceiver, type webApi } from '@slack/bolt';
 import type { Config } from '../../config.js';
 import type { RunningApp, SlackAppDeps } from '../port.js';
 import { boltLogger } from './bolt-logger.js';
-import { InFlight, registerListeners } from './listeners.js';
+import { AckFirst, InFlight, registerListeners } from './listeners.js';
 
 /** How long stop() waits for diagnoses already acked to finish posting. */
 const DRAIN_MS = 15_000;
@@ -33,14 +33,22 @@ export async function startSlackApp(config: Config, deps: SlackAppDeps): Promise
   }
   const logger = boltLogger(deps.log);
   const common = { token: botToken, logger, clientOptions: clientOptions(config) };
-  const app = appToken
-    ? new App({ ...common, appToken, socketMode: true })
-    : new App({
-        ...common,
-        receiver: new HTTPReceiver({ signingSecret: signingSecret!, port, logger, signatureVerification: true }),
-      });
+  const gate = new AckFirst();
+  const receiver = appToken
+    ? undefined
+    : new HTTPReceiver({ signingSecret: signingSecret!, port, logger, signatureVerification: true });
+  if (receiver) {
+    const listener = receiver.requestListener;
+    receiver.requestListener = (req, res) => {
+      gate.arrived();
+      listener(req, res);
+    };
+  }
+  const app = receiver
+    ? new App({ ...common, receiver })
+    : new App({ ...common, appToken: appToken!, socketMode: true });
   const inflight = new InFlight();
-  registerListeners(app, deps, inflight);
+  registerListeners(app, deps, inflight, gate);
   const started = appToken ? await app.start() : await app.start(port);
   const address =
     !appToken && started && typeof started === 'object' && 'address' in started ? started.address() : null;

@@ -38,12 +38,33 @@ export class InFlight {
 
 type Client = AllMiddlewareArgs['client'];
 
+/** A burst is over when no request arrived for this long. */
+const QUIET_MS = 2;
+/** Work acked during a long burst starts after this delay anyway. */
+const MAX_DEFER_MS = 250;
+
 /**
- * Starts `work` on a later turn of the event loop, after the ack's response is written: under a burst,
- * acks of requests already received go out before anyone's probe or Web API calls start.
+ * Acks first: Slack allows 3 s for an ack and nothing for a late one (operation_timeout), while the work
+ * after it has seconds to spare. Work acked during a burst of requests waits until the burst is over
+ * (or MAX_DEFER_MS), so the acks of requests already received are not queued behind probes and Web
+ * API calls on the one event loop. The receiver reports arrivals; without reports work starts at once.
  */
-function afterAck(work: () => Promise<void>): Promise<void> {
-  return new Promise<void>((resolve) => setImmediate(resolve)).then(work);
+export class AckFirst {
+  #lastArrival = Number.NEGATIVE_INFINITY;
+
+  arrived(): void {
+    this.#lastArrival = performance.now();
+  }
+
+  run(work: () => Promise<void>): Promise<void> {
+    const start = performance.now();
+    const wait = (): Promise<void> => {
+      const now = performance.now();
+      if (now - this.#lastArrival >= QUIET_MS || now - start >= MAX_DEFER_MS) return Promise.resolve();
+      return new Promise<void>((r) => setTimeout(r, QUIET_MS)).then(wait);
+    };
+    return new Promise<void>((resolve) => setImmediate(resolve)).then(wait).then(work);
+  }
 }
 
 /** Strip the leading bot mention(s) of an app_mention's text: "<@UBOT> recheck" → "recheck". */
@@ -51,7 +72,7 @@ export function mentionText(text: string): string {
   return text.replace(/^\s*(<@[A-Z0-9]+(\|[^>]*)?>\s*)+/i, '').trim();
 }
 
-export function registerListeners(app: App, deps: SlackAppDeps, inflight: InFlight): void {
+export function registerListeners(app: App, deps: SlackAppDeps, inflight: InFlight, gate = new AckFirst()): void {
   const log = deps.log.child({ component: 'slack' });
   const base = { core: deps.core, store: deps.store, clock: deps.clock, limits: deps.limits };
   const onError = (err: unknown) => log.error({ err }, 'handler failed');
@@ -80,7 +101,7 @@ export function registerListeners(app: App, deps: SlackAppDeps, inflight: InFlig
       text: command.text ?? '',
       port: port(client, command.channel_id, command.user_id, respond),
     };
-    inflight.track(afterAck(() => routeCommand(ctx, onError)));
+    inflight.track(gate.run(() => routeCommand(ctx, onError)));
   });
 
   for (const actionId of ACTION_IDS) {
@@ -96,7 +117,7 @@ export function registerListeners(app: App, deps: SlackAppDeps, inflight: InFlig
         await ack();
         const channel = body.channel?.id ?? body.container?.channel_id ?? '';
         inflight.track(
-          afterAck(() =>
+          gate.run(() =>
             handleAction(
               {
                 ...base,
