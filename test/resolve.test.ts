@@ -45,11 +45,6 @@ test('localhost resolves through the system resolver (hosts file) and is refused
   assert.ok(addresses.every((a) => !a.allowed && a.blockedBy !== null));
 });
 
-test('a name under .invalid (RFC 6761 §6.4) is dns_not_found through the system resolver', async () => {
-  const attempt = await resolveTarget(parseTarget('does-not-exist.invalid'), { policy: closed, timeoutMs: 5000 });
-  assert.equal(attempt.status === 'error' && attempt.code, 'dns_not_found', JSON.stringify(attempt));
-});
-
 test('answers keep resolver order, lose duplicates and carry the policy verdict', async () => {
   const lookup: LookupFn = async () => [
     { address: '2606:4700::6810:84e5', family: 6 },

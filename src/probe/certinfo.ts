@@ -1,6 +1,5 @@
 import { createHash, X509Certificate as NodeX509 } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Certificate as AsnCertificate } from '@peculiar/asn1-x509';
+import { rawNames, signatureAlgorithmOid } from './der-names.js';
 import type { CertInfo, KeyAlgorithm, SentCert } from './types.js';
 import * as x509 from './x509.js';
 
@@ -59,25 +58,37 @@ export function isMalformed(cert: SentCert): cert is Extract<SentCert, { malform
  */
 export function parseCert(der: Uint8Array): SentCert {
   const b64 = Buffer.from(der).toString('base64');
+  const hit = parsed.get(b64);
+  if (hit) return hit;
+  let out: SentCert;
   try {
-    return describe(Buffer.from(der));
+    out = describe(Buffer.from(der));
   } catch (err) {
-    return { malformed: true, der: b64, error: err instanceof Error ? err.message : String(err) };
+    out = { malformed: true, der: b64, error: err instanceof Error ? err.message : String(err) };
   }
+  if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value as string);
+  parsed.set(b64, out);
+  return out;
 }
+
+/**
+ * Parsing costs milliseconds (extension decoding in @peculiar/x509), and a bot sees the same few
+ * intermediates over and over: results are kept per DER, oldest dropped first. Treat them as read-only.
+ */
+const parsed = new Map<string, SentCert>();
+const PARSED_MAX = 2048;
 
 function describe(der: Buffer): CertInfo {
   const cert = new x509.X509Certificate(der);
-  const asn = AsnConvert.parse(der, AsnCertificate);
   const node = new NodeX509(der);
-  const sigOid = asn.signatureAlgorithm.algorithm;
+  // Read from the DER directly: a full ASN.1 re-parse costs milliseconds per certificate.
+  const sigOid = signatureAlgorithmOid(der) ?? 'unknown';
+  const names = rawNames(der);
   const sig = SIGNATURE_ALGORITHMS[sigOid] ?? { name: sigOid, hash: null };
   const bc = cert.getExtension(x509.BasicConstraintsExtension);
   const ku = cert.getExtension(x509.KeyUsagesExtension);
   const eku = cert.getExtension(x509.ExtendedKeyUsageExtension);
-  const selfIssued = Buffer.from(AsnConvert.serialize(asn.tbsCertificate.subject)).equals(
-    Buffer.from(AsnConvert.serialize(asn.tbsCertificate.issuer)),
-  );
+  const selfIssued = names !== null && names.subject === names.issuer;
   return {
     der: der.toString('base64'),
     subject: cert.subject,

@@ -127,6 +127,12 @@ export interface HandshakeResult {
   alpn: string | null;
   /** the chain exactly as the server sent it, in order (index 0 = what it presented as leaf) */
   sentChain: SentCert[];
+  /**
+   * where sentChain came from: 'wire' = decoded from the server's Certificate message (true order, every
+   * cert); 'tls_library' = Node's re-ordered view (fallback; order and unrelated certs are not reliable).
+   * Absent when the chain was not requested.
+   */
+  sentChainSource?: 'wire' | 'tls_library';
   /** the stapled OCSP response, base64 DER, or null when none was stapled */
   ocspStaple: string | null;
   timings: PhaseTimings;
@@ -161,6 +167,8 @@ export interface AiaFetch {
   error: string | null;
   /** sha256 of each certificate the response held */
   certs: string[];
+  /** with status 'blocked': the policy range that refused the address (optional: added with AIA fetching) */
+  blockedBy?: string | null;
 }
 
 /** A link from built[i] to its issuer built[i+1]. */

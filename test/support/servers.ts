@@ -24,13 +24,13 @@ function track(server: net.Server): Set<net.Socket> {
   return sockets;
 }
 
-async function listen(server: net.Server, scheme = 'https'): Promise<Running> {
+async function listen(server: net.Server, scheme = 'https', host = '127.0.0.1', wanted = 0): Promise<Running> {
   const sockets = track(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(wanted, host, resolve));
   const { port } = server.address() as net.AddressInfo;
   return {
     port,
-    url: `${scheme}://127.0.0.1:${port}`,
+    url: `${scheme}://${host}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
@@ -57,6 +57,10 @@ export interface TlsServerOptions {
   date?: string;
   /** answer HTTP requests (default true) */
   http?: boolean;
+  /** loopback address to bind (default 127.0.0.1; 127.0.0.2 etc. for multi-backend tests) */
+  host?: string;
+  /** port to bind (default 0: any free port) */
+  port?: number;
 }
 
 /** A TLS server that also answers `GET /` with a tiny HTTP/1.1 response. */
@@ -88,7 +92,7 @@ export async function startTlsServer(opts: TlsServerOptions): Promise<Running & 
   }
   server.on('tlsClientError', () => {});
   if (opts.http !== false) server.on('secureConnection', (socket) => answerHttp(socket, opts));
-  const running = await listen(server);
+  const running = await listen(server, 'https', opts.host, opts.port);
   return { ...running, server };
 }
 

@@ -1,0 +1,241 @@
+import type { ClientImpact } from '../rules/types.js';
+import type { FindingCode } from './codes.js';
+import type { ImpactRecipe } from './types.js';
+
+/**
+ * Which client stacks each finding breaks, and the error each one shows (so a user can match what they see).
+ * Keys: browsers, curl (curl/wget/openssl s_client), python, java, node, go, dotnet, android, legacy (clients
+ * without modern TLS/SNI), embedded, health_checks, all.
+ */
+
+const fails = (client: string, note: string): ClientImpact => ({ client, effect: 'fails', note });
+const works = (client: string, note: string): ClientImpact => ({ client, effect: 'works', note });
+const warns = (client: string, note: string): ClientImpact => ({ client, effect: 'warns', note });
+
+/** One line per client when every stack rejects it, each with the error text it prints. */
+function failsEverywhere(errors: Record<'browsers' | 'curl' | 'python' | 'java' | 'node' | 'go' | 'dotnet', string>) {
+  return Object.entries(errors).map(([client, note]) => fails(client, note));
+}
+
+const unreachable: ImpactRecipe = () => [fails('all', 'No client can connect: nothing TLS-related happens yet.')];
+
+const expired = failsEverywhere({
+  browsers: 'NET::ERR_CERT_DATE_INVALID (Chrome/Edge), SEC_ERROR_EXPIRED_CERTIFICATE (Firefox); click-through only',
+  curl: 'curl: (60) SSL certificate problem: certificate has expired',
+  python: '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired',
+  java: 'PKIX path validation failed: CertificateExpiredException',
+  node: 'CERT_HAS_EXPIRED',
+  go: 'x509: certificate has expired or is not yet valid',
+  dotnet: 'RemoteCertificateChainErrors (NotTimeValid)',
+});
+
+const notYetValid = failsEverywhere({
+  browsers: 'NET::ERR_CERT_DATE_INVALID; a client whose clock runs ahead may accept it',
+  curl: 'SSL certificate problem: certificate is not yet valid',
+  python: 'CERTIFICATE_VERIFY_FAILED: certificate is not yet valid',
+  java: 'CertificateNotYetValidException',
+  node: 'CERT_NOT_YET_VALID',
+  go: 'x509: certificate has expired or is not yet valid',
+  dotnet: 'RemoteCertificateChainErrors (NotTimeValid)',
+});
+
+const untrusted = failsEverywhere({
+  browsers:
+    'NET::ERR_CERT_AUTHORITY_INVALID / SEC_ERROR_UNKNOWN_ISSUER unless the root is in the OS (Chrome/Edge/Safari) or Firefox store',
+  curl: 'curl: (60) self-signed certificate in certificate chain / unable to get local issuer certificate',
+  python: 'CERTIFICATE_VERIFY_FAILED: requests/httpx use certifi and ignore the OS store',
+  java: 'PKIX path building failed: the JDK has its own cacerts',
+  node: 'SELF_SIGNED_CERT_IN_CHAIN / UNABLE_TO_GET_ISSUER_CERT_LOCALLY: bundled roots unless NODE_EXTRA_CA_CERTS or --use-openssl-ca',
+  go: 'x509: certificate signed by unknown authority (system store, or SSL_CERT_FILE)',
+  dotnet: 'RemoteCertificateChainErrors (UntrustedRoot) unless the root is in the Windows/Linux store',
+});
+
+const selfSigned = failsEverywhere({
+  browsers: 'NET::ERR_CERT_AUTHORITY_INVALID / MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT; click-through only',
+  curl: 'curl: (60) SSL certificate problem: self-signed certificate',
+  python: 'CERTIFICATE_VERIFY_FAILED: self-signed certificate',
+  java: 'PKIX path building failed: unable to find valid certification path to requested target',
+  node: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+  go: 'x509: certificate signed by unknown authority',
+  dotnet: 'RemoteCertificateChainErrors (UntrustedRoot)',
+});
+
+/** "Works in the browser and C#, fails in Python": who completes a chain on its own (AIA, caches, preloads). */
+const chainIncomplete: ClientImpact[] = [
+  works(
+    'browsers',
+    'Chrome/Edge/Safari fetch the missing intermediate via AIA or use a cached one; Firefox preloads intermediates',
+  ),
+  works('dotnet', 'Windows CryptoAPI (and .NET on Linux) download the missing intermediate via AIA'),
+  fails('curl', 'curl: (60) unable to get local issuer certificate: OpenSSL never fetches AIA'),
+  fails('python', 'requests/urllib3/httpx/aiohttp: CERTIFICATE_VERIFY_FAILED unable to get local issuer certificate'),
+  fails('java', 'PKIX path building failed; AIA fetching is off unless -Dcom.sun.security.enableAIAcaIssuers=true'),
+  fails('node', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE: unable to verify the first certificate'),
+  fails('go', 'x509: certificate signed by unknown authority (Linux; Windows and macOS use the OS verifier)'),
+  fails('android', 'older Android versions and apps with their own TLS stack do not fetch AIA'),
+];
+
+const mismatch = failsEverywhere({
+  browsers: 'NET::ERR_CERT_COMMON_NAME_INVALID / SSL_ERROR_BAD_CERT_DOMAIN',
+  curl: 'curl: (60) SSL: no alternative certificate subject name matches target host name',
+  python: "CERTIFICATE_VERIFY_FAILED: Hostname mismatch, certificate is not valid for '<host>'",
+  java: 'SSLHandshakeException: No subject alternative DNS name matching <host> found',
+  node: "ERR_TLS_CERT_ALTNAME_INVALID: Hostname/IP does not match certificate's altnames",
+  go: 'x509: certificate is valid for …, not <host>',
+  dotnet: 'RemoteCertificateNameMismatch',
+});
+
+const badUsage = failsEverywhere({
+  browsers: 'rejected (Firefox: SEC_ERROR_INADEQUATE_CERT_TYPE / SEC_ERROR_INADEQUATE_KEY_USAGE)',
+  curl: 'SSL certificate problem: unsupported certificate purpose',
+  python: 'CERTIFICATE_VERIFY_FAILED: unsupported certificate purpose',
+  java: 'Extended key usage does not permit use for TLS server authentication',
+  node: 'INVALID_PURPOSE: unsupported certificate purpose',
+  go: 'x509: certificate specifies an incompatible key usage',
+  dotnet: 'RemoteCertificateChainErrors (NotValidForUsage)',
+});
+
+const badSignature = failsEverywhere({
+  browsers: 'SEC_ERROR_BAD_SIGNATURE (Firefox) / NET::ERR_CERT_AUTHORITY_INVALID (Chrome)',
+  curl: 'SSL certificate problem: certificate signature failure',
+  python: 'CERTIFICATE_VERIFY_FAILED: certificate signature failure',
+  java: 'PKIX path validation failed: signature check failed',
+  node: 'CERT_SIGNATURE_FAILURE',
+  go: 'x509: certificate signed by unknown authority (possibly because of a verification error)',
+  dotnet: 'RemoteCertificateChainErrors (NotSignatureValid)',
+});
+
+const legacyOnly: ClientImpact[] = [
+  fails('browsers', 'ERR_SSL_VERSION_OR_CIPHER_MISMATCH / SSL_ERROR_UNSUPPORTED_VERSION: TLS 1.0/1.1 removed in 2020'),
+  fails('python', 'Python 3.10+ requires TLS 1.2 (OpenSSL 3 default security level): UNSUPPORTED_PROTOCOL'),
+  fails(
+    'java',
+    'Java 8u291+/11.0.11+ disable TLS 1.0/1.1: "The server selected protocol version TLS10 is not accepted"',
+  ),
+  fails('curl', 'curl with OpenSSL 3: unsupported protocol'),
+  fails('go', 'Go 1.18+ clients default to TLS 1.2 minimum: server selected unsupported protocol version'),
+  fails('node', 'Node 12+ defaults to TLS 1.2 minimum (tls.DEFAULT_MIN_VERSION)'),
+  warns('dotnet', '.NET follows the OS: fails where Windows or OpenSSL disable TLS 1.0/1.1'),
+];
+
+export const CLIENT_IMPACT: Record<FindingCode, ImpactRecipe> = {
+  dns_not_found: () => [
+    fails('all', 'The name does not resolve (from here; split-horizon DNS may still resolve it inside a network).'),
+  ],
+  connection_refused: unreachable,
+  connection_timeout: unreachable,
+  not_tls: () => [fails('all', 'Every TLS client fails with a protocol error (e.g. "wrong version number").')],
+  handshake_failed: () => [
+    fails('all', 'Clients offering the same versions and ciphers as the bot fail the same way.'),
+  ],
+  address_blocked: () => [],
+  cert_expired: () => [...expired, warns('all', 'A client whose clock is wrong may disagree either way')],
+  cert_not_yet_valid: () => notYetValid,
+  cert_expiring_soon: ({ p }) => [
+    works('all', `All clients still connect; all fail from ${p.str('notAfter') ?? 'the expiry date'} on.`),
+  ],
+  chain_cert_expired: ({ p }) =>
+    p.bool('onlyPath') === true
+      ? [fails('all', 'The expired certificate is on the only path to a trusted root.')]
+      : [
+          works('browsers', 'Browsers build another path (e.g. around an expired cross-sign) when one exists'),
+          fails(
+            'curl',
+            'OpenSSL 1.0.x and GnuTLS < 3.6.14 stop at the expired certificate; OpenSSL 1.1+ tries alternate chains',
+          ),
+          warns('android', 'Old Android (< 7.1.1) and embedded clients may fail where no alternate root is installed'),
+        ],
+  validity_too_long: () => [
+    fails(
+      'browsers',
+      'Safari and Chrome reject publicly trusted certificates valid > 398 days; Apple rejects > 825 days for any root',
+    ),
+    works('curl', 'curl, Python, Java, Go, Node and .NET do not check the lifetime'),
+  ],
+  chain_incomplete: () => chainIncomplete,
+  chain_untrusted_root: () => untrusted,
+  cert_self_signed: () => selfSigned,
+  chain_order: ({ p }) =>
+    p.bool('leafFirst') === false
+      ? [fails('all', 'The first certificate sent is not the leaf: clients check the wrong certificate.')]
+      : [
+          works('browsers', 'Browsers, OpenSSL 1.1+, Go, Java 8+ and .NET reorder the chain themselves'),
+          warns('embedded', 'Strict or old stacks (mbedTLS, Java 6, some IoT firmware) require issuer order'),
+        ],
+  chain_includes_root: () => [
+    works('browsers', 'The extra root is ignored; it only adds bytes to every handshake'),
+    warns('legacy', 'Old OpenSSL (1.0.x) can trip over an expired root sent in the chain'),
+  ],
+  chain_signature_invalid: () => badSignature,
+  hostname_mismatch: () => mismatch,
+  no_san: () => [
+    fails(
+      'browsers',
+      'Chrome 58+ and Safari (iOS 13 / macOS 10.15+) ignore the Common Name: NET::ERR_CERT_COMMON_NAME_INVALID',
+    ),
+    fails('go', 'Go 1.15+: x509: certificate relies on legacy Common Name field, use SANs instead'),
+    fails('python', 'Python 3.7+ checks SANs only: Hostname mismatch'),
+    works('curl', 'curl, Java, Node and .NET still fall back to the Common Name today; do not rely on it'),
+  ],
+  weak_signature_algorithm: () => [
+    fails('browsers', 'SHA-1 (and MD5) signatures are rejected: NET::ERR_CERT_WEAK_SIGNATURE_ALGORITHM'),
+    fails('go', 'Go 1.18+: x509: insecure algorithm SHA1-RSA'),
+    fails('curl', 'OpenSSL 3 at security level ≥ 1 (curl, Python, Node): ca md too weak'),
+    warns(
+      'java',
+      'JDK rejects SHA-1 chains to its own cacerts roots (jdk.certpath.disabledAlgorithms); private roots still pass',
+    ),
+  ],
+  weak_key: ({ p }) => {
+    const bits = p.num('bits');
+    if (bits !== null && bits < 1024) return [fails('all', `A ${bits}-bit key is rejected by every current client`)];
+    return [
+      fails(
+        'curl',
+        'OpenSSL 3 at security level 2 (Debian, Ubuntu, RHEL defaults): ee key too small / ca key too small',
+      ),
+      fails(
+        'python',
+        'Python on those distributions uses the same OpenSSL policy: CERTIFICATE_VERIFY_FAILED key too small',
+      ),
+      warns('browsers', 'Browsers still connect to RSA 1024–2047 but no public CA issues it'),
+      works('java', 'Java, Go and Node accept RSA ≥ 1024 today'),
+    ];
+  },
+  wrong_key_usage: () => badUsage,
+  leaf_is_ca: () => [
+    fails('browsers', 'Firefox: MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY'),
+    works('curl', 'OpenSSL, Go, Java and .NET accept a CA:TRUE leaf'),
+  ],
+  cert_revoked: () => [
+    fails('browsers', 'Firefox (CRLite) and Safari block it; Chrome only if the serial is in its CRLSet'),
+    works('curl', 'curl, Python, Java, Go, Node and .NET do not check revocation by default: it still is revoked'),
+  ],
+  ocsp_must_staple_missing: () => [
+    fails('browsers', 'Firefox: MOZILLA_PKIX_ERROR_REQUIRED_TLS_FEATURE_MISSING; Chrome and Safari ignore Must-Staple'),
+    works('curl', 'Other clients ignore Must-Staple'),
+  ],
+  revocation_unchecked: () => [works('all', 'No client fails: the status is unknown, not bad')],
+  legacy_tls_only: () => legacyOnly,
+  legacy_tls_enabled: () => [
+    works('all', 'Modern clients negotiate TLS 1.2/1.3; only very old clients use 1.0/1.1 (RFC 8996 deprecates them)'),
+  ],
+  sni_required: () => [
+    fails('legacy', 'Clients without SNI: Python ≤ 2.7.8, Java 6, Android 2.x, Windows XP'),
+    fails('health_checks', 'Load-balancer probes and monitors that connect by IP without SNI'),
+    warns('curl', 'openssl s_client < 1.1.1 without -servername gets the default certificate'),
+    works('browsers', 'Every current browser and library sends SNI'),
+  ],
+  backends_inconsistent: () => [
+    warns('all', 'Intermittent: clients fail or succeed depending on which address they reach'),
+  ],
+  clock_skew: () => [
+    warns(
+      'all',
+      'Certificates near notBefore/notAfter look invalid from the skewed side; TOTP, JWT/OIDC and Kerberos fail',
+    ),
+  ],
+  hsts_missing: () => [
+    works('browsers', 'No client fails; browsers just allow a first plain-HTTP request (SSL stripping)'),
+  ],
+};

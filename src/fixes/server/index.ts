@@ -1,0 +1,22 @@
+import type { FindingCode } from '../codes.js';
+import type { ServerRecipe } from '../types.js';
+import { chainRecipes } from './chain.js';
+import { httpRecipes } from './http.js';
+import { identityRecipes } from './identity.js';
+import { keyRecipes } from './keys.js';
+import { protocolRecipes } from './protocol.js';
+import { revocationRecipes } from './revocation.js';
+import { transportRecipes } from './transport.js';
+import { validityRecipes } from './validity.js';
+
+/** Every finding code's server fixes; the type makes a missing code a compile error. */
+export const SERVER_RECIPES: Record<FindingCode, ServerRecipe> = {
+  ...transportRecipes,
+  ...validityRecipes,
+  ...chainRecipes,
+  ...identityRecipes,
+  ...keyRecipes,
+  ...revocationRecipes,
+  ...protocolRecipes,
+  ...httpRecipes,
+};

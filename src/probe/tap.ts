@@ -1,0 +1,43 @@
+import type { Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+
+/**
+ * A Duplex in front of a TCP socket that shows every inbound chunk to `onData` before TLS sees it.
+ * tls.connect({ socket }) on a real net.Socket hands its native handle straight to OpenSSL, so no 'data'
+ * event ever fires on it; wrapping it in a plain Duplex makes Node go through JS and lets us record the
+ * bytes exactly as the server sent them.
+ */
+export class TapStream extends Duplex {
+  constructor(
+    private readonly raw: Socket,
+    onData: (chunk: Buffer) => void,
+  ) {
+    super();
+    raw.on('data', (chunk: Buffer) => {
+      onData(chunk);
+      if (!this.destroyed && !this.push(chunk)) raw.pause();
+    });
+    raw.on('end', () => this.push(null));
+    raw.on('error', (err) => this.destroy(err));
+    raw.on('close', () => this.destroy());
+  }
+
+  override _read(): void {
+    this.raw.resume();
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (this.raw.destroyed) cb();
+    else this.raw.write(chunk, (err) => cb(err ?? null));
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    this.raw.end();
+    cb();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.raw.destroy();
+    cb(err);
+  }
+}

@@ -1,0 +1,251 @@
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import tls, { type PeerCertificate, type SecureVersion } from 'node:tls';
+import { parseCert } from './certinfo.js';
+import { type ErrorContext, hostPort, normaliseError, ProbeError, quote } from './errors.js';
+import { TapStream } from './tap.js';
+import { extractServerCertificates, looksLikeTls, printablePrefix, serverHandshakeSecret } from './tls-records.js';
+import type { Attempt, HandshakeResult, SentCert } from './types.js';
+
+export interface HandshakeOptions {
+  /** an IP address, already checked by the address policy; never a name (no second lookup: DNS rebinding) */
+  address: string;
+  port: number;
+  /** SNI to send; null sends none (RFC 6066 §3: never an IP literal) */
+  servername: string | null;
+  /** bounds the whole attempt, connect to Finished */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  minVersion?: SecureVersion;
+  maxVersion?: SecureVersion;
+  /** allow TLS 1.0/1.1 and weak ciphers (OpenSSL 3 refuses them at the default security level) */
+  legacy?: boolean;
+  alpn?: string[];
+  /** false skips recovering and parsing the chain (protocol scan) */
+  chain?: boolean;
+  /** cap on captured server bytes before the handshake completes */
+  maxBytes?: number;
+}
+
+export const DEFAULT_MAX_HANDSHAKE_BYTES = 512 * 1024;
+const LEGACY_CIPHERS = 'DEFAULT:@SECLEVEL=0';
+/** RFC 5280 does not cap chain length; a walk of the library's chain that long means a loop. */
+const MAX_FALLBACK_CHAIN = 64;
+
+/**
+ * One TLS handshake against a fixed address. Never throws for anything the server does: every failure
+ * comes back as an error attempt with a stable code. rejectUnauthorized is off because we verify the
+ * chain ourselves and must see it even when it is broken.
+ */
+export function handshake(opts: HandshakeOptions): Promise<Attempt<HandshakeResult>> {
+  if (net.isIP(opts.address) === 0) {
+    const error = `handshake needs an IP address, not a name: ${quote(opts.address)}`;
+    return Promise.resolve({ status: 'error', code: 'bug', error });
+  }
+  return new Promise((resolve) => new Session(opts, resolve).start());
+}
+
+class Session {
+  private readonly ctx: ErrorContext;
+  private readonly started = performance.now();
+  private connectedAt: number | null = null;
+  private readonly captured: Buffer[] = [];
+  private capturedBytes = 0;
+  private readonly keylog: string[] = [];
+  private staple: Buffer | null = null;
+  private raw: net.Socket | null = null;
+  private sock: tls.TLSSocket | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private settled = false;
+  private readonly onAbort = () => this.timeout(`before the probe deadline (step timeout ${this.opts.timeoutMs} ms)`);
+
+  constructor(
+    private readonly opts: HandshakeOptions,
+    private readonly resolve: (a: Attempt<HandshakeResult>) => void,
+  ) {
+    this.ctx = {
+      host: opts.address,
+      port: opts.port,
+      sni: opts.servername,
+      timeoutMs: opts.timeoutMs,
+      phase: 'connect',
+    };
+  }
+
+  start(): void {
+    if (this.opts.signal?.aborted) {
+      this.onAbort();
+      return;
+    }
+    this.opts.signal?.addEventListener('abort', this.onAbort, { once: true });
+    this.timer = setTimeout(() => this.timeout(`within ${this.opts.timeoutMs} ms`), this.opts.timeoutMs);
+    try {
+      this.connect();
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private connect(): void {
+    const { opts } = this;
+    const raw = net.connect({ host: opts.address, port: opts.port });
+    this.raw = raw;
+    raw.once('connect', () => {
+      this.connectedAt = performance.now();
+      this.ctx.phase = 'handshake';
+    });
+    raw.on('error', (err) => this.fail(err));
+    raw.on('close', () => setImmediate(() => this.closedEarly()));
+    const tap = new TapStream(raw, (chunk) => this.onData(chunk));
+    tap.on('error', () => {}); // the same error reaches us through raw's 'error' listener
+    // requestOCSP is honoured by tls.connect but missing from @types/node's ConnectionOptions.
+    const options: tls.ConnectionOptions & { requestOCSP: boolean } = {
+      socket: tap,
+      servername: opts.servername ?? undefined,
+      rejectUnauthorized: false,
+      requestOCSP: true,
+      ALPNProtocols: opts.alpn ?? ['h2', 'http/1.1'],
+      minVersion: opts.minVersion ?? (opts.legacy ? 'TLSv1' : undefined),
+      maxVersion: opts.maxVersion,
+      ciphers: opts.legacy ? LEGACY_CIPHERS : undefined,
+    };
+    const sock = tls.connect(options);
+    this.sock = sock;
+    sock.on('keylog', (line: Buffer) => this.keylog.push(line.toString('latin1')));
+    // Emitted with null when the server stapled nothing.
+    sock.on('OCSPResponse', (res: Buffer | null) => {
+      this.staple = res && res.length > 0 ? res : null;
+    });
+    sock.once('secureConnect', () => this.succeed(sock));
+    sock.on('error', (err) => this.fail(err));
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.settled) return;
+    this.captured.push(chunk);
+    this.capturedBytes += chunk.length;
+    const head = this.captured.length === 1 ? chunk : Buffer.concat(this.captured.slice(0, 2));
+    if (!looksLikeTls(head)) {
+      this.notTls();
+      return;
+    }
+    const cap = this.opts.maxBytes ?? DEFAULT_MAX_HANDSHAKE_BYTES;
+    if (this.capturedBytes > cap) {
+      this.settle({
+        status: 'error',
+        code: 'too_large',
+        error: `${this.where()} sent more than ${cap} bytes without finishing the handshake`,
+      });
+    }
+  }
+
+  private notTls(): void {
+    const head = Buffer.concat(this.captured);
+    this.settle({
+      status: 'error',
+      code: 'not_tls',
+      error: `${this.where()} does not speak TLS: it answered ${quote(printablePrefix(head))}`,
+    });
+  }
+
+  private succeed(sock: tls.TLSSocket): void {
+    if (this.settled) return;
+    const secureAt = performance.now();
+    const connectedAt = this.connectedAt ?? secureAt;
+    let result: HandshakeResult;
+    try {
+      result = {
+        protocol: sock.getProtocol() ?? null,
+        cipher: sock.getCipher()?.name ?? null,
+        alpn: typeof sock.alpnProtocol === 'string' ? sock.alpnProtocol : null,
+        sentChain: [],
+        ocspStaple: this.staple ? this.staple.toString('base64') : null,
+        timings: { connectMs: round(connectedAt - this.started), tlsMs: round(secureAt - connectedAt) },
+      };
+      if (this.opts.chain !== false) {
+        const { ders, source } = this.chainAsSent(sock);
+        result.sentChain = parseAll(ders);
+        result.sentChainSource = source;
+      }
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    this.settle({ status: 'completed', result });
+  }
+
+  /** The chain from the wire, in the order sent; the TLS library's re-ordered view if that fails. */
+  private chainAsSent(sock: tls.TLSSocket): { ders: Buffer[]; source: 'wire' | 'tls_library' } {
+    try {
+      const secret = serverHandshakeSecret(this.keylog.join('\n'));
+      const flight = extractServerCertificates(Buffer.concat(this.captured), secret);
+      if (flight.certificates.length > 0) return { ders: flight.certificates, source: 'wire' };
+    } catch {
+      // Unusual framing or a cipher we cannot decrypt: Node's view still names the certificates.
+    }
+    return { ders: libraryChain(sock.getPeerCertificate(true)), source: 'tls_library' };
+  }
+
+  private closedEarly(): void {
+    if (this.settled) return;
+    this.fail(Object.assign(new Error('connection closed before the handshake finished'), { code: 'ECONNRESET' }));
+  }
+
+  private timeout(when: string): void {
+    const what = this.connectedAt === null ? 'did not accept a TCP connection' : 'did not finish the TLS handshake';
+    this.fail(new ProbeError('connection_timeout', `${this.where()} ${what} ${when}`));
+  }
+
+  private fail(err: unknown): void {
+    if (this.settled) return;
+    // OpenSSL's verdict on non-TLS bytes ("wrong version number") says less than the bytes themselves.
+    if (this.capturedBytes > 0 && !looksLikeTls(Buffer.concat(this.captured))) {
+      this.notTls();
+      return;
+    }
+    const { code, error } = normaliseError(err, this.ctx);
+    this.settle({ status: 'error', code, error });
+  }
+
+  private settle(attempt: Attempt<HandshakeResult>): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.opts.signal?.removeEventListener('abort', this.onAbort);
+    this.sock?.destroy();
+    this.raw?.destroy();
+    this.resolve(attempt);
+  }
+
+  private where(): string {
+    return `${hostPort(this.opts.address, this.opts.port)} (SNI ${this.opts.servername ?? 'none'})`;
+  }
+}
+
+/** Node's chain: leaf, then each issuer it matched, until a self-reference (the root). */
+export function libraryChain(leaf: PeerCertificate | tls.DetailedPeerCertificate): Buffer[] {
+  const out: Buffer[] = [];
+  const seen = new Set<string>();
+  let cert: tls.DetailedPeerCertificate | undefined = leaf as tls.DetailedPeerCertificate;
+  while (cert?.raw && !seen.has(cert.fingerprint256) && out.length < MAX_FALLBACK_CHAIN) {
+    seen.add(cert.fingerprint256);
+    out.push(cert.raw);
+    cert = cert.issuerCertificate;
+  }
+  return out;
+}
+
+/** Parse each certificate once: padded or looping chains repeat the same DER many times. */
+function parseAll(ders: Buffer[]): SentCert[] {
+  const seen = new Map<string, SentCert>();
+  return ders.map((der) => {
+    const key = der.toString('base64');
+    const parsed = seen.get(key) ?? parseCert(der);
+    seen.set(key, parsed);
+    return parsed;
+  });
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}

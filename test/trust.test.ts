@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { rootCertificates } from 'node:tls';
+import { isMalformed, parseCert } from '../src/probe/certinfo.js';
+import { loadTrustStore, pemToDer } from '../src/probe/trust.js';
+import { makeChain, pemOf } from './support/pki.js';
+
+test('the Mozilla roots load, and a second load reuses the parsed set', () => {
+  const store = loadTrustStore({ systemBundlePath: null });
+  assert.ok(store.size > 100, `size ${store.size}`);
+  assert.equal(store.size, new Set(rootCertificates).size);
+  const again = loadTrustStore({ systemBundlePath: null });
+  assert.equal(again.size, store.size);
+});
+
+test('a missing system bundle path is ignored, not fatal', () => {
+  const store = loadTrustStore({ systemBundlePath: '/nonexistent/bundle.pem' });
+  assert.equal(store.size, loadTrustStore({ systemBundlePath: null }).size);
+});
+
+test('extra anchors are found as issuers and looked up as custom', async () => {
+  const chain = await makeChain();
+  const store = loadTrustStore({ extraCaPem: [chain.root.pem], systemBundlePath: null });
+  const inter = chain.intermediates[0]!.info;
+  const found = store.findIssuers(inter);
+  assert.deepEqual(
+    found.map((a) => [a.cert.sha256, a.store]),
+    [[chain.root.info.sha256, 'custom']],
+  );
+  assert.equal(store.lookup(chain.root.info.sha256), 'custom');
+  assert.equal(store.lookup(inter.sha256), null);
+  assert.deepEqual(store.findIssuers(chain.leaf.info), []);
+});
+
+test('a root already in the Mozilla set keeps the mozilla label when added again', () => {
+  const first = rootCertificates[0]!;
+  const store = loadTrustStore({ extraCaPem: [first], systemBundlePath: null });
+  const sha = createHash('sha256').update(pemToDer(first)[0]!).digest('hex');
+  assert.equal(store.lookup(sha), 'mozilla');
+  assert.equal(store.size, new Set(rootCertificates).size);
+});
+
+test('an extra bundle with two certificates adds both', async () => {
+  const a = await makeChain();
+  const store = loadTrustStore({ extraCaPem: [pemOf(a.root, a.intermediates[0]!)], systemBundlePath: null });
+  assert.equal(store.lookup(a.intermediates[0]!.info.sha256), 'custom');
+  assert.equal(store.lookup(a.root.info.sha256), 'custom');
+});
+
+for (const [name, pem] of [
+  ['empty', ''],
+  ['no certificate block', '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n'],
+  ['bad base64', '-----BEGIN CERTIFICATE-----\n!!!not base64!!!\n-----END CERTIFICATE-----\n'],
+  ['not a certificate', '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'],
+] as const) {
+  test(`a bad extra bundle (${name}) is a bad_input error naming the bundle`, () => {
+    assert.throws(
+      () => loadTrustStore({ extraCaPem: [pem], systemBundlePath: null }),
+      (err: { code?: string; message?: string }) => err.code === 'bad_input' && /CA bundle #1/.test(err.message ?? ''),
+    );
+  });
+}
+
+test('pemToDer returns every certificate block and skips others', async () => {
+  const chain = await makeChain();
+  const text = `junk\n${chain.fullchainPem}-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n`;
+  const ders = pemToDer(text);
+  assert.equal(ders.length, 2);
+  assert.deepEqual(Buffer.from(ders[0]!), Buffer.from(chain.leaf.der));
+});
+
+test('a Mozilla root is found as the issuer of itself (raw name index on real roots)', () => {
+  const store = loadTrustStore({ systemBundlePath: null });
+  for (const pem of rootCertificates.slice(0, 20)) {
+    const info = parseCert(pemToDer(pem)[0]!);
+    if (isMalformed(info)) continue;
+    const found = store.findIssuers(info).map((a) => a.cert.sha256);
+    assert.ok(found.includes(info.sha256), info.subject);
+  }
+});
+
+test('a system bundle path adds its anchors as system', async () => {
+  const c = await makeChain();
+  const dir = mkdtempSync(join(tmpdir(), 'trust-'));
+  const path = join(dir, 'bundle.pem');
+  writeFileSync(path, c.root.pem);
+  try {
+    const store = loadTrustStore({ systemBundlePath: path });
+    assert.equal(store.lookup(c.root.info.sha256), 'system');
+    assert.deepEqual(
+      store.findIssuers(c.intermediates[0]!.info).map((a) => a.store),
+      ['system'],
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
