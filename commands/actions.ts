@@ -23,17 +23,7 @@ const HANDLERS: Record<ActionId, (ctx: ActionContext, incident: Incident) => Pro
  */
 export async function handleAction(ctx: ActionContext, onError?: (err: unknown) => void): Promise<void> {
   try {
-    const incident = ctx.store.get(ctx.incidentId);
-    if (!incident) {
-      await ctx.port.ephemeral(
-        errorNotice(
-          'incident_not_found',
-          `No incident ${JSON.stringify(ctx.incidentId)} is known; run /cert check again.`,
-        ),
-      );
-      return;
-    }
-    await HANDLERS[ctx.actionId](ctx, incident);
+    await runAction(ctx);
   } catch (err) {
     onError?.(err);
     await ctx.port

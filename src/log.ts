@@ -2,7 +2,6 @@
  * Structured logs (pino): human-readable through pino-pretty on a TTY, JSON lines otherwise.
  * Token fields are redacted wherever they appear, so a logged config or Slack payload never leaks one.
  */
-import type { Writable } from 'node:stream';
 import pino from 'pino';
 import pretty from 'pino-pretty';
 
@@ -29,7 +28,7 @@ export const REDACT_PATHS = [
 export interface LogOptions {
   level?: string;
   /** where lines go; default stderr (stdout belongs to the shell bot) */
-  stream?: Writable & { isTTY?: boolean };
+  stream?: NodeJS.WritableStream & { isTTY?: boolean };
   /** force pretty or JSON; default: pretty when the stream is a TTY */
   pretty?: boolean;
 }
