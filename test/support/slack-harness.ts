@@ -6,13 +6,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chatCore } from '../../src/chat/core.js';
 import { Limiter } from '../../src/chat/limits.js';
 import type { ChatCore, RunningApp, SlackAppDeps } from '../../src/chat/port.js';
 import { startSlackApp } from '../../src/chat/slack/app.js';
-import { check } from '../../src/check.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
-import { parseTarget } from '../../src/probe/target.js';
 import { type Db, openDb } from '../../src/store/db.js';
 import { SqliteEventDedup } from '../../src/store/events.js';
 import { SqliteIncidentStore } from '../../src/store/incidents.js';
@@ -64,11 +63,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const db = openDb(config.dbPath);
   const clock = () => new Date();
   const store = new SqliteIncidentStore(db);
-  const core: ChatCore = {
-    check: opts.check ?? check,
-    parseTarget,
-    checkDefaults: { allow: config.allow, extraCaPem: opts.extraCaPem ?? [], timeoutMs: config.probeTimeoutMs },
-  };
+  const core: ChatCore = { ...chatCore(config, opts.extraCaPem ?? []), ...(opts.check ? { check: opts.check } : {}) };
   const deps: SlackAppDeps = {
     core,
     store,

@@ -46,6 +46,10 @@ export function slackErrorCode(err: unknown): string | undefined {
   return e?.code === 'slack_webapi_platform_error' ? e.data?.error : undefined;
 }
 
+/** text + blocks; a text-only message sends no `blocks` at all (an empty array is not "no blocks" everywhere). */
+const body = (m: SlackMessage): { text: string; blocks?: Blocks } =>
+  m.blocks.length ? { text: m.text, blocks: m.blocks as Blocks } : { text: m.text };
+
 const isEphemeralRef = (ref: MessageRef) => ref.ts.startsWith(EPHEMERAL_TS_PREFIX);
 
 export class SlackConversation implements ConversationPort {
@@ -73,7 +77,7 @@ export class SlackConversation implements ConversationPort {
     const { head, rest } = splitForThread(renderSlack(msg));
     try {
       await this.withTextOnlyRetry('chat.update', head, (m) =>
-        this.inv.client.chat.update({ channel: ref.channel, ts: ref.ts, text: m.text, blocks: m.blocks as Blocks }),
+        this.inv.client.chat.update({ channel: ref.channel, ts: ref.ts, ...body(m) }),
       );
     } catch (err) {
       if (!GONE.has(slackErrorCode(err) ?? '')) throw err;
@@ -111,8 +115,7 @@ export class SlackConversation implements ConversationPort {
         this.inv.client.chat.postEphemeral({
           channel: this.inv.channel,
           user: this.inv.user,
-          text: m.text,
-          blocks: m.blocks as Blocks,
+          ...body(m),
           ...(this.inv.threadTs ? { thread_ts: this.inv.threadTs } : {}),
         }),
       );
@@ -123,8 +126,7 @@ export class SlackConversation implements ConversationPort {
     const res = await this.withTextOnlyRetry('chat.postMessage', page, (m) =>
       this.inv.client.chat.postMessage({
         channel,
-        text: m.text,
-        blocks: m.blocks as Blocks,
+        ...body(m),
         unfurl_links: false,
         unfurl_media: false,
         ...(threadTs ? { thread_ts: threadTs } : {}),
@@ -151,13 +153,12 @@ export class SlackConversation implements ConversationPort {
     const respond = this.inv.respond;
     if (!respond) throw new Error('no response_url for this invocation');
     for (const [i, page] of pages.entries()) {
-      const body: RespondArguments = {
+      const args: RespondArguments = {
         response_type: 'ephemeral',
         replace_original: replaceFirst && i === 0,
-        text: page.text,
-        blocks: page.blocks as Blocks,
+        ...body(page),
       };
-      await respond(body);
+      await respond(args);
     }
   }
 
