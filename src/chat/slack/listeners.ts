@@ -41,7 +41,7 @@ type Client = AllMiddlewareArgs['client'];
 /** A burst is over when no request arrived for this long. */
 const QUIET_MS = 2;
 /** Work acked during a long burst starts after this delay anyway. */
-const MAX_DEFER_MS = 250;
+const MAX_DEFER_MS = 1000;
 
 /**
  * Acks first: Slack allows 3 s for an ack and nothing for a late one (operation_timeout), while the work
