@@ -23,7 +23,7 @@ function bareHandshake(): Promise<void> {
 }
 
 async function fullCheck(): Promise<void> {
-  const d = await check(`localhost:${port}`, {
+  const d = await check(`https://localhost:${port}/`, {
     now: () => new Date(),
     allow: ['127.0.0.0/8', '::1/128'],
     extraCaPem: [ca],

@@ -1,10 +1,17 @@
+import { diagnose } from './diagnose.js';
+import { createAddressPolicy } from './probe/address-policy.js';
+import { createAiaFetcher } from './probe/aia.js';
+import { probe } from './probe/index.js';
+import type { LookupFn } from './probe/resolve.js';
+import { parseTarget } from './probe/target.js';
+import { loadTrustStore } from './probe/trust.js';
 import type { Diagnosis, RuleOptions } from './rules/types.js';
 
 /** Phases reported while a check runs, so a chat message can be updated in place. */
 export type CheckPhase = 'resolving' | 'resolved' | 'handshake' | 'chain' | 'done';
 
 export interface CheckOptions {
-  /** the injected clock; defaults to the real one at the entry point only */
+  /** the injected clock; the real one is chosen at entry points only */
   now: () => Date;
   /** overall deadline for the probe, ms (default 10 000) */
   timeoutMs?: number;
@@ -13,15 +20,47 @@ export interface CheckOptions {
   /** PEM bundles (file contents) of extra trust anchors */
   extraCaPem?: string[];
   ruleOptions?: Partial<RuleOptions>;
+  /** resolver override (tests, or a resolver other than the system's); default: the system resolver */
+  lookup?: LookupFn;
   /** called as phases complete; errors thrown by it are ignored */
   onPhase?: (phase: CheckPhase, detail: string) => void;
 }
 
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** AIA answers are cached across checks (per process), keyed by URL inside the fetcher. */
+const aiaCache = new Map();
+
 /**
- * CONTRACT (the orchestrator lands with the probe core): parse the target (throws InputError with a
- * one-line message quoting the input), probe it, run every rule, attach fixes, return the Diagnosis.
- * Never throws for anything the server does: hostile servers become findings.
+ * Parse the target (throws InputError, one line quoting the input), probe it, run every rule, attach
+ * fixes. Never throws for anything the server does: hostile servers become findings.
  */
-export async function check(_input: string, _opts: CheckOptions): Promise<Diagnosis> {
-  throw new Error('check() is not wired yet');
+export async function check(input: string, opts: CheckOptions): Promise<Diagnosis> {
+  const target = parseTarget(input);
+  const policy = createAddressPolicy(opts.allow ?? []);
+  const trust = loadTrustStore({ extraCaPem: opts.extraCaPem ?? [] });
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const fetchAia = createAiaFetcher({ policy, timeoutMs: Math.min(5_000, timeoutMs), cache: aiaCache });
+  const now = opts.now();
+  notify(opts, 'resolving', target.host);
+  const report = await probe(target, {
+    now,
+    timeoutMs,
+    policy,
+    trust,
+    fetchAia,
+    lookup: opts.lookup,
+    onPhase: opts.onPhase,
+  });
+  const diagnosis = diagnose(report, { now, ruleOptions: opts.ruleOptions });
+  notify(opts, 'done', diagnosis.verdict);
+  return diagnosis;
+}
+
+function notify(opts: CheckOptions, phase: CheckPhase, detail: string): void {
+  try {
+    opts.onPhase?.(phase, detail);
+  } catch {
+    // progress callbacks never break a check
+  }
 }

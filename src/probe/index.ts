@@ -37,7 +37,7 @@ export async function probe(target: Target, opts: ProbeOptions): Promise<ProbeRe
   const t0 = performance.now();
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), opts.timeoutMs);
-  const remaining = () => Math.max(1, opts.timeoutMs - (performance.now() - t0));
+  const remaining = () => Math.max(1, Math.floor(opts.timeoutMs - (performance.now() - t0)));
   const phase = (p: ProbePhase, detail: string) => {
     try {
       opts.onPhase?.(p, detail);

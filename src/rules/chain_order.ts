@@ -1,0 +1,39 @@
+import { chainInput, fail, pass } from './lib/inputs.js';
+import type { Rule } from './types.js';
+
+/**
+ * RFC 5246 §7.4.2: "The sender's certificate MUST come first in the list. Each following certificate MUST
+ * directly certify the one preceding it." RFC 8446 §4.4.2 relaxes the second sentence to SHOULD, but TLS 1.2
+ * clients and older libraries (OpenSSL < 1.1, Java 7, embedded stacks) still fail on a shuffled or padded
+ * chain. A sent root is chain_includes_root's business and is not counted here.
+ */
+export const chainOrder: Rule = {
+  meta: {
+    code: 'chain_order',
+    title: 'The server sends its certificates out of order or sends unrelated ones',
+    citation: 'RFC 5246 §7.4.2; RFC 8446 §4.4.2',
+    severity: 'warning',
+  },
+  applies: () => true,
+  evaluate(ctx) {
+    const chain = chainInput(ctx);
+    if (!chain.ok) return chain.outcome;
+    const { outOfOrder, unusedSent, rootSentAt } = chain.value;
+    const unused = unusedSent.filter((i) => i !== rootSentAt);
+    if (!outOfOrder && unused.length === 0) return pass;
+    const problems: string[] = [];
+    if (outOfOrder) problems.push('sends its certificates out of path order');
+    if (unused.length > 0) problems.push(`sends certificates not on the path (sent #${unused.join(', #')})`);
+    return fail({
+      code: 'chain_order',
+      severity: 'warning',
+      certIndex: -1,
+      summary: `The server ${problems.join(' and ')}; expected the leaf first and then each certificate's issuer in turn.`,
+      params: { outOfOrder, unusedSentIndexes: unused.join(', ') },
+      causes: [
+        'the chain file was assembled by hand in the wrong order (intermediate before leaf, or root in the middle)',
+        'the chain file still contains an old intermediate or a certificate for another site',
+      ],
+    });
+  },
+};

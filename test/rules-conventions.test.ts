@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { rules } from '../src/rules/index.js';
+import type { Rule } from '../src/rules/types.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const rulesDir = join(root, 'src/rules');
+const ruleFiles = readdirSync(rulesDir).filter((f) => f.endsWith('.ts') && f !== 'index.ts' && f !== 'types.ts');
+
+/** DESIGN.md "Codes in use", minus the revocation codes that belong to a later issue. */
+const DESIGN_CODES = [
+  'dns_not_found',
+  'connection_refused',
+  'connection_timeout',
+  'not_tls',
+  'handshake_failed',
+  'address_blocked',
+  'cert_expired',
+  'cert_not_yet_valid',
+  'cert_expiring_soon',
+  'chain_cert_expired',
+  'validity_too_long',
+  'chain_incomplete',
+  'chain_untrusted_root',
+  'cert_self_signed',
+  'chain_order',
+  'chain_includes_root',
+  'chain_signature_invalid',
+  'hostname_mismatch',
+  'no_san',
+  'weak_signature_algorithm',
+  'weak_key',
+  'wrong_key_usage',
+  'leaf_is_ca',
+  'legacy_tls_only',
+  'legacy_tls_enabled',
+  'sni_required',
+  'backends_inconsistent',
+  'clock_skew',
+  'hsts_missing',
+];
+
+const isRule = (v: unknown): v is Rule =>
+  typeof v === 'object' && v !== null && 'meta' in v && 'evaluate' in v && 'applies' in v;
+
+test('every rule file exports exactly one rule, named by its file, and it is registered once', async () => {
+  for (const file of ruleFiles) {
+    const mod = (await import(pathToFileURL(join(rulesDir, file)).href)) as Record<string, unknown>;
+    const exported = Object.values(mod).filter(isRule);
+    assert.equal(exported.length, 1, `${file} exports ${exported.length} rules`);
+    const rule = exported[0]!;
+    assert.equal(rule.meta.code, basename(file, '.ts'), `${file}: meta.code`);
+    assert.match(rule.meta.code, /^[a-z][a-z0-9_]*$/);
+    assert.ok(rule.meta.citation.trim().length > 0, `${file}: citation`);
+    assert.ok(rule.meta.title.trim().length > 0, `${file}: title`);
+    assert.equal(rules.filter((r) => r === rule).length, 1, `${file}: registered once in rules/index.ts`);
+  }
+  assert.equal(rules.length, ruleFiles.length, 'every registered rule has its own file');
+});
+
+test('rule codes are unique', () => {
+  const codes = rules.map((r) => r.meta.code);
+  assert.deepEqual([...new Set(codes)], codes);
+});
+
+test('every DESIGN.md code (except revocation) has a rule, and the README lists every rule', () => {
+  const codes = new Set(rules.map((r) => r.meta.code));
+  for (const code of DESIGN_CODES) assert.ok(codes.has(code), `no rule for ${code}`);
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  for (const code of codes) assert.ok(readme.includes(`\`${code}\``), `README does not list ${code}`);
+});
+
+test('rule files stay small and quote their requirement', () => {
+  for (const file of ruleFiles) {
+    const text = readFileSync(join(rulesDir, file), 'utf8');
+    assert.ok(text.split('\n').length <= 100, `${file} has ${text.split('\n').length} lines`);
+    assert.match(text, /\/\*\*[\s\S]*?(RFC|BR|DESIGN\.md)[\s\S]*?\*\//, `${file}: a doc comment citing its source`);
+    assert.doesNotMatch(text, /new Date\(\s*\)|Date\.now\(/, `${file} reads the clock`);
+  }
+});
