@@ -1,4 +1,19 @@
-/** Placeholder until the CLI lands: prints usage. */
+/**
+ * The `cert-doctor` command line. Takes its I/O as a parameter (certigo `Run(args, terminal)`) so tests call
+ * `main()` directly. Exit codes follow the monitoring-plugin convention (Nagios/Icinga):
+ * 0 ok, 1 warning, 2 critical, 3 unknown or usage error. No exception escapes `main`.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { CheckOptions } from './check.js';
+import { parseCidr } from './probe/address-policy.js';
+import { quote } from './probe/errors.js';
+import { parseTarget } from './probe/target.js';
+import { escapeControl } from './render/format.js';
+import { renderJson } from './render/json.js';
+import { renderText } from './render/text.js';
+import { defaultRuleOptions, type RuleOptions, type Verdict } from './rules/types.js';
+
 export interface CliIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
@@ -6,7 +21,229 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
-export async function main(_args: string[], io: CliIo): Promise<number> {
-  io.stdout.write('usage: cert-doctor check TARGET [--json] [--ca FILE]… [--allow CIDR]… [--timeout MS]\n');
-  return 3;
+type Command = (args: string[], io: CliIo) => Promise<number>;
+
+/** A mistake in how the tool was called: one line on stderr, exit 3. */
+class UsageError extends Error {}
+
+export const USAGE = `cert-doctor — diagnose a TLS endpoint: what is wrong, which clients break, and the exact fix.
+
+Usage:
+  cert-doctor check TARGET [options]   diagnose TARGET: example.com, host:8443, https://host/path,
+                                       smtp://mail.example.com:587, [2001:db8::1]:443
+  cert-doctor start                    run the chat bot
+  cert-doctor --help | --version
+
+Options for check:
+  --json           print the diagnosis as JSON (verdict, findings[].code, endpoints, chains, results)
+  --ca FILE        also trust the CA certificates in this PEM bundle (repeatable)
+  --allow CIDR     let the probe connect to addresses in this range, e.g. 127.0.0.0/8 (repeatable)
+  --timeout MS     overall deadline for the probe, in milliseconds (default 10000)
+  --warn-days N    warning when the certificate expires within N days (default ${defaultRuleOptions.expiringWarnDays})
+  --crit-days N    critical when it expires within N days (default ${defaultRuleOptions.expiringCriticalDays})
+  -v, --verbose    also show SANs, serials, fingerprints, AIA fetches and the checks that passed
+  -h, --help       show this help
+
+Environment:
+  CERT_DOCTOR_CA     extra trust anchors: a PEM bundle, or the path of one
+  CERT_DOCTOR_ALLOW  comma-separated CIDRs the probe may connect to
+  NO_COLOR           set to turn colour off
+
+Exit status: 0 ok, 1 warning, 2 critical, 3 unknown or usage error.
+`;
+
+const EXIT: Record<Verdict, number> = { ok: 0, warning: 1, critical: 2, unknown: 3 };
+const EXIT_UNKNOWN = 3;
+const MAX_CA_BYTES = 10 * 1024 * 1024;
+const PEM_CERT = '-----BEGIN CERTIFICATE-----';
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EISDIR: 'is a directory',
+};
+
+const showHelp: Command = async (_args, io) => {
+  io.stdout.write(USAGE);
+  return 0;
+};
+
+/** Subcommands. `start`, `serve` and `shell` are reserved for the chat transports (src/chat/…). */
+export const commands: Record<string, Command> = {
+  check: runCheck,
+  help: showHelp,
+  start: showHelp,
+  serve: showHelp,
+  shell: showHelp,
+};
+
+export async function main(args: string[], io: CliIo): Promise<number> {
+  try {
+    return await dispatch(args, io);
+  } catch (err) {
+    io.stderr.write(`cert-doctor: ${describeFailure(err)}\n`);
+    return EXIT_UNKNOWN;
+  }
+}
+
+function describeFailure(err: unknown): string {
+  if (err instanceof UsageError) return err.message;
+  const code = (err as { code?: unknown } | null)?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  if (code === 'bad_input') return oneLine(message);
+  return `internal error: ${oneLine(message)}`;
+}
+
+function oneLine(message: string): string {
+  return escapeControl(message.split('\n')[0] ?? '');
+}
+
+async function dispatch(args: string[], io: CliIo): Promise<number> {
+  const [first, ...rest] = args;
+  if (first === undefined) {
+    io.stderr.write(USAGE);
+    return EXIT_UNKNOWN;
+  }
+  if (first === '--help' || first === '-h') return showHelp(rest, io);
+  if (first === '--version' || first === '-V') {
+    io.stdout.write(`cert-doctor ${await version()}\n`);
+    return 0;
+  }
+  const command = Object.hasOwn(commands, first) ? commands[first] : undefined;
+  if (!command) {
+    const kind = first.startsWith('-') ? 'option' : 'command';
+    throw new UsageError(`unknown ${kind} ${quote(first)} (see cert-doctor --help)`);
+  }
+  return command(rest, io);
+}
+
+async function version(): Promise<string> {
+  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
+
+const CHECK_OPTIONS = {
+  json: { type: 'boolean' },
+  ca: { type: 'string', multiple: true },
+  allow: { type: 'string', multiple: true },
+  timeout: { type: 'string' },
+  'warn-days': { type: 'string' },
+  'crit-days': { type: 'string' },
+  verbose: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+async function runCheck(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCheckArgs(args);
+  if (values.help) return showHelp([], io);
+  if (positionals.length !== 1) {
+    if (positionals.length === 0) throw new UsageError('check needs a TARGET, e.g. cert-doctor check example.com');
+    throw new UsageError(
+      `check takes one TARGET, got ${positionals.length}: ${positionals.map((p) => quote(p)).join(' ')}`,
+    );
+  }
+  // A typo fails here, before the probe is even loaded; check() parses the same way.
+  parseTarget(positionals[0]!);
+  const options: CheckOptions = {
+    now: () => new Date(),
+    timeoutMs: intOption('--timeout', values.timeout, 100, 300_000) ?? undefined,
+    allow: allowList(values.allow ?? [], io.env),
+    extraCaPem: await caBundles(values.ca ?? [], io.env),
+    ruleOptions: ruleOptions(values['warn-days'], values['crit-days']),
+  };
+  // Loaded on demand: the probe graph is the bulk of start-up time, and --help should not pay for it.
+  const { check } = await import('./check.js');
+  const diagnosis = await check(positionals[0]!, options);
+  const out = values.json
+    ? renderJson(diagnosis)
+    : renderText(diagnosis, { color: useColor(io), verbose: values.verbose === true });
+  io.stdout.write(out);
+  return EXIT[diagnosis.verdict] ?? EXIT_UNKNOWN;
+}
+
+function parseCheckArgs(args: string[]) {
+  try {
+    return parseArgs({ args, options: CHECK_OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      throw new UsageError(`unknown option ${quote(unknownOption(args))} (see cert-doctor --help)`);
+    }
+    throw new UsageError(`${oneLine(err instanceof Error ? err.message : String(err))} (see cert-doctor --help)`);
+  }
+}
+
+/** The first option token parseArgs does not know, as the user typed it. */
+function unknownOption(args: string[]): string {
+  const { tokens } = parseArgs({ args, options: CHECK_OPTIONS, allowPositionals: true, strict: false, tokens: true });
+  const bad = tokens.find((t) => t.kind === 'option' && !Object.hasOwn(CHECK_OPTIONS, t.name));
+  return bad?.kind === 'option' ? bad.rawName : (args.find((a) => a.startsWith('-')) ?? '?');
+}
+
+function intOption(flag: string, raw: string | undefined, min: number, max: number): number | null {
+  if (raw === undefined) return null;
+  const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got ${quote(raw)}`);
+  }
+  return n;
+}
+
+function ruleOptions(warnRaw: string | undefined, critRaw: string | undefined): Partial<RuleOptions> {
+  const warn = intOption('--warn-days', warnRaw, 0, 3650);
+  const crit = intOption('--crit-days', critRaw, 0, 3650);
+  if (warn === null && crit === null) return {};
+  const warnDays = warn ?? defaultRuleOptions.expiringWarnDays;
+  const critDays = crit ?? Math.min(defaultRuleOptions.expiringCriticalDays, warnDays);
+  if (critDays > warnDays) {
+    throw new UsageError(`--crit-days (${critDays}) must not be more than --warn-days (${warnDays})`);
+  }
+  return { expiringWarnDays: warnDays, expiringCriticalDays: critDays };
+}
+
+function allowList(flags: string[], env: NodeJS.ProcessEnv): string[] {
+  const fromEnv = (env.CERT_DOCTOR_ALLOW ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const cidr of flags) assertCidr(cidr, '--allow');
+  for (const cidr of fromEnv) assertCidr(cidr, 'CERT_DOCTOR_ALLOW');
+  return [...flags, ...fromEnv];
+}
+
+function assertCidr(value: string, source: string): void {
+  try {
+    parseCidr(value);
+  } catch (err) {
+    throw new UsageError(`${source}: ${oneLine(err instanceof Error ? err.message : String(err))}`);
+  }
+}
+
+async function caBundles(files: string[], env: NodeJS.ProcessEnv): Promise<string[]> {
+  const bundles: string[] = [];
+  for (const file of files) bundles.push(await readCaFile(file, '--ca file'));
+  const fromEnv = env.CERT_DOCTOR_CA?.trim();
+  if (fromEnv) {
+    bundles.push(fromEnv.includes(PEM_CERT) ? fromEnv : await readCaFile(fromEnv, 'CERT_DOCTOR_CA file'));
+  }
+  return bundles;
+}
+
+async function readCaFile(path: string, what: string): Promise<string> {
+  let pem: string;
+  try {
+    pem = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    const reason = FILE_ERRORS[code] ?? (code || 'unreadable');
+    throw new UsageError(`cannot read ${what} ${quote(path)}: ${reason}`);
+  }
+  if (pem.length > MAX_CA_BYTES) throw new UsageError(`${what} ${quote(path)} is larger than 10 MiB`);
+  if (!pem.includes(PEM_CERT)) throw new UsageError(`${what} ${quote(path)} holds no PEM certificate (${PEM_CERT})`);
+  return pem;
+}
+
+/** https://no-color.org: NO_COLOR set to a non-empty value turns colour off. */
+function useColor(io: CliIo): boolean {
+  const tty = (io.stdout as { isTTY?: boolean }).isTTY === true;
+  return tty && !io.env.NO_COLOR;
 }

@@ -32,11 +32,16 @@ export const chainIncomplete: Rule = {
       : aia.needed && aia.fetches.length > 0
         ? 'AIA fetching could not complete it either'
         : 'the certificate has no AIA URL to fetch it from';
+    const subject = `\`${issuer}\`, the issuer of \`${from ? certName(from) : '?'}\`,`;
+    const observed =
+      lastSent > 0
+        ? `${subject} is neither sent by the server nor in the trust store`
+        : `The server does not send ${subject}`;
     return fail({
       code: 'chain_incomplete',
       severity: 'critical',
       certIndex: Math.max(lastSent, 0),
-      summary: `The server does not send the intermediate \`${issuer}\` that issued \`${from ? certName(from) : '?'}\` (${outcome}); expected the leaf followed by every intermediate up to the root.`,
+      summary: `${observed.charAt(0).toUpperCase()}${observed.slice(1)} (${outcome}); expected the leaf followed by every intermediate up to the root.`,
       params: {
         missingIssuer: issuerDn,
         issuedCertIndex: lastSent,
@@ -44,11 +49,23 @@ export const chainIncomplete: Rule = {
         aiaCompleted: aia.completedChain,
         aiaFetches: aiaUrls,
       },
-      causes: [
-        'the server is configured with the leaf certificate only (e.g. nginx `ssl_certificate` points at cert.pem instead of fullchain.pem)',
-        'the chain file holds the wrong intermediate (an old one, or one from another CA)',
-        'the intermediate is missing from the server-specific place it belongs (Apache < 2.4.8 `SSLCertificateChainFile`, the IIS "Intermediate Certification Authorities" store, a Kubernetes TLS secret with only the leaf)',
-      ],
+      causes: causesFor(lastSent > 0),
     });
   },
 };
+
+const LEAF_ONLY =
+  'the server is configured with the leaf certificate only (e.g. nginx `ssl_certificate` points at cert.pem instead of fullchain.pem)';
+const WRONG_INTERMEDIATE = 'the chain file holds the wrong intermediate (an old one, or one from another CA)';
+const MISPLACED =
+  'the intermediate is missing from the server-specific place it belongs (Apache < 2.4.8 `SSLCertificateChainFile`, the IIS "Intermediate Certification Authorities" store, a Kubernetes TLS secret with only the leaf)';
+const PRIVATE_ROOT =
+  'the chain ends at an internal (private) CA whose root is not in the trust store of this check: pass it with `--ca root.pem` or CERT_DOCTOR_CA, and install it on every client';
+const PROXY = 'a TLS-intercepting proxy (corporate firewall, antivirus) re-signs the connection with its own CA';
+
+/** When the server already sends an intermediate whose issuer is unknown, a private root is the likelier story. */
+function causesFor(sentAnIntermediate: boolean): string[] {
+  return sentAnIntermediate
+    ? [PRIVATE_ROOT, WRONG_INTERMEDIATE, PROXY, MISPLACED]
+    : [LEAF_ONLY, WRONG_INTERMEDIATE, MISPLACED, PRIVATE_ROOT];
+}

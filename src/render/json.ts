@@ -1,0 +1,219 @@
+/**
+ * The Diagnosis as JSON for scripts and monitoring: a documented, stable shape (keys in a fixed order, built
+ * field by field rather than dumping internal objects) so a new internal field never changes the output by accident.
+ * Raw DER is left out unless asked for: it is large and anyone who needs it can ask for it.
+ */
+import type {
+  Attempt,
+  CertInfo,
+  ChainReport,
+  EndpointReport,
+  HandshakeResult,
+  ProtocolSupport,
+  SentCert,
+  Target,
+  TlsVersion,
+} from '../probe/types.js';
+import type { Diagnosis, Finding } from '../rules/types.js';
+
+export interface JsonOptions {
+  /** include each certificate's DER (base64) */
+  includeDer?: boolean;
+}
+
+/** Bumped when a field changes meaning or disappears; new fields do not bump it. */
+export const JSON_FORMAT = 'cert-doctor.diagnosis/1';
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json | undefined };
+type Obj = { [key: string]: Json | undefined };
+
+const VERSIONS: TlsVersion[] = ['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1'];
+
+export function renderJson(d: Diagnosis, opts: JsonOptions = {}): string {
+  return `${JSON.stringify(toJson(d, opts), null, 2)}\n`;
+}
+
+/** The JSON document as a plain object (for callers that embed it). */
+export function toJson(d: Diagnosis, opts: JsonOptions = {}): Obj {
+  const der = opts.includeDer === true;
+  const r = d.report;
+  const primary = r.endpoints[0] ?? null;
+  return {
+    format: JSON_FORMAT,
+    target: target(d.target),
+    verdict: d.verdict,
+    headline: d.headline?.code ?? null,
+    checkedAt: d.checkedAt,
+    serverStack: d.serverStack,
+    findings: d.findings.map(finding),
+    resolution: attempt(r.resolution, (list) => ({
+      addresses: list.map((a) => ({
+        address: a.address,
+        family: a.family,
+        allowed: a.allowed,
+        blockedBy: a.blockedBy,
+      })),
+    })),
+    endpoints: r.endpoints.map(endpoint),
+    chain: primary ? chains(primary, der) : null,
+    protocols: attempt(r.protocols, (p) => ({ versions: protocolVersions(p) })),
+    http: attempt(r.http, (h) => ({
+      status: h.status,
+      date: h.date,
+      server: h.server,
+      strictTransportSecurity: h.strictTransportSecurity,
+      receivedAt: h.receivedAt,
+    })),
+    timings: { totalMs: r.timings.totalMs, dnsMs: r.timings.dnsMs },
+    options: { timeoutMs: r.options.timeoutMs, extraCaCount: r.options.extraCaCount },
+    results: d.results.map((x) => ({ code: x.code, status: x.status, why: x.why })),
+  };
+}
+
+function target(t: Target): Obj {
+  return {
+    input: t.input,
+    host: t.host,
+    port: t.port,
+    sni: t.sni,
+    protocol: t.protocol,
+    ipVersion: t.ipVersion,
+    unicodeHost: t.unicodeHost,
+  };
+}
+
+function finding(f: Finding): Obj {
+  return {
+    code: f.code,
+    severity: f.severity,
+    certIndex: f.certIndex,
+    summary: f.summary,
+    params: sortedParams(f.params),
+    causes: [...f.causes],
+    clients: f.clients.map((c) => ({ client: c.client, effect: c.effect, note: c.note })),
+    fixes: f.fixes.map((x) => ({
+      audience: x.audience,
+      stack: x.stack,
+      title: x.title,
+      steps: [...x.steps],
+      command: x.command,
+      warning: x.warning,
+    })),
+  };
+}
+
+/** Rules add params in whatever order they like; sorting keeps the output stable across refactors. */
+function sortedParams(params: Finding['params']): Obj {
+  const out: Obj = {};
+  for (const key of Object.keys(params).sort()) out[key] = params[key] ?? null;
+  return out;
+}
+
+/** `{status:'completed', …fields}` | `{status:'error', code, message}` | `{status:'skipped', why}`. */
+function attempt<T>(a: Attempt<T>, fields: (result: T) => Obj): Obj {
+  if (a.status === 'error') return { status: 'error', code: a.code, message: a.error };
+  if (a.status === 'skipped') return { status: 'skipped', why: a.why };
+  return { status: 'completed', ...fields(a.result) };
+}
+
+function endpoint(ep: EndpointReport): Obj {
+  return {
+    address: ep.address,
+    family: ep.family,
+    handshake: attempt(ep.handshake, handshake),
+    noSni: attempt(ep.noSni, handshake),
+    chain: attempt(ep.chain, (c) => ({ trusted: c.trusted, length: c.built.length })),
+  };
+}
+
+function handshake(h: HandshakeResult): Obj {
+  const leaf = h.sentChain[0];
+  return {
+    protocol: h.protocol,
+    cipher: h.cipher,
+    alpn: h.alpn,
+    timings: { connectMs: h.timings.connectMs, tlsMs: h.timings.tlsMs },
+    leafSha256: leaf && !('malformed' in leaf) ? leaf.sha256 : null,
+    sentCount: h.sentChain.length,
+    ocspStapled: h.ocspStaple !== null,
+  };
+}
+
+function chains(ep: EndpointReport, der: boolean): Obj {
+  const sent = ep.handshake.status === 'completed' ? ep.handshake.result.sentChain.map((c) => sentCert(c, der)) : [];
+  return { sent, built: attempt(ep.chain, (c) => builtChain(c, der)) };
+}
+
+function builtChain(c: ChainReport, der: boolean): Obj {
+  return {
+    trusted: c.trusted,
+    anchorStore: c.anchorStore,
+    missingIssuer: c.missingIssuer,
+    untrustedRoot: c.untrustedRoot,
+    unusedSent: [...c.unusedSent],
+    outOfOrder: c.outOfOrder,
+    rootSentAt: c.rootSentAt,
+    rejectionHint: c.rejectionHint,
+    aia: {
+      needed: c.aia.needed,
+      completedChain: c.aia.completedChain,
+      fetches: c.aia.fetches.map((f) => ({ url: f.url, status: f.status, error: f.error, certs: [...f.certs] })),
+    },
+    certs: c.built.map((cert, i) => ({ ...certJson(cert, der), source: c.sources[i] ?? null, link: link(c, i) })),
+  };
+}
+
+function link(c: ChainReport, i: number): Json {
+  const l = c.links[i];
+  if (!l) return null;
+  return {
+    signatureValid: l.signatureValid,
+    issuerIsCa: l.issuerIsCa,
+    issuerCanSign: l.issuerCanSign,
+    pathLenOk: l.pathLenOk,
+  };
+}
+
+function sentCert(c: SentCert, der: boolean): Obj {
+  if ('malformed' in c) return { malformed: true, error: c.error, der: der ? c.der : undefined };
+  return certJson(c, der);
+}
+
+function certJson(c: CertInfo, der: boolean): Obj {
+  return {
+    subject: c.subject,
+    issuer: c.issuer,
+    subjectCN: c.subjectCN,
+    issuerCN: c.issuerCN,
+    san: c.san ? { dns: [...c.san.dns], ip: [...c.san.ip], other: [...c.san.other] } : null,
+    serialNumber: c.serialNumber,
+    sha256: c.sha256,
+    notBefore: c.notBefore,
+    notAfter: c.notAfter,
+    key: { algorithm: c.key.algorithm, bits: c.key.bits, curve: c.key.curve },
+    signatureAlgorithm: {
+      oid: c.signatureAlgorithm.oid,
+      name: c.signatureAlgorithm.name,
+      hash: c.signatureAlgorithm.hash,
+    },
+    basicConstraints: c.basicConstraints
+      ? { ca: c.basicConstraints.ca, pathLength: c.basicConstraints.pathLength, critical: c.basicConstraints.critical }
+      : null,
+    keyUsage: c.keyUsage ? [...c.keyUsage] : null,
+    extKeyUsage: c.extKeyUsage ? [...c.extKeyUsage] : null,
+    selfSigned: c.selfSigned,
+    mustStaple: c.mustStaple,
+    aia: { caIssuers: [...c.aia.caIssuers], ocsp: [...c.aia.ocsp] },
+    crlDistributionPoints: [...c.crlDistributionPoints],
+    der: der ? c.der : undefined,
+  };
+}
+
+function protocolVersions(p: ProtocolSupport): Obj {
+  const out: Obj = {};
+  for (const v of VERSIONS) {
+    const a = p[v];
+    out[v] = !a ? null : attempt(a, (supported) => ({ supported }));
+  }
+  return out;
+}
