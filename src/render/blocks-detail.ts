@@ -7,8 +7,8 @@ import type { CheckPhase } from '../check.js';
 import type { CertInfo, CertSource, SentCert, Target } from '../probe/types.js';
 import type { Diagnosis, Fix } from '../rules/types.js';
 import { severityTag, targetText } from './blocks-diagnosis.js';
-import { formatDate, targetLabel } from './blocks-format.js';
 import { type Block, context, esc, header, section } from './blocks-kit.js';
+import { formatDate, targetLabel } from './format.js';
 
 const PHASES: CheckPhase[] = ['resolving', 'resolved', 'handshake', 'chain', 'done'];
 

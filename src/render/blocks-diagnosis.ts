@@ -4,9 +4,8 @@
  * (`verdict:<verdict>`, `headline:<code>`, `finding:<code>:<certIndex>`) so tests and tools read them
  * without parsing prose.
  */
-import type { IncidentView, MessageAction } from '../chat/port.js';
+import type { ChatMessage, IncidentView, MessageAction } from '../chat/port.js';
 import type { Diagnosis, Finding, Fix, Severity, Verdict } from '../rules/types.js';
-import { daysLeft, formatDate, primaryLeaf, targetLabel } from './blocks-format.js';
 import {
   actions,
   type Block,
@@ -20,6 +19,7 @@ import {
   mention,
   section,
 } from './blocks-kit.js';
+import { daysLeft, formatDate, primaryLeaf, targetLabel } from './format.js';
 
 const VERDICT_ICON: Record<Verdict, string> = { ok: '✅', warning: '⚠️', critical: '❌', unknown: '❔' };
 const VERDICT_WORD: Record<Verdict, string> = {
@@ -165,14 +165,7 @@ function codeList(prefix: string, codes: string[]): string {
   return id;
 }
 
-export interface DeltaView {
-  fixed: string[];
-  still: string[];
-  appeared: string[];
-  diagnosis: Diagnosis;
-  incident: IncidentView;
-  by: string;
-}
+export type DeltaView = Extract<ChatMessage, { kind: 'delta' }>;
 
 /** The re-check reply: fixed / still / new by code, the new verdict, and resolved-by when it is. */
 export function deltaBlocks(v: DeltaView): Block[] {

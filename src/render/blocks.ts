@@ -7,8 +7,8 @@
 import type { ChatMessage } from '../chat/port.js';
 import { chainBlocks, fixGuideBlocks, helpBlocks, noticeBlocks, progressBlocks } from './blocks-detail.js';
 import { deltaBlocks, diagnosisBlocks, findingsBlocks, targetText, verdictLine } from './blocks-diagnosis.js';
-import { targetLabel } from './blocks-format.js';
 import { esc, paginate, type SlackMessage } from './blocks-kit.js';
+import { targetLabel } from './format.js';
 
 export type { Block, SlackMessage } from './blocks-kit.js';
 export { esc, LIMITS, MORE_IN_THREAD, splitForThread } from './blocks-kit.js';
