@@ -256,6 +256,9 @@ export class FakeSlack {
           ? { ok: true, channel, ts: this.nextTs() }
           : { ok: true, message_ts: this.nextTs() };
       }
+      case 'apps.connections.open':
+        // No WebSocket server here: Socket Mode tests stop at "which URL, which token".
+        return { ok: false, error: 'invalid_auth' };
       case 'chat.update':
         return messageViolation(args, method) ?? { ok: true, channel, ts: args.ts };
       default:
