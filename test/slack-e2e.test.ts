@@ -253,3 +253,18 @@ test('invalid_blocks (never expected) is logged and the message retried once as 
     ['invalid_blocks', 'ok'],
   );
 });
+
+test('abuse limits over Slack: a second check within the per-user budget is refused ephemerally with a wait', async () => {
+  const limited = await startHarness({ env: { CERT_DOCTOR_CHECKS_PER_MINUTE: '1' } });
+  try {
+    acked(await limited.req.command({ text: 'check 127.0.0.1:1', channel: 'C-rl', user: 'U-rl', responseId: 'rl1' }));
+    acked(await limited.req.command({ text: 'check 127.0.0.1:1', channel: 'C-rl', user: 'U-rl', responseId: 'rl2' }));
+    const refusal = await limited.fake.waitForResponse((r) => r.id === 'rl2');
+    assert.equal(refusal.body.response_type, 'ephemeral');
+    assert.match(JSON.stringify(refusal.body.blocks), /"notice:rate_limited"/);
+    await limited.fake.waitFor('chat.update', (c) => inChannel('C-rl')(c) && hasId('headline:connection_refused')(c));
+    assert.equal(limited.fake.callsOf('chat.postMessage').filter(inChannel('C-rl')).length, 1);
+  } finally {
+    await limited.close();
+  }
+});
