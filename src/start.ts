@@ -51,7 +51,7 @@ export async function start(
     clock,
   };
   try {
-    if (config.mode === 'shell') await runShell(io, deps);
+    if (config.mode === 'shell') await runShell(io, deps, env.USER || env.USERNAME || 'shell');
     else await runSlack(io, config, deps, log);
     return 0;
   } finally {
@@ -59,7 +59,7 @@ export async function start(
   }
 }
 
-async function runShell(io: StartIo, deps: SlackAppDeps): Promise<void> {
+async function runShell(io: StartIo, deps: SlackAppDeps, userId: string): Promise<void> {
   const session = startShell({
     input: io.stdin,
     output: io.stdout,
@@ -67,6 +67,7 @@ async function runShell(io: StartIo, deps: SlackAppDeps): Promise<void> {
     store: deps.store,
     clock: deps.clock,
     limits: deps.limits,
+    userId,
     onError: (err) => deps.log.error({ err }, 'handler failed'),
   });
   await session.done;

@@ -77,3 +77,14 @@ test('fix guide: the detected stack first, other servers next, client workaround
   const at = (s: string) => text.indexOf(s);
   assert.ok(at('t-nginx') < at('t-apache') && at('t-apache') < at('t-python'), text);
 });
+
+test('text from certificates and users cannot inject terminal controls or break lines', () => {
+  const hostile = {
+    ...finding('hostname_mismatch'),
+    summary: 'CN \u001b[2J\u001b]0;pwned\u0007 \u202eevil\nsecond line \u009b31m',
+  };
+  const lines = renderChatText({ kind: 'findings', diagnosis: diagnosisWith([hostile]) });
+  assert.equal(lines.length, 2);
+  for (const l of lines) assert.doesNotMatch(l, /[\u0000-\u001f\u007f-\u009f\u202e]/);
+  assert.match(lines[1]!, /\\x1b\[2J.*\\x07.*\\u\{202e\}evil\\nsecond line \\x9b31m/);
+});

@@ -2,24 +2,44 @@
  * Terminal rendering of the chat view-models (src/chat/port.ts) for the shell bot. Pure: a view-model in,
  * lines out. Finding codes always appear verbatim (`[code]`) so a reader can search them and tests can
  * match them.
- *
- * TODO(dedupe): the small formatting helpers at the bottom (label, day, verdict words) overlap with
- * src/render/format.ts, which lands with the terminal renderer; switch to it once merged.
+ * Formatting shared with the other renderers comes from ./format.js.
  */
 import type { ChatMessage, CommandHelp, IncidentView, MessageAction } from '../chat/port.js';
-import type { CertInfo, ChainReport, SentCert, Target } from '../probe/types.js';
+import type { CertInfo, ChainReport } from '../probe/types.js';
 import type { Diagnosis, Finding, Fix } from '../rules/types.js';
+import {
+  certName,
+  describeKey,
+  effectOf,
+  escapeControl,
+  formatDate,
+  headlineOf,
+  moreFindings,
+  primaryLeaf,
+  severityOf,
+  sourceOf,
+  targetLabel,
+  verdictOf,
+} from './format.js';
 
 export interface ChatTextOptions {
   /** numbered actions ("[1] Re-check"): the shell lets the user type the number */
   numberActions?: boolean;
 }
 
-/** Render one view-model to lines (no trailing newline). */
+/**
+ * Render one view-model to lines (no trailing newline). Certificates, servers and users control much of
+ * the text (subjects, summaries, the typed target): every line goes through `escapeControl` so none of it can
+ * move the cursor, recolour the terminal or reorder text (ANSI/bidi injection), or break a line.
+ */
 export function renderChatText(msg: ChatMessage, opts: ChatTextOptions = {}): string[] {
+  return linesOf(msg, opts).map(escapeControl);
+}
+
+function linesOf(msg: ChatMessage, opts: ChatTextOptions): string[] {
   switch (msg.kind) {
     case 'progress':
-      return [`Checking ${hostPort(msg.target)}… ${PHASE_WORDS[msg.phase]}`];
+      return [`Checking ${targetLabel(msg.target)}… ${PHASE_WORDS[msg.phase]}`];
     case 'diagnosis':
       return diagnosisLines(msg.diagnosis, msg.incident, msg.actions, opts);
     case 'findings':
@@ -46,7 +66,7 @@ const PHASE_WORDS: Record<string, string> = {
 };
 
 function diagnosisLines(d: Diagnosis, incident: IncidentView, actions: MessageAction[], opts: ChatTextOptions) {
-  const lines = [`${VERDICT_WORDS[d.verdict]} ${hostPort(d.target)} — ${headline(d)}`];
+  const lines = [headlineLine(d)];
   lines.push(...keyFacts(d).map((f) => `  ${f}`));
   const fix = d.headline?.fixes[0];
   if (fix) lines.push(`  Top fix (${fix.stack}): ${fix.title}${fix.steps[0] ? ` — ${fix.steps[0]}` : ''}`);
@@ -55,19 +75,19 @@ function diagnosisLines(d: Diagnosis, incident: IncidentView, actions: MessageAc
   return lines;
 }
 
-function headline(d: Diagnosis): string {
-  if (!d.headline) return 'no problems found';
-  const others = d.findings.length - 1;
-  const more = others > 0 ? ` (+${others} more finding${others === 1 ? '' : 's'})` : '';
-  return `[${d.headline.code}] ${d.headline.summary}${more}`;
+/** "CRITICAL host:443 — [code] summary (+2 more findings)", judged at the diagnosis's own clock. */
+function headlineLine(d: Diagnosis): string {
+  const h = headlineOf(d, new Date(d.checkedAt));
+  const more = h.more > 0 ? ` (+${moreFindings(h.more)})` : '';
+  return `${h.verdict.label} ${h.target} — ${h.code ? `[${h.code}] ` : ''}${h.text}${more}`;
 }
 
 function keyFacts(d: Diagnosis): string[] {
-  const leaf = leafOf(d);
+  const leaf = primaryLeaf(d);
   const facts: string[] = [];
   if (leaf) {
-    facts.push(`Subject: ${leaf.subjectCN ?? leaf.subject}   Issuer: ${leaf.issuerCN ?? leaf.issuer}`);
-    facts.push(`Expires: ${day(leaf.notAfter)}   Key: ${keyLabel(leaf)}`);
+    facts.push(`Subject: ${certName(leaf)}   Issuer: ${leaf.issuerCN ?? leaf.issuer}`);
+    facts.push(`Expires: ${formatDate(leaf.notAfter)}   Key: ${describeKey(leaf.key)}`);
   }
   const chain = chainOf(d);
   if (chain) facts.push(`Chain: ${chain.built.length} certificate(s), ${chain.trusted ? 'trusted' : 'not trusted'}`);
@@ -76,7 +96,7 @@ function keyFacts(d: Diagnosis): string[] {
 
 function incidentLine(i: IncidentView): string {
   if (i.status === 'resolved') {
-    return `Incident #${i.id} resolved by ${i.resolvedBy ?? '?'} at ${i.resolvedAt ? stamp(i.resolvedAt) : '?'}`;
+    return `Incident #${i.id} resolved by ${i.resolvedBy ?? '?'} at ${i.resolvedAt ? formatDate(i.resolvedAt) : '?'}`;
   }
   return `Incident #${i.id} open (asked by ${i.requestedBy})`;
 }
@@ -87,17 +107,18 @@ function actionsLine(actions: MessageAction[], numbered: boolean): string {
 
 function findingsLines(d: Diagnosis): string[] {
   if (d.findings.length === 0) return ['No problems found.'];
-  const lines = [`${d.findings.length} finding(s) for ${hostPort(d.target)}:`];
+  const lines = [`${d.findings.length} finding(s) for ${targetLabel(d.target)}:`];
   for (const f of d.findings) lines.push(...findingLines(f));
   return lines;
 }
 
 function findingLines(f: Finding): string[] {
   const where = f.certIndex >= 0 ? ` (cert #${f.certIndex})` : '';
-  const lines = [`• ${f.severity.toUpperCase()} [${f.code}]${where}: ${f.summary}`];
+  const lines = [`• ${severityOf(f.severity).label} [${f.code}]${where}: ${f.summary}`];
   if (f.causes.length > 0) lines.push(`    Likely causes: ${f.causes.join('; ')}`);
   const breaks = f.clients.filter((c) => c.effect !== 'works');
-  if (breaks.length > 0) lines.push(`    Clients: ${breaks.map((c) => `${c.client} ${c.effect}`).join(', ')}`);
+  if (breaks.length > 0)
+    lines.push(`    Clients: ${breaks.map((c) => `${c.client} ${effectOf(c.effect).label}`).join(', ')}`);
   const fix = f.fixes[0];
   if (fix) lines.push(`    Fix (${fix.stack}): ${fix.title}`);
   return lines;
@@ -106,7 +127,7 @@ function findingLines(f: Finding): string[] {
 function deltaLines(msg: Extract<ChatMessage, { kind: 'delta' }>): string[] {
   const list = (xs: string[]) => (xs.length > 0 ? xs.join(', ') : '—');
   const lines = [
-    `Re-check by ${msg.by}: ${VERDICT_WORDS[msg.diagnosis.verdict]} ${hostPort(msg.diagnosis.target)}`,
+    `Re-check by ${msg.by}: ${verdictOf(msg.diagnosis.verdict).label} ${targetLabel(msg.diagnosis.target)}`,
     `  fixed: ${list(msg.fixed)}`,
     `  still: ${list(msg.still)}`,
     `  new: ${list(msg.appeared)}`,
@@ -117,7 +138,7 @@ function deltaLines(msg: Extract<ChatMessage, { kind: 'delta' }>): string[] {
 
 function fixGuideLines(d: Diagnosis, stack: string | null): string[] {
   if (d.findings.length === 0) return ['Nothing to fix: no findings.'];
-  const lines = [`Fix guide for ${hostPort(d.target)} (server: ${stack ?? 'not detected'}):`];
+  const lines = [`Fix guide for ${targetLabel(d.target)} (server: ${stack ?? 'not detected'}):`];
   d.findings.forEach((f, i) => {
     lines.push(`${i + 1}. [${f.code}] ${f.summary}`);
     const fixes = orderFixes(f.fixes, stack);
@@ -143,20 +164,22 @@ function fixLines(fix: Fix): string[] {
 
 function chainLines(d: Diagnosis): string[] {
   const ep = d.report.endpoints[0];
-  const lines = [`Chain of ${hostPort(d.target)}:`];
+  const lines = [`Chain of ${targetLabel(d.target)}:`];
   if (ep?.handshake.status !== 'completed') {
     lines.push('  No handshake completed: no chain to show.');
     return lines;
   }
   lines.push('  As sent by the server:');
-  lines.push(...ep.handshake.result.sentChain.map((c, i) => `    #${i} ${sentLabel(c)}`));
+  lines.push(
+    ...ep.handshake.result.sentChain.map((c, i) => `    #${i} ${'malformed' in c ? certName(c) : certLabel(c)}`),
+  );
   const chain = chainOf(d);
   if (!chain) {
     lines.push('  As built: not available.');
     return lines;
   }
   lines.push(`  As built (${chain.trusted ? `trusted, anchor: ${chain.anchorStore ?? '?'}` : 'NOT trusted'}):`);
-  lines.push(...chain.built.map((c, i) => `    #${i} ${certLabel(c)} [${chain.sources[i] ?? '?'}]`));
+  lines.push(...chain.built.map((c, i) => `    #${i} ${certLabel(c)} [${sourceOf(chain.sources[i]).label}]`));
   if (chain.missingIssuer) lines.push(`    missing issuer: ${chain.missingIssuer}`);
   return lines;
 }
@@ -172,46 +195,11 @@ function helpLines(commands: CommandHelp[], unknown?: string): string[] {
   return lines;
 }
 
-// Formatting helpers (see TODO(dedupe) above).
-
-const VERDICT_WORDS: Record<Diagnosis['verdict'], string> = {
-  ok: 'OK',
-  warning: 'WARNING',
-  critical: 'CRITICAL',
-  unknown: 'UNKNOWN',
-};
-
-export function hostPort(t: Target): string {
-  return t.host.includes(':') ? `[${t.host}]:${t.port}` : `${t.host}:${t.port}`;
-}
-
-function leafOf(d: Diagnosis): CertInfo | null {
-  const ep = d.report.endpoints[0];
-  const first = ep?.handshake.status === 'completed' ? ep.handshake.result.sentChain[0] : undefined;
-  return first && !('malformed' in first) ? first : null;
-}
-
 function chainOf(d: Diagnosis): ChainReport | null {
   const chain = d.report.endpoints[0]?.chain;
   return chain?.status === 'completed' ? chain.result : null;
 }
 
-function sentLabel(c: SentCert): string {
-  return 'malformed' in c ? `(malformed: ${c.error})` : certLabel(c);
-}
-
 function certLabel(c: CertInfo): string {
-  return `${c.subjectCN ?? c.subject} ← ${c.issuerCN ?? c.issuer} · expires ${day(c.notAfter)} · ${keyLabel(c)} · ${c.signatureAlgorithm.name}`;
-}
-
-function keyLabel(c: CertInfo): string {
-  return `${c.key.algorithm}${c.key.bits ? ` ${c.key.bits}` : ''}${c.key.curve ? ` ${c.key.curve}` : ''}`;
-}
-
-function day(iso: string): string {
-  return iso.slice(0, 10);
-}
-
-function stamp(iso: string): string {
-  return `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+  return `${certName(c)} ← ${c.issuerCN ?? c.issuer} · expires ${formatDate(c.notAfter)} · ${describeKey(c.key)} · ${c.signatureAlgorithm.name}`;
 }

@@ -32,16 +32,19 @@ export const chainIncomplete: Rule = {
       : aia.needed && aia.fetches.length > 0
         ? 'AIA fetching could not complete it either'
         : 'the certificate has no AIA URL to fetch it from';
-    const subject = `\`${issuer}\`, the issuer of \`${from ? certName(from) : '?'}\`,`;
+    const subject = `\`${issuer}\`, the issuer of \`${from ? certName(from) : '?'}\``;
     const observed =
       lastSent > 0
-        ? `${subject} is neither sent by the server nor in the trust store`
+        ? `${subject}, is neither sent by the server nor in the trust store`
         : `The server does not send ${subject}`;
+    lastSent > 0
+      ? `${subject} is neither sent by the server nor in the trust store`
+      : `The server does not send ${subject}`;
     return fail({
       code: 'chain_incomplete',
       severity: 'critical',
       certIndex: Math.max(lastSent, 0),
-      summary: `${observed.charAt(0).toUpperCase()}${observed.slice(1)} (${outcome}); expected the leaf followed by every intermediate up to the root.`,
+      summary: `${observed} (${outcome}); expected the leaf followed by every intermediate up to the root.`,
       params: {
         missingIssuer: issuerDn,
         issuedCertIndex: lastSent,

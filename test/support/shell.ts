@@ -16,7 +16,7 @@ export interface ShellDriver {
   end(): Promise<void>;
 }
 
-export function driveShell(opts: { dbPath?: string } = {}): ShellDriver {
+export function driveShell(opts: { dbPath?: string; extraCaPem?: string[] } = {}): ShellDriver {
   const input = new PassThrough();
   const output = new PassThrough();
   let text = '';
@@ -28,7 +28,7 @@ export function driveShell(opts: { dbPath?: string } = {}): ShellDriver {
   const session = startShell({
     input,
     output,
-    core: chatCore({ allow: ['127.0.0.0/8'], probeTimeoutMs: 5_000 }),
+    core: chatCore({ allow: ['127.0.0.0/8'], probeTimeoutMs: 5_000 }, opts.extraCaPem),
     store: new SqliteIncidentStore(db),
     clock,
     limits: new Limiter({ checksPerMinute: 100, maxConcurrentProbes: 8, clock }),
@@ -46,7 +46,7 @@ export function driveShell(opts: { dbPath?: string } = {}): ShellDriver {
   return {
     session,
     output: () => text,
-    async send(line, timeoutMs = 10_000) {
+    async send(line, timeoutMs = 15_000) {
       await waitFor(() => promptCount() >= 1, timeoutMs);
       const before = text.length;
       const prompts = promptCount();

@@ -46,6 +46,8 @@ export function startShell(opts: ShellOptions): ShellSession {
   const port = new ShellPort(opts.output);
   const rl = createInterface({ input: opts.input, output: opts.output, terminal: Boolean(opts.output.isTTY) });
   rl.setPrompt(PROMPT);
+  // Ctrl-C ends the session like `exit` (readline would otherwise only pause input).
+  rl.on('SIGINT', () => rl.close());
   const base = {
     userId: opts.userId ?? 'shell',
     channelId: SHELL_CHANNEL,
