@@ -2,11 +2,16 @@
  * The Slack benchmark's peers, each in its own process so they do not share the app's event loop:
  * - `tls`: a loopback TLS server with a test-PKI chain; prints `{port, rootPem}` and serves until stdin ends.
  * - `load URL SECRET N PORT RESPONSE_BASE`: fires N concurrent signed `/cert check` requests at the app
- *   and prints each ack's status and latency (from sending the request to the complete response).
+ *   (bench/burst.ts: pre-built, pre-connected, written in one tick) and prints `[status, ms]` per request,
+ *   in the order sent, ms from the write to the status line.
  */
+import { randomUUID } from 'node:crypto';
 import { makeChain } from '../test/support/pki.js';
 import { startTlsServer } from '../test/support/servers.js';
-import { SlackRequester } from '../test/support/slack-requests.js';
+import { commandBody, FORM, signedHeaders } from '../test/support/slack-requests.js';
+import { burst, httpRequest } from './burst.js';
+
+const DEADLINE_MS = 60_000;
 
 async function serveTls(): Promise<void> {
   const chain = await makeChain({ leaf: { subject: 'CN=localhost' } });
@@ -18,15 +23,14 @@ async function serveTls(): Promise<void> {
 }
 
 async function load(appUrl: string, secret: string, n: number, tlsPort: number, responseBase: string) {
-  const req = new SlackRequester(appUrl, secret, (id) => `${responseBase}${id}`);
-  // The first fetch of a process pays for undici's setup; that is the client's cost, not the app's.
-  await req.urlVerification('warm-up');
-  const acks = await Promise.all(
-    Array.from({ length: n }, (_, i) =>
-      req.command({ text: `check 127.0.0.1:${tlsPort}`, channel: `CB${i % 20}`, user: `UB${i}` }),
-    ),
-  );
-  process.stdout.write(`${JSON.stringify(acks.map((a) => [a.status, a.ackMs]))}\n`);
+  const url = new URL(appUrl);
+  const requests = Array.from({ length: n }, (_, i) => {
+    const fields = { text: `check 127.0.0.1:${tlsPort}`, channel: `CB${i % 20}`, user: `UB${i}` };
+    const body = commandBody(fields, `${responseBase}${randomUUID()}`);
+    return httpRequest(url, signedHeaders(secret, body, FORM), body);
+  });
+  const acks = await burst(Number(url.port), requests, DEADLINE_MS);
+  process.stdout.write(`${JSON.stringify(acks.map((a) => [a.status, Math.round(a.ms * 100) / 100]))}\n`);
 }
 
 const [mode, ...args] = process.argv.slice(2);

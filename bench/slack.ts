@@ -1,15 +1,18 @@
 /**
  * Slack benchmark: N concurrent signed `/cert check` requests against the real Bolt app (HTTP receiver)
  * probing a loopback TLS endpoint, with the fake Slack Web API. Measures ack latency (client-side, from
- * sending the request to the complete HTTP response, all N in flight at once), diagnoses completed per
- * second (until every "Checking…" message was updated into its diagnosis) and peak RSS of the app's
- * process. The load generator and the TLS server run in their own processes (bench/slack-peer.ts) so
- * they do not share the app's event loop. Loopback only; every wait is bounded by a deadline.
+ * writing the request to reading the HTTP status line, all N written in one tick on open connections,
+ * bench/burst.ts), the same generator's floor against a bare HTTP server in the same run, diagnoses
+ * completed per second (until every "Checking…" message was updated into its diagnosis) and peak RSS of
+ * the app's process. The load generator and the TLS server run in their own processes
+ * (bench/slack-peer.ts) so they do not share the app's event loop. Loopback only; every wait is bounded.
  *
- * Alone: `node --import tsx bench/slack.ts` (BENCH_SLACK_N to change N).
+ * Alone: `node --import tsx bench/slack.ts` (BENCH_SLACK_N to change N; BENCH_SLACK_JSON=FILE writes the
+ * reports with every per-request sample).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
@@ -50,17 +53,22 @@ export interface Report {
   maxProbes: number;
   /** requests answered "busy, try again in N s" (ephemeral) by the concurrent-probe cap */
   refused: number;
-  ackMs: { p50: number; p90: number; p99: number; max: number };
-  /** the load generator's floor: the same burst against a server that answers at once */
-  clientFloorMs: { p50: number; p99: number };
-  /** the same, measured inside the app's process (request seen → response written) */
-  serverAckMs: { p50: number; p90: number; p99: number; max: number };
+  ackMs: Quantiles;
+  /** the load generator's floor: the same burst against a bare HTTP server that answers at once */
+  clientFloorMs: Quantiles;
+  /** ack p50 and p99 over the floor's, as a ratio and a difference in ms (same run, same generator) */
+  overFloor: { p50Ratio: number; p99Ratio: number; p50DiffMs: number; p99DiffMs: number };
+  /** the same, measured inside the app's process (request seen → response finished) */
+  serverAckMs: Quantiles;
+  /** per request, in the order written: client-side ack ms (null: no status line), and the floor's */
+  samples: { ackMs: (number | null)[]; floorMs: (number | null)[]; serverAckMs: number[] };
   /** every ack was HTTP 200 */
   allAcked: boolean;
   /** parents updated into a diagnosis (block_id headline:*) */
   diagnoses: number;
   /** parents updated into an error notice instead (check_failed & co.) */
   notices: number;
+  /** from the first request reaching the app to the last diagnosis posted */
   wallMs: number;
   /** CPU time of the app's process (with the fake Slack API) per request, ack to final update */
   cpuMsPerCheck: number;
@@ -72,6 +80,13 @@ export interface Report {
   loadAvg1m: number;
 }
 
+export interface Quantiles {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
 const DEADLINE_MS = 120_000;
 const WARMUP = 20;
 
@@ -79,14 +94,16 @@ const WARMUP = 20;
  * Server-side ack times: from the app's HTTP server parsing the headers of a /slack/events request to the response
  * being handed to the OS. Client-side numbers add the load generator's own scheduling; these do not.
  */
-function recordServerAcks(): { times: number[]; restore(): void } {
+function recordServerAcks(): { times: number[]; firstAt(): number | undefined; restore(): void } {
   const times: number[] = [];
+  let first: number | undefined;
   const original = Server.prototype.emit;
   Server.prototype.emit = function (this: Server, event: string, ...args: unknown[]) {
     if (event === 'request') {
       const [req, res] = args as [IncomingMessage, ServerResponse];
       if (req.url?.startsWith('/slack/events')) {
         const t0 = performance.now();
+        first ??= t0;
         res.once('finish', () => times.push(performance.now() - t0));
       }
     }
@@ -94,6 +111,7 @@ function recordServerAcks(): { times: number[]; restore(): void } {
   } as typeof original;
   return {
     times,
+    firstAt: () => first,
     restore: () => {
       Server.prototype.emit = original;
     },
@@ -101,10 +119,10 @@ function recordServerAcks(): { times: number[]; restore(): void } {
 }
 
 /**
- * The load generator's own floor: the same burst against a bare HTTP server that answers 200 at once
- * (in this otherwise idle process). Client-side ack times above this are the app's.
+ * The load generator's own floor: the same burst against a bare HTTP server that answers 200 once the
+ * body is read (in this otherwise idle process). Client-side ack times above this are the app's.
  */
-async function clientFloor(n: number, tlsPort: number): Promise<number[]> {
+async function clientFloor(n: number, tlsPort: number): Promise<[number, number | null][]> {
   const bare = createServer((req, res) => {
     req.resume();
     req.on('end', () => res.writeHead(200).end());
@@ -114,7 +132,7 @@ async function clientFloor(n: number, tlsPort: number): Promise<number[]> {
   const url = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/slack/events`;
   try {
     const line = (await peer(['load', url, 'unused', String(n), String(tlsPort), url], DEADLINE_MS)).line;
-    return (JSON.parse(line) as [number, number][]).map(([, ms]) => ms).sort((a, b) => a - b);
+    return JSON.parse(line) as [number, number | null][];
   } finally {
     bare.closeAllConnections();
     bare.close();
@@ -143,6 +161,22 @@ function quantile(sorted: number[], q: number): number {
 
 const round = (n: number) => Math.round(n * 10) / 10;
 
+/** Quantiles of the answered samples; a missing answer (null) counts as infinitely slow. */
+function quantiles(samples: (number | null)[]): Quantiles {
+  const sorted = samples.map((ms) => ms ?? Number.POSITIVE_INFINITY).sort((a, b) => a - b);
+  const at = (q: number) => round(quantile(sorted, q));
+  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: round(sorted[sorted.length - 1] ?? Number.NaN) };
+}
+
+function overFloor(ack: Quantiles, floor: Quantiles): Report['overFloor'] {
+  return {
+    p50Ratio: Math.round((ack.p50 / floor.p50) * 100) / 100,
+    p99Ratio: Math.round((ack.p99 / floor.p99) * 100) / 100,
+    p50DiffMs: round(ack.p50 - floor.p50),
+    p99DiffMs: round(ack.p99 - floor.p99),
+  };
+}
+
 export interface SlackBenchOptions {
   /** concurrent requests (default BENCH_SLACK_N or 200) */
   n?: number;
@@ -166,7 +200,7 @@ export async function runSlackBench(opts: SlackBenchOptions = {}): Promise<Repor
       const args = ['load', appUrl, SIGNING_SECRET, String(count), String(tlsPort), h.fake.responseUrl('')];
       const before = finals(h.fake).length;
       const refusedBefore = refusals(h.fake);
-      const acks = JSON.parse((await peer(args, DEADLINE_MS)).line) as [number, number][];
+      const acks = JSON.parse((await peer(args, DEADLINE_MS)).line) as [number, number | null][];
       const settled = () => finals(h.fake).length - before + refusals(h.fake) - refusedBefore;
       await h.fake.waitUntil(() => (settled() >= count ? true : undefined), `${count} answers`, DEADLINE_MS);
       return { acks, done: finals(h.fake).slice(before), refused: refusals(h.fake) - refusedBefore };
@@ -178,29 +212,25 @@ export async function runSlackBench(opts: SlackBenchOptions = {}): Promise<Repor
     const cpu0 = process.cpuUsage();
     const started = performance.now();
     const { acks, done, refused } = await burst(n).finally(() => server.restore());
-    const wallMs = performance.now() - started;
+    // From the first request reaching the app, not from spawning the load generator.
+    const wallMs = performance.now() - (server.firstAt() ?? started);
     const cpu = process.cpuUsage(cpu0);
-    const serverSorted = [...server.times].sort((a, b) => a - b);
     const diagnoses = done.filter((c) => JSON.stringify(c.args.blocks).includes('"headline:')).length;
-    const sorted = acks.map(([, ms]) => ms).sort((a, b) => a - b);
-    const p99 = quantile(sorted, 0.99);
+    const ackMs = quantiles(acks.map(([, ms]) => ms));
+    const clientFloorMs = quantiles(floor.map(([, ms]) => ms));
     return {
       name: 'slack',
       requests: n,
       maxProbes,
       refused,
-      ackMs: {
-        p50: round(quantile(sorted, 0.5)),
-        p90: round(quantile(sorted, 0.9)),
-        p99: round(p99),
-        max: round(sorted[sorted.length - 1] ?? Number.NaN),
-      },
-      clientFloorMs: { p50: round(quantile(floor, 0.5)), p99: round(quantile(floor, 0.99)) },
-      serverAckMs: {
-        p50: round(quantile(serverSorted, 0.5)),
-        p90: round(quantile(serverSorted, 0.9)),
-        p99: round(quantile(serverSorted, 0.99)),
-        max: round(serverSorted[serverSorted.length - 1] ?? Number.NaN),
+      ackMs,
+      clientFloorMs,
+      overFloor: overFloor(ackMs, clientFloorMs),
+      serverAckMs: quantiles(server.times),
+      samples: {
+        ackMs: acks.map(([, ms]) => ms),
+        floorMs: floor.map(([, ms]) => ms),
+        serverAckMs: server.times.map(round),
       },
       allAcked: acks.length === n && acks.every(([status]) => status === 200),
       diagnoses,
@@ -209,7 +239,7 @@ export async function runSlackBench(opts: SlackBenchOptions = {}): Promise<Repor
       cpuMsPerCheck: round((cpu.user + cpu.system) / 1000 / n),
       diagnosesPerSec: round((diagnoses / wallMs) * 1000),
       peakRssMb: Math.round(Math.max(peakRss, process.memoryUsage().rss) / 1048576),
-      ackTargetMet: p99 < 100,
+      ackTargetMet: ackMs.p99 < 100,
       loadAvg1m: round(loadavg()[0] ?? 0),
     };
   } finally {
@@ -224,7 +254,8 @@ export function formatSlackReport(r: Report): string {
   return [
     `slack: ${r.requests} concurrent signed /cert check → loopback TLS, fake Slack Web API, CERT_DOCTOR_MAX_PROBES=${r.maxProbes}`,
     `  ack      p50 ${r.ackMs.p50} ms  p90 ${r.ackMs.p90} ms  p99 ${r.ackMs.p99} ms  max ${r.ackMs.max} ms  (target p99 < 100 ms: ${r.ackTargetMet ? 'met' : 'MISSED'}; all 200: ${r.allAcked})`,
-    `  ack floor (load generator vs. a bare HTTP server) p50 ${r.clientFloorMs.p50} ms  p99 ${r.clientFloorMs.p99} ms`,
+    `  floor    p50 ${r.clientFloorMs.p50} ms  p90 ${r.clientFloorMs.p90} ms  p99 ${r.clientFloorMs.p99} ms  max ${r.clientFloorMs.max} ms  (same generator vs. a bare HTTP server, this run)`,
+    `  over floor p50 ${r.overFloor.p50Ratio}× (+${r.overFloor.p50DiffMs} ms)  p99 ${r.overFloor.p99Ratio}× (+${r.overFloor.p99DiffMs} ms)`,
     `  ack (server side) p50 ${r.serverAckMs.p50} ms  p90 ${r.serverAckMs.p90} ms  p99 ${r.serverAckMs.p99} ms  max ${r.serverAckMs.max} ms`,
     `  done     ${r.diagnoses} diagnoses + ${r.notices} notices + ${r.refused} refused (busy) in ${r.wallMs} ms → ${r.diagnosesPerSec} diagnoses/s`,
     `  CPU      ${r.cpuMsPerCheck} ms per check in the app process (ack + probe + Web API calls + fake Slack)`,
@@ -234,7 +265,11 @@ export function formatSlackReport(r: Report): string {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  console.log(formatSlackReport(await runSlackBench()));
+  const reports = [await runSlackBench()];
+  console.log(formatSlackReport(reports[0]!));
   // The same burst with the default cap: the limiter refuses what would crowd the event loop.
-  console.log(formatSlackReport(await runSlackBench({ maxProbes: 8 })));
+  reports.push(await runSlackBench({ maxProbes: 8 }));
+  console.log(formatSlackReport(reports[1]!));
+  // Per-request samples, for plots and for checking that a quantile is not one outlier.
+  if (process.env.BENCH_SLACK_JSON) writeFileSync(process.env.BENCH_SLACK_JSON, JSON.stringify(reports, null, 1));
 }

@@ -22,6 +22,8 @@ export interface SentRequest {
   ackMs: number;
 }
 
+export const FORM = 'application/x-www-form-urlencoded';
+
 export function slackSignature(secret: string, timestamp: number, body: string): string {
   return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
 }
@@ -60,22 +62,8 @@ export class SlackRequester {
   ) {}
 
   command(f: CommandFields, sign: SignOptions = {}): Promise<SentRequest> {
-    const body = new URLSearchParams({
-      token: 'deprecated',
-      team_id: 'T1',
-      team_domain: 'acme',
-      channel_id: f.channel ?? 'C1',
-      channel_name: 'ops',
-      user_id: f.user ?? 'U1',
-      user_name: 'alice',
-      command: '/cert',
-      text: f.text,
-      api_app_id: 'A1',
-      is_enterprise_install: 'false',
-      response_url: this.responseUrl(f.responseId ?? randomUUID()),
-      trigger_id: `trig.${randomUUID()}`,
-    }).toString();
-    return this.send(body, 'application/x-www-form-urlencoded', sign);
+    const body = commandBody(f, this.responseUrl(f.responseId ?? randomUUID()));
+    return this.send(body, FORM, sign);
   }
 
   click(f: ActionFields, sign: SignOptions = {}): Promise<SentRequest> {
@@ -102,7 +90,7 @@ export class SlackRequester {
       ],
     };
     const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-    return this.send(body, 'application/x-www-form-urlencoded', sign);
+    return this.send(body, FORM, sign);
   }
 
   mention(f: MentionFields, retryNum?: number, sign: SignOptions = {}): Promise<SentRequest> {
@@ -141,16 +129,47 @@ export class SlackRequester {
     sign: SignOptions,
     extra: Record<string, string> = {},
   ): Promise<SentRequest> {
-    const timestamp = sign.timestamp ?? Math.floor(Date.now() / 1000);
-    const headers: Record<string, string> = { 'content-type': contentType, ...extra };
-    if (!sign.unsigned) {
-      headers['x-slack-request-timestamp'] = `${timestamp}`;
-      headers['x-slack-signature'] = slackSignature(sign.secret ?? this.secret, timestamp, body);
-    }
+    const headers = signedHeaders(this.secret, body, contentType, sign, extra);
     const started = performance.now();
     const { status, text } = await post(this.appUrl, headers, body);
     return { status, body: text, ackMs: performance.now() - started };
   }
+}
+
+/** The form-encoded body of a `/cert` slash command, as Slack sends it. */
+export function commandBody(f: CommandFields, responseUrl: string): string {
+  return new URLSearchParams({
+    token: 'deprecated',
+    team_id: 'T1',
+    team_domain: 'acme',
+    channel_id: f.channel ?? 'C1',
+    channel_name: 'ops',
+    user_id: f.user ?? 'U1',
+    user_name: 'alice',
+    command: '/cert',
+    text: f.text,
+    api_app_id: 'A1',
+    is_enterprise_install: 'false',
+    response_url: responseUrl,
+    trigger_id: `trig.${randomUUID()}`,
+  }).toString();
+}
+
+/** Content type plus Slack's signature headers (v0 HMAC over `v0:timestamp:body`) unless `sign.unsigned`. */
+export function signedHeaders(
+  secret: string,
+  body: string,
+  contentType: string,
+  sign: SignOptions = {},
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  const timestamp = sign.timestamp ?? Math.floor(Date.now() / 1000);
+  const headers: Record<string, string> = { 'content-type': contentType, ...extra };
+  if (!sign.unsigned) {
+    headers['x-slack-request-timestamp'] = `${timestamp}`;
+    headers['x-slack-signature'] = slackSignature(sign.secret ?? secret, timestamp, body);
+  }
+  return headers;
 }
 
 /** A plain node:http POST on a fresh connection (Slack's deliveries are not pooled); lighter than fetch. */
