@@ -8,17 +8,18 @@
  * (bench/slack-peer.ts) so they do not share the app's event loop. Loopback only; every wait is bounded.
  *
  * Alone: `node --import tsx bench/slack.ts` (BENCH_SLACK_N to change N; BENCH_SLACK_JSON=FILE writes the
- * reports with every per-request sample).
+ * reports with every per-request sample; BENCH_SLACK_PROFILE=FILE.cpuprofile profiles the app's ack window).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, Server, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import type { FakeSlack } from '../test/support/fake-slack.js';
 import { SIGNING_SECRET, startHarness } from '../test/support/slack-harness.js';
+import { recordServerAcks } from './server-acks.js';
 
 const PEER = new URL('./slack-peer.ts', import.meta.url).pathname;
 
@@ -60,6 +61,8 @@ export interface Report {
   overFloor: { p50Ratio: number; p99Ratio: number; p50DiffMs: number; p99DiffMs: number };
   /** the same, measured inside the app's process (request seen → response finished) */
   serverAckMs: Quantiles;
+  /** process CPU from the first request to the last ack, per ack: the app's, and the floor's bare server's */
+  cpuMsPerAck: { app: number; bare: number };
   /** per request, in the order written: client-side ack ms (null: no status line), and the floor's */
   samples: { ackMs: (number | null)[]; floorMs: (number | null)[]; serverAckMs: number[] };
   /** every ack was HTTP 200 */
@@ -91,38 +94,13 @@ const DEADLINE_MS = 120_000;
 const WARMUP = 20;
 
 /**
- * Server-side ack times: from the app's HTTP server parsing the headers of a /slack/events request to the response
- * being handed to the OS. Client-side numbers add the load generator's own scheduling; these do not.
- */
-function recordServerAcks(): { times: number[]; firstAt(): number | undefined; restore(): void } {
-  const times: number[] = [];
-  let first: number | undefined;
-  const original = Server.prototype.emit;
-  Server.prototype.emit = function (this: Server, event: string, ...args: unknown[]) {
-    if (event === 'request') {
-      const [req, res] = args as [IncomingMessage, ServerResponse];
-      if (req.url?.startsWith('/slack/events')) {
-        const t0 = performance.now();
-        first ??= t0;
-        res.once('finish', () => times.push(performance.now() - t0));
-      }
-    }
-    return original.apply(this, [event, ...args] as Parameters<typeof original>);
-  } as typeof original;
-  return {
-    times,
-    firstAt: () => first,
-    restore: () => {
-      Server.prototype.emit = original;
-    },
-  };
-}
-
-/**
  * The load generator's own floor: the same burst against a bare HTTP server that answers 200 once the
  * body is read (in this otherwise idle process). Client-side ack times above this are the app's.
  */
-async function clientFloor(n: number, tlsPort: number): Promise<[number, number | null][]> {
+async function clientFloor(
+  n: number,
+  tlsPort: number,
+): Promise<{ acks: [number, number | null][]; cpuMsPerAck: number }> {
   const bare = createServer((req, res) => {
     req.resume();
     req.on('end', () => res.writeHead(200).end());
@@ -130,10 +108,12 @@ async function clientFloor(n: number, tlsPort: number): Promise<[number, number 
   bare.listen(0, '127.0.0.1');
   await once(bare, 'listening');
   const url = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/slack/events`;
+  const server = await recordServerAcks(n);
   try {
     const line = (await peer(['load', url, 'unused', String(n), String(tlsPort), url], DEADLINE_MS)).line;
-    return JSON.parse(line) as [number, number | null][];
+    return { acks: JSON.parse(line) as [number, number | null][], cpuMsPerAck: server.cpuMsPerAck() };
   } finally {
+    await server.stop();
     bare.closeAllConnections();
     bare.close();
   }
@@ -160,6 +140,7 @@ function quantile(sorted: number[], q: number): number {
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
 /** Quantiles of the answered samples; a missing answer (null) counts as infinitely slow. */
 function quantiles(samples: (number | null)[]): Quantiles {
@@ -182,6 +163,8 @@ export interface SlackBenchOptions {
   n?: number;
   /** CERT_DOCTOR_MAX_PROBES for the run; default: no effective cap (every request is diagnosed) */
   maxProbes?: number;
+  /** write a V8 CPU profile of the app's process from the first request to the last ack here */
+  profile?: string;
 }
 
 export async function runSlackBench(opts: SlackBenchOptions = {}): Promise<Report> {
@@ -208,16 +191,17 @@ export async function runSlackBench(opts: SlackBenchOptions = {}): Promise<Repor
     // A running bot is warm: JIT, lazily built clients and connection pools are not what we measure.
     await burst(WARMUP);
     const floor = await clientFloor(n, tlsPort);
-    const server = recordServerAcks();
+    const server = await recordServerAcks(n, opts.profile);
     const cpu0 = process.cpuUsage();
     const started = performance.now();
-    const { acks, done, refused } = await burst(n).finally(() => server.restore());
+    const { acks, done, refused } = await burst(n).finally(() => server.stop());
     // From the first request reaching the app, not from spawning the load generator.
     const wallMs = performance.now() - (server.firstAt() ?? started);
     const cpu = process.cpuUsage(cpu0);
     const diagnoses = done.filter((c) => JSON.stringify(c.args.blocks).includes('"headline:')).length;
     const ackMs = quantiles(acks.map(([, ms]) => ms));
-    const clientFloorMs = quantiles(floor.map(([, ms]) => ms));
+    const clientFloorMs = quantiles(floor.acks.map(([, ms]) => ms));
+    const cpuMsPerAck = { app: server.cpuMsPerAck(), bare: floor.cpuMsPerAck };
     return {
       name: 'slack',
       requests: n,
@@ -227,9 +211,10 @@ export async function runSlackBench(opts: SlackBenchOptions = {}): Promise<Repor
       clientFloorMs,
       overFloor: overFloor(ackMs, clientFloorMs),
       serverAckMs: quantiles(server.times),
+      cpuMsPerAck: { app: round3(cpuMsPerAck.app), bare: round3(cpuMsPerAck.bare) },
       samples: {
         ackMs: acks.map(([, ms]) => ms),
-        floorMs: floor.map(([, ms]) => ms),
+        floorMs: floor.acks.map(([, ms]) => ms),
         serverAckMs: server.times.map(round),
       },
       allAcked: acks.length === n && acks.every(([status]) => status === 200),
@@ -257,6 +242,7 @@ export function formatSlackReport(r: Report): string {
     `  floor    p50 ${r.clientFloorMs.p50} ms  p90 ${r.clientFloorMs.p90} ms  p99 ${r.clientFloorMs.p99} ms  max ${r.clientFloorMs.max} ms  (same generator vs. a bare HTTP server, this run)`,
     `  over floor p50 ${r.overFloor.p50Ratio}× (+${r.overFloor.p50DiffMs} ms)  p99 ${r.overFloor.p99Ratio}× (+${r.overFloor.p99DiffMs} ms)`,
     `  ack (server side) p50 ${r.serverAckMs.p50} ms  p90 ${r.serverAckMs.p90} ms  p99 ${r.serverAckMs.p99} ms  max ${r.serverAckMs.max} ms`,
+    `  CPU per ack ${r.cpuMsPerAck.app} ms in the app vs ${r.cpuMsPerAck.bare} ms in the bare server (${round(r.cpuMsPerAck.app / r.cpuMsPerAck.bare)}×; first request → last ack)`,
     `  done     ${r.diagnoses} diagnoses + ${r.notices} notices + ${r.refused} refused (busy) in ${r.wallMs} ms → ${r.diagnosesPerSec} diagnoses/s`,
     `  CPU      ${r.cpuMsPerCheck} ms per check in the app process (ack + probe + Web API calls + fake Slack)`,
     `  peak RSS ${r.peakRssMb} MB (the app process, with the fake Slack API; load generator and TLS server run apart)`,
@@ -265,7 +251,7 @@ export function formatSlackReport(r: Report): string {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const reports = [await runSlackBench()];
+  const reports = [await runSlackBench({ profile: process.env.BENCH_SLACK_PROFILE })];
   console.log(formatSlackReport(reports[0]!));
   // The same burst with the default cap: the limiter refuses what would crowd the event loop.
   reports.push(await runSlackBench({ maxProbes: 8 }));

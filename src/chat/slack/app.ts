@@ -32,7 +32,9 @@ export async function startSlackApp(config: Config, deps: SlackAppDeps): Promise
     throw new Error('Slack needs SLACK_BOT_TOKEN plus SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP)');
   }
   const logger = boltLogger(deps.log);
-  const common = { token: botToken, logger, clientOptions: clientOptions(config) };
+  // No conversation store: nothing reads context.conversation, and Bolt's default one throws (and
+  // formats) a "Conversation not found" error for every request with a channel, before the ack.
+  const common = { token: botToken, logger, clientOptions: clientOptions(config), convoStore: false as const };
   const gate = new AckFirst();
   const receiver = appToken
     ? undefined

@@ -26,6 +26,8 @@ export function boltLogger(log: Logger): BoltLogger {
   const emit =
     (level: 'debug' | 'info' | 'warn' | 'error') =>
     (...parts: unknown[]) => {
+      // Bolt logs a few debug lines per request, before and after the ack: format only what is kept.
+      if (!child.isLevelEnabled(level)) return;
       const { err, msg } = line(parts);
       if (err) child[level]({ err }, msg);
       else child[level](msg);

@@ -38,32 +38,69 @@ export class InFlight {
 
 type Client = AllMiddlewareArgs['client'];
 
-/** A burst is over when no request arrived for this long. */
-const QUIET_MS = 2;
-/** Work acked during a long burst starts after this delay anyway. */
-const MAX_DEFER_MS = 1000;
+export interface AckFirstOptions {
+  /**
+   * a burst is over when no request arrived for this long (and none during the next poll phase); default
+   * 10 ms: above the scheduling hiccups of a busy machine, nothing next to the seconds a diagnosis takes
+   */
+  quietMs?: number;
+  /** work acked during a long burst starts after this delay anyway */
+  maxDeferMs?: number;
+}
 
 /**
  * Acks first: Slack allows 3 s for an ack and nothing for a late one (operation_timeout), while the work
  * after it has seconds to spare. Work acked during a burst of requests waits until the burst is over
- * (or MAX_DEFER_MS), so the acks of requests already received are not queued behind probes and Web
+ * (or maxDeferMs), so the acks of requests already received are not queued behind probes and Web
  * API calls on the one event loop. The receiver reports arrivals; without reports work starts at once.
+ *
+ * "Over" is judged twice: no arrival for quietMs of wall-clock time, and none during the poll phase that
+ * follows. A wall clock alone is fooled when the process is descheduled on a busy machine: the timer
+ * fires first on resuming, while the requests that came meanwhile still wait in socket buffers, and 200
+ * checks would start ahead of 100 unanswered acks. setImmediate runs after that poll phase has read them.
  */
 export class AckFirst {
+  readonly #quietMs: number;
+  readonly #maxDeferMs: number;
   #lastArrival = Number.NEGATIVE_INFINITY;
+  /** work waiting for the burst to end, with when it was acked; one timer watches for all of it */
+  #waiting: { since: number; release: () => void }[] = [];
+  #watching = false;
+
+  constructor(opts: AckFirstOptions = {}) {
+    this.#quietMs = opts.quietMs ?? 10;
+    this.#maxDeferMs = opts.maxDeferMs ?? 1000;
+  }
 
   arrived(): void {
     this.#lastArrival = performance.now();
   }
 
   run(work: () => Promise<void>): Promise<void> {
-    const start = performance.now();
-    const wait = (): Promise<void> => {
+    const acked = new Promise<void>((release) => this.#waiting.push({ since: performance.now(), release }));
+    if (!this.#watching) {
+      this.#watching = true;
+      setImmediate(() => void this.#watch());
+    }
+    return acked.then(work);
+  }
+
+  /** Releases the waiting work once the burst is over, or what waited maxDeferMs, until none waits. */
+  async #watch(): Promise<void> {
+    while (this.#waiting.length) {
       const now = performance.now();
-      if (now - this.#lastArrival >= QUIET_MS || now - start >= MAX_DEFER_MS) return Promise.resolve();
-      return new Promise<void>((r) => setTimeout(r, QUIET_MS)).then(wait);
-    };
-    return new Promise<void>((resolve) => setImmediate(resolve)).then(wait).then(work);
+      const over = now - this.#lastArrival >= this.#quietMs && (await this.#noArrivalDuringPoll());
+      const due = this.#waiting.filter((w) => over || now - w.since >= this.#maxDeferMs);
+      this.#waiting = this.#waiting.filter((w) => !due.includes(w));
+      for (const w of due) w.release();
+      if (this.#waiting.length) await new Promise<void>((r) => setTimeout(r, this.#quietMs));
+    }
+    this.#watching = false;
+  }
+
+  #noArrivalDuringPoll(): Promise<boolean> {
+    const seen = this.#lastArrival;
+    return new Promise((r) => setImmediate(() => r(this.#lastArrival === seen)));
   }
 }
 

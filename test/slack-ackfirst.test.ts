@@ -1,0 +1,81 @@
+/** AckFirst: work acked during a burst of requests waits until the burst is over (loopback only). */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { type AddressInfo, connect, createServer } from 'node:net';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AckFirst } from '../src/chat/slack/listeners.js';
+
+/** Blocks the event loop, as a descheduled process or a long synchronous task would. */
+function busy(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+}
+
+test('without reported arrivals, work starts at once', async () => {
+  const gate = new AckFirst({ quietMs: 50 });
+  const started = performance.now();
+  let ranAt = Number.NaN;
+  await gate.run(async () => {
+    ranAt = performance.now();
+  });
+  assert.ok(ranAt - started < 40, `work started after ${ranAt - started} ms`);
+});
+
+test('work waits while requests keep arriving, and starts once they stop for quietMs', async () => {
+  const gate = new AckFirst({ quietMs: 20, maxDeferMs: 5000 });
+  gate.arrived();
+  const order: string[] = [];
+  const runs = [1, 2, 3].map((i) => gate.run(async () => void order.push(`work ${i}`)));
+  const arrivals = setInterval(() => gate.arrived(), 5);
+  await sleep(150);
+  order.push('burst over');
+  clearInterval(arrivals);
+  const lastArrival = performance.now();
+  await Promise.all(runs);
+  assert.deepEqual(order, ['burst over', 'work 1', 'work 2', 'work 3']);
+  assert.ok(performance.now() - lastArrival >= 20);
+});
+
+test('a request read in the poll phase after a stall holds the work, though the quiet timer is due', async () => {
+  const gate = new AckFirst({ quietMs: 10, maxDeferMs: 5000 });
+  const order: string[] = [];
+  const server = createServer((s) =>
+    s.on('data', () => {
+      gate.arrived();
+      order.push('arrival');
+    }),
+  );
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+  await once(server, 'connection');
+  try {
+    gate.arrived();
+    const run = gate.run(async () => void order.push('work'));
+    await new Promise((r) => setImmediate(r));
+    // The request reaches the socket buffer while the loop is stalled past quietMs: on resuming, the
+    // timer fires before the poll phase reads it.
+    client.write('POST');
+    busy(30);
+    await run;
+    assert.deepEqual(order, ['arrival', 'work']);
+  } finally {
+    client.destroy();
+    server.close();
+  }
+});
+
+test('work acked during an endless burst starts after maxDeferMs anyway', async () => {
+  const gate = new AckFirst({ quietMs: 10, maxDeferMs: 100 });
+  gate.arrived();
+  const arrivals = setInterval(() => gate.arrived(), 2);
+  try {
+    const started = performance.now();
+    await gate.run(async () => undefined);
+    const waited = performance.now() - started;
+    assert.ok(waited >= 100 && waited < 1000, `waited ${waited} ms`);
+  } finally {
+    clearInterval(arrivals);
+  }
+});
