@@ -61,6 +61,11 @@ export interface Report {
   overFloor: { p50Ratio: number; p99Ratio: number; p50DiffMs: number; p99DiffMs: number };
   /** the same, measured inside the app's process (request seen → response finished) */
   serverAckMs: Quantiles;
+  /**
+   * ms each queued request adds to the acks after it (slope of the sorted client-side latencies from p5 to
+   * p95): with one event loop, p99 ≈ n × this. The app's, and the floor's bare server's.
+   */
+  msPerQueuedRequest: { app: number; bare: number };
   /** process CPU from the first request to the last ack, per ack: the app's, and the floor's bare server's */
   cpuMsPerAck: { app: number; bare: number };
   /** per request, in the order written: client-side ack ms (null: no status line), and the floor's */
@@ -149,6 +154,12 @@ function quantiles(samples: (number | null)[]): Quantiles {
   return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: round(sorted[sorted.length - 1] ?? Number.NaN) };
 }
 
+function slope(samples: (number | null)[]): number {
+  const sorted = samples.map((ms) => ms ?? Number.POSITIVE_INFINITY).sort((a, b) => a - b);
+  const [lo, hi] = [Math.floor(sorted.length * 0.05), Math.floor(sorted.length * 0.95)];
+  return hi > lo ? Math.round((((sorted[hi] ?? 0) - (sorted[lo] ?? 0)) / (hi - lo)) * 1000) / 1000 : Number.NaN;
+}
+
 function overFloor(ack: Quantiles, floor: Quantiles): Report['overFloor'] {
   return {
     p50Ratio: Math.round((ack.p50 / floor.p50) * 100) / 100,
@@ -211,6 +222,7 @@ export async function runSlackBench(opts: SlackBenchOptions = {}): Promise<Repor
       clientFloorMs,
       overFloor: overFloor(ackMs, clientFloorMs),
       serverAckMs: quantiles(server.times),
+      msPerQueuedRequest: { app: slope(acks.map(([, ms]) => ms)), bare: slope(floor.acks.map(([, ms]) => ms)) },
       cpuMsPerAck: { app: round3(cpuMsPerAck.app), bare: round3(cpuMsPerAck.bare) },
       samples: {
         ackMs: acks.map(([, ms]) => ms),
@@ -242,6 +254,7 @@ export function formatSlackReport(r: Report): string {
     `  floor    p50 ${r.clientFloorMs.p50} ms  p90 ${r.clientFloorMs.p90} ms  p99 ${r.clientFloorMs.p99} ms  max ${r.clientFloorMs.max} ms  (same generator vs. a bare HTTP server, this run)`,
     `  over floor p50 ${r.overFloor.p50Ratio}× (+${r.overFloor.p50DiffMs} ms)  p99 ${r.overFloor.p99Ratio}× (+${r.overFloor.p99DiffMs} ms)`,
     `  ack (server side) p50 ${r.serverAckMs.p50} ms  p90 ${r.serverAckMs.p90} ms  p99 ${r.serverAckMs.p99} ms  max ${r.serverAckMs.max} ms`,
+    `  queueing each request adds ${r.msPerQueuedRequest.app} ms to the acks after it (bare server: ${r.msPerQueuedRequest.bare} ms; p99 ≈ n × this)`,
     `  CPU per ack ${r.cpuMsPerAck.app} ms in the app vs ${r.cpuMsPerAck.bare} ms in the bare server (${round(r.cpuMsPerAck.app / r.cpuMsPerAck.bare)}×; first request → last ack)`,
     `  done     ${r.diagnoses} diagnoses + ${r.notices} notices + ${r.refused} refused (busy) in ${r.wallMs} ms → ${r.diagnosesPerSec} diagnoses/s`,
     `  CPU      ${r.cpuMsPerCheck} ms per check in the app process (ack + probe + Web API calls + fake Slack)`,
