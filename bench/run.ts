@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { makeChain } from '../test/support/pki.js';
 import { startTlsServer } from '../test/support/servers.js';
 import { startDelayProxy } from './delay-proxy.js';
+import { formatSlackReport, runSlackBench } from './slack.js';
 
 const exec = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
@@ -69,10 +70,8 @@ async function main(): Promise<void> {
     await proxy.close();
     await server.close();
   }
-  // The Slack receiver benchmark (issue 3) runs after, when present.
-  const slackBench = './slack.js';
-  const slack = (await import(slackBench).catch(() => null)) as { runSlackBench?: () => Promise<unknown> } | null;
-  if (slack?.runSlackBench) await slack.runSlackBench();
+  console.log('');
+  console.log(formatSlackReport(await runSlackBench()));
 }
 
 await main();

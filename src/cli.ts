@@ -31,7 +31,8 @@ export const USAGE = `cert-doctor — diagnose a TLS endpoint: what is wrong, wh
 Usage:
   cert-doctor check TARGET [options]   diagnose TARGET: example.com, host:8443, https://host/path,
                                        smtp://mail.example.com:587, [2001:db8::1]:443
-  cert-doctor start                    run the chat bot
+  cert-doctor start                    run the chat bot: Slack when tokens are set, else a terminal chat
+  cert-doctor shell                    the terminal chat, even when Slack tokens are set
   cert-doctor --help | --version
 
 Options for check:
@@ -67,13 +68,21 @@ const showHelp: Command = async (_args, io) => {
   return 0;
 };
 
-/** Subcommands. `start`, `serve` and `shell` are reserved for the chat transports (src/chat/…). */
+/** The chat bot: Slack when tokens are configured, the terminal chat otherwise (loaded on demand). */
+const startBot: Command = async (_args, io) => (await import('./start.js')).start(io, io.env);
+
+/** The terminal chat even when Slack tokens are set: every SLACK_* variable is hidden from it. */
+const startShellBot: Command = async (args, io) => {
+  const env = Object.fromEntries(Object.entries(io.env).filter(([k]) => !k.startsWith('SLACK_')));
+  return startBot(args, { ...io, env });
+};
+
 export const commands: Record<string, Command> = {
   check: runCheck,
   help: showHelp,
-  start: showHelp,
-  serve: showHelp,
-  shell: showHelp,
+  start: startBot,
+  serve: startBot,
+  shell: startShellBot,
 };
 
 export async function main(args: string[], io: CliIo): Promise<number> {

@@ -19,8 +19,8 @@ function assertOneLine(stderr: string): void {
   assert.ok(!stderr.includes('internal error'), stderr);
 }
 
-test('help: --help, -h, help, check --help and start print usage and exit 0', async () => {
-  for (const args of [['--help'], ['-h'], ['help'], ['check', '--help'], ['start']]) {
+test('help: --help, -h, help and check --help print usage and exit 0', async () => {
+  for (const args of [['--help'], ['-h'], ['help'], ['check', '--help']]) {
     const r = await runCli(args);
     assert.equal(r.code, 0, args.join(' '));
     assert.match(r.stdout, /cert-doctor check TARGET/);
@@ -98,4 +98,18 @@ test('an unexpected exception becomes one "internal error" line and exit 3', asy
   const r = await runCli(['--help'], { stdout: broken });
   assert.equal(r.code, 3);
   assert.equal(r.stderr, 'cert-doctor: internal error: disk on fire\n');
+});
+
+test('start without Slack tokens opens the terminal chat and ends cleanly at end of input', async () => {
+  const run = await runCli(['start'], { env: { CERT_DOCTOR_DB: join(dir, 'bot.db') } });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /cert-doctor> /);
+});
+
+test('shell ignores Slack tokens (a half-configured Slack app would be a config error for start)', async () => {
+  const env = { CERT_DOCTOR_DB: join(dir, 'bot.db'), SLACK_BOT_TOKEN: 'xoxb-not-used' };
+  assert.equal((await runCli(['start'], { env })).code, 3);
+  const run = await runCli(['shell'], { env });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /cert-doctor> /);
 });

@@ -193,7 +193,8 @@ export interface Headline {
 
 export function headlineOf(d: Diagnosis, now: Date): Headline {
   const base = { verdict: verdictOf(d.verdict), target: targetLabel(d.target) };
-  const more = d.findings.filter((f) => f !== d.headline).length;
+  // By count, not identity: a diagnosis read back from the store holds copies of its findings.
+  const more = d.findings.length - (d.headline ? 1 : 0);
   if (d.headline) return { ...base, code: d.headline.code, text: d.headline.summary, more };
   if (d.verdict === 'ok') return { ...base, code: null, text: okSummary(d, now), more };
   const why = notChecked(d)[0]?.why ?? 'the check did not complete';

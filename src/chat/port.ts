@@ -1,0 +1,270 @@
+/**
+ * The seam between transports (Slack, shell) and the transport-agnostic command handlers in `commands/`.
+ *
+ * Handlers talk through a {@link ConversationPort} bound to one invocation (a slash command, a button
+ * click, an app mention). They hand it VIEW-MODELS ({@link ChatMessage}), never Block Kit and never
+ * formatted text: `src/render/blocks.ts` turns them into Slack messages (text fallback included),
+ * `src/render/chat-text.ts` into terminal lines. Keeping the view-models plain data means one handler
+ * test covers both transports.
+ *
+ * Stability: this file is a contract shared by parallel work. Change it additively only.
+ */
+import type { CheckOptions, CheckPhase, check } from '../check.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import type { Target } from '../probe/types.js';
+import type { Diagnosis } from '../rules/types.js';
+
+/** Where a posted message lives. In Slack, `ts` is the message timestamp string ("1700000000.000100"). */
+export interface MessageRef {
+  channel: string;
+  ts: string;
+}
+
+/** Button / numbered-action ids. Persisted in Slack messages (`action_id`), so never renamed. */
+export type ActionId = 'recheck' | 'fix_guide' | 'show_chain';
+
+export const ACTION_IDS: readonly ActionId[] = ['recheck', 'fix_guide', 'show_chain'];
+
+/** One action a message offers. `value` is the incident id the action applies to. */
+export interface MessageAction {
+  id: ActionId;
+  /** a short label for a button ("Re-check"); renderers may use it verbatim */
+  label: string;
+  value: string;
+}
+
+/** The actions a diagnosis parent offers, in display order. */
+export function incidentActions(incidentId: string): MessageAction[] {
+  return [
+    { id: 'recheck', label: 'Re-check', value: incidentId },
+    { id: 'fix_guide', label: 'Fix guide', value: incidentId },
+    { id: 'show_chain', label: 'Show chain', value: incidentId },
+  ];
+}
+
+export type IncidentStatus = 'open' | 'resolved';
+
+/** What a message needs to show about an incident (the parent's status line). */
+export interface IncidentView {
+  id: string;
+  status: IncidentStatus;
+  /** user id of whoever asked for the first check */
+  requestedBy: string;
+  /** user id of whoever ran the re-check that found nothing critical; set when resolved */
+  resolvedBy?: string;
+  /** ISO time of that re-check; set when resolved */
+  resolvedAt?: string;
+}
+
+/** How findings changed between two diagnoses, by finding code; each list sorted, no duplicates. */
+export interface FindingDelta {
+  /** codes present before and gone now */
+  fixed: string[];
+  /** codes present before and now */
+  still: string[];
+  /** codes absent before and present now */
+  appeared: string[];
+}
+
+/** One subcommand as `/cert help` lists it. */
+export interface CommandHelp {
+  name: string;
+  /** e.g. "/cert check TARGET" */
+  usage: string;
+  summary: string;
+  /** full command lines, e.g. "/cert check example.com:8443" */
+  examples: string[];
+}
+
+/**
+ * Machine-readable reason of a notice (tests and transports match on it, never on `text`).
+ * Extend additively.
+ */
+export type NoticeCode =
+  /** the target (or other input) could not be parsed; `text` quotes the input */
+  | 'bad_input'
+  /** the per-user check rate was exceeded; `retryAfterSec` is set */
+  | 'rate_limited'
+  /** the global concurrent-probe cap was reached; `retryAfterSec` is set */
+  | 'busy'
+  /** an action or mention named an incident the store does not know */
+  | 'incident_not_found'
+  /** a thread-only command (recheck, …) was used outside an incident thread */
+  | 'not_in_thread'
+  /** check() itself failed (our bug, not the server's fault) */
+  | 'check_failed'
+  /** the bot cannot post in the channel; `text` explains how to invite it */
+  | 'not_in_channel'
+  /** neutral information (e.g. "already resolved") */
+  | 'info';
+
+/**
+ * The view-models handlers send. Renderers switch on `kind`; every kind must be rendered by both
+ * `render/blocks.ts` and `render/chat-text.ts`.
+ */
+export type ChatMessage =
+  /** "Checking host:port…", updated in place as `phase` advances (resolving → resolved → handshake → chain → done) */
+  | { kind: 'progress'; target: Target; phase: CheckPhase; detail?: string }
+  /**
+   * The parent summary of an incident: verdict headline, key facts (subject, issuer, expiry, chain), the
+   * top fix, the incident status line (resolved by whom and when), and `actions` as buttons.
+   */
+  | { kind: 'diagnosis'; diagnosis: Diagnosis; incident: IncidentView; actions: MessageAction[] }
+  /** Thread detail: every finding with its causes, affected clients and fixes. Overflow is the renderer's job. */
+  | { kind: 'findings'; diagnosis: Diagnosis }
+  /** Thread reply after a re-check: what changed by finding code, with the new diagnosis. */
+  | {
+      kind: 'delta';
+      fixed: string[];
+      still: string[];
+      appeared: string[];
+      diagnosis: Diagnosis;
+      /** the incident after the re-check (resolved or not) */
+      incident: IncidentView;
+      /** user id of whoever asked for the re-check */
+      by: string;
+    }
+  /** Thread reply: step-by-step fixes for `stack` (the detected server software, or null = generic) first. */
+  | { kind: 'fix_guide'; diagnosis: Diagnosis; stack: string | null }
+  /** Thread reply: the chain as the server sent it and as we built it. */
+  | { kind: 'chain'; diagnosis: Diagnosis }
+  /** Usage. `unknown` is the subcommand the user typed when it was not recognised. */
+  | { kind: 'help'; commands: CommandHelp[]; unknown?: string }
+  /** One line for the requester: errors, limits, "invite the bot". */
+  | { kind: 'notice'; level: 'info' | 'error'; code: NoticeCode; text: string; retryAfterSec?: number };
+
+export type ChatMessageKind = ChatMessage['kind'];
+
+/**
+ * One conversation, bound by the transport to the invocation (channel, requesting user, Slack's
+ * response_url). Methods may reject; a transport does its own fallbacks (e.g. response_url on
+ * `not_in_channel`, Retry-After on 429) before rejecting. A renderer may split one view-model over
+ * several Slack messages (Block Kit limits): the returned ref is the first one.
+ */
+export interface ConversationPort {
+  /** Post in the channel. */
+  post(msg: ChatMessage): Promise<MessageRef>;
+  /** Replace a message posted earlier (in place). */
+  update(ref: MessageRef, msg: ChatMessage): Promise<void>;
+  /** Reply in the thread of `parent` (the parent's ref, not a reply's). */
+  reply(parent: MessageRef, msg: ChatMessage): Promise<MessageRef>;
+  /** Show a message to the requesting user only. */
+  ephemeral(msg: ChatMessage): Promise<void>;
+}
+
+/** An incident: one diagnosis parent message and its thread, kept in SQLite. */
+export interface Incident {
+  id: string;
+  /** the parent message */
+  channel: string;
+  ts: string;
+  /** what the user typed as target (re-checks parse it again) */
+  target: string;
+  requestedBy: string;
+  status: IncidentStatus;
+  resolvedBy: string | null;
+  resolvedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** the diagnosis of the latest check or re-check */
+  lastDiagnosis: Diagnosis;
+}
+
+export interface NewIncident {
+  channel: string;
+  ts: string;
+  target: string;
+  requestedBy: string;
+  diagnosis: Diagnosis;
+  now: Date;
+}
+
+/** Persistence of incidents (src/store/incidents.ts). Synchronous: better-sqlite3 is. */
+export interface IncidentStore {
+  create(input: NewIncident): Incident;
+  get(id: string): Incident | null;
+  /** the incident whose parent message is (channel, ts): a thread's `thread_ts` finds its incident */
+  getByMessage(channel: string, ts: string): Incident | null;
+  /** record a new diagnosis; `status: 'open'` re-opens a resolved incident (clears resolvedBy/At) */
+  update(id: string, patch: { diagnosis: Diagnosis; status?: IncidentStatus; now: Date }): Incident;
+  resolve(id: string, by: string, at: Date): Incident;
+}
+
+/** Slack event ids already processed (src/store/events.ts), so retried deliveries never double-post. */
+export interface EventDedup {
+  /** true when `eventId` was seen within the TTL; otherwise records it (atomically) and returns false */
+  seen(eventId: string, now?: Date): boolean;
+}
+
+/** Refusal from the abuse limits. `retryAfterSec` ≥ 1. */
+export interface LimitRefusal {
+  ok: false;
+  reason: 'rate_limited' | 'busy';
+  retryAfterSec: number;
+}
+
+/** A granted probe slot. Call `release()` exactly once when the probe ends (extra calls are ignored). */
+export interface LimitGrant {
+  ok: true;
+  release(): void;
+}
+
+/** Per-user check rate plus a global cap on concurrent probes (src/chat/limits.ts). */
+export interface ProbeLimiter {
+  acquire(userId: string): LimitGrant | LimitRefusal;
+}
+
+/** What handlers need from the probing core. Injected so tests and transports choose the wiring. */
+export interface ChatCore {
+  check: typeof check;
+  /** src/probe/target.ts parseTarget: throws InputError (code bad_input) with a message quoting the input */
+  parseTarget: (input: string) => Target;
+  /** options every chat-triggered probe gets (address-policy allow-list, extra CAs, deadline) */
+  checkDefaults?: Pick<CheckOptions, 'allow' | 'extraCaPem' | 'timeoutMs' | 'ruleOptions'>;
+}
+
+/** Everything a subcommand handler gets. */
+export interface CommandContext {
+  userId: string;
+  channelId: string;
+  /** the text after `/cert` (or after the bot mention), e.g. "check example.com" */
+  text: string;
+  /** set when the command came from inside a thread (an app mention): the thread's parent message */
+  thread?: MessageRef;
+  port: ConversationPort;
+  core: ChatCore;
+  store: IncidentStore;
+  clock: () => Date;
+  limits: ProbeLimiter;
+}
+
+/** A button click (or numbered action in the shell) on an incident message. */
+export interface ActionContext extends Omit<CommandContext, 'text'> {
+  actionId: ActionId;
+  /** the button's value: the incident id */
+  incidentId: string;
+}
+
+/** Entry points transports call (commands/router.ts: routeCommand; commands/actions.ts: handleAction). */
+export type CommandHandler = (ctx: CommandContext) => Promise<void>;
+export type ActionHandler = (ctx: ActionContext) => Promise<void>;
+
+/** What `startSlackApp` (src/chat/slack/app.ts) receives besides the config. */
+export interface SlackAppDeps {
+  core: ChatCore;
+  store: IncidentStore;
+  events: EventDedup;
+  limits: ProbeLimiter;
+  log: Logger;
+  clock: () => Date;
+}
+
+/** A running transport. `port` is the bound HTTP port in HTTP mode (useful with PORT=0 in tests). */
+export interface RunningApp {
+  stop(): Promise<void>;
+  port?: number;
+}
+
+/** The signature src/chat/slack/app.ts exports as `startSlackApp`. */
+export type StartSlackApp = (config: Config, deps: SlackAppDeps) => Promise<RunningApp>;

@@ -1,0 +1,97 @@
+/**
+ * The shell bot: a terminal chat (as Hubot's shell adapter) over the same router and handlers as Slack.
+ * `/cert check example.com` or just `check example.com`; after a diagnosis, `1`/`recheck`, `2`/`fix`,
+ * `3`/`chain` act on the latest incident; `exit`, `quit` or EOF end the session.
+ */
+import { createInterface } from 'node:readline';
+import { handleAction } from '../../../commands/actions.js';
+import { routeCommand } from '../../../commands/router.js';
+import type { ActionId, ChatCore, IncidentStore, ProbeLimiter } from '../port.js';
+import { errorNotice } from '../views.js';
+import { SHELL_CHANNEL, ShellPort } from './port.js';
+
+export const PROMPT = 'cert-doctor> ';
+
+export interface ShellOptions {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream & { isTTY?: boolean };
+  core: ChatCore;
+  store: IncidentStore;
+  clock: () => Date;
+  limits: ProbeLimiter;
+  /** who "you" are in incident records; default "shell" */
+  userId?: string;
+  /** unexpected handler failures (already shown to the user as a notice) */
+  onError?: (err: unknown) => void;
+}
+
+export interface ShellSession {
+  /** resolves when the session ends (exit, quit, EOF, close()) */
+  done: Promise<void>;
+  close(): void;
+}
+
+/** Words that name an action on the latest incident, besides its number. */
+const ACTION_WORDS: Record<string, ActionId> = {
+  recheck: 'recheck',
+  're-check': 'recheck',
+  fix: 'fix_guide',
+  fix_guide: 'fix_guide',
+  guide: 'fix_guide',
+  chain: 'show_chain',
+  show_chain: 'show_chain',
+};
+
+export function startShell(opts: ShellOptions): ShellSession {
+  const port = new ShellPort(opts.output);
+  const rl = createInterface({ input: opts.input, output: opts.output, terminal: Boolean(opts.output.isTTY) });
+  rl.setPrompt(PROMPT);
+  // Ctrl-C ends the session like `exit` (readline would otherwise only pause input).
+  rl.on('SIGINT', () => rl.close());
+  const base = {
+    userId: opts.userId ?? 'shell',
+    channelId: SHELL_CHANNEL,
+    port,
+    core: opts.core,
+    store: opts.store,
+    clock: opts.clock,
+    limits: opts.limits,
+  };
+
+  async function handle(line: string): Promise<boolean> {
+    const text = line.trim();
+    if (text === '') return true;
+    if (/^(exit|quit)$/i.test(text)) return false;
+    const action = actionFor(text, port);
+    if (action === 'none') {
+      await port.ephemeral(errorNotice('incident_not_found', 'No diagnosis yet: run "check HOST" first.'));
+    } else if (action) {
+      await handleAction({ ...base, ...action }, opts.onError);
+    } else {
+      await routeCommand({ ...base, text }, opts.onError);
+    }
+    return true;
+  }
+
+  const done = (async () => {
+    opts.output.write('cert-doctor shell. Type "help", "check example.com", or "exit".\n');
+    rl.prompt();
+    for await (const line of rl) {
+      if (!(await handle(line))) break;
+      rl.prompt();
+    }
+    rl.close();
+    opts.output.write('bye\n');
+  })();
+  return { done, close: () => rl.close() };
+}
+
+/** A numbered or named action on the latest incident; 'none' when there is no incident yet; null = a command. */
+function actionFor(text: string, port: ShellPort): { actionId: ActionId; incidentId: string } | 'none' | null {
+  const word = text.toLowerCase();
+  const byNumber = /^\d{1,2}$/.test(word) ? port.latestActions[Number(word) - 1] : undefined;
+  const id = byNumber?.id ?? ACTION_WORDS[word];
+  if (!id) return /^\d{1,2}$/.test(word) && port.latestActions.length === 0 ? 'none' : null;
+  const chosen = port.latestActions.find((a) => a.id === id);
+  return chosen ? { actionId: id, incidentId: chosen.value } : 'none';
+}

@@ -1,0 +1,205 @@
+/**
+ * Terminal rendering of the chat view-models (src/chat/port.ts) for the shell bot. Pure: a view-model in,
+ * lines out. Finding codes always appear verbatim (`[code]`) so a reader can search them and tests can
+ * match them.
+ * Formatting shared with the other renderers comes from ./format.js.
+ */
+import type { ChatMessage, CommandHelp, IncidentView, MessageAction } from '../chat/port.js';
+import type { CertInfo, ChainReport } from '../probe/types.js';
+import type { Diagnosis, Finding, Fix } from '../rules/types.js';
+import {
+  certName,
+  describeKey,
+  effectOf,
+  escapeControl,
+  formatDate,
+  headlineOf,
+  moreFindings,
+  primaryLeaf,
+  severityOf,
+  sourceOf,
+  targetLabel,
+  verdictOf,
+} from './format.js';
+
+export interface ChatTextOptions {
+  /** numbered actions ("[1] Re-check"): the shell lets the user type the number */
+  numberActions?: boolean;
+}
+
+/**
+ * Render one view-model to lines (no trailing newline). Certificates, servers and users control much of
+ * the text (subjects, summaries, the typed target): every line goes through `escapeControl` so none of it can
+ * move the cursor, recolour the terminal or reorder text (ANSI/bidi injection), or break a line.
+ */
+export function renderChatText(msg: ChatMessage, opts: ChatTextOptions = {}): string[] {
+  return linesOf(msg, opts).map(escapeControl);
+}
+
+function linesOf(msg: ChatMessage, opts: ChatTextOptions): string[] {
+  switch (msg.kind) {
+    case 'progress':
+      return [`Checking ${targetLabel(msg.target)}… ${PHASE_WORDS[msg.phase]}`];
+    case 'diagnosis':
+      return diagnosisLines(msg.diagnosis, msg.incident, msg.actions, opts);
+    case 'findings':
+      return findingsLines(msg.diagnosis);
+    case 'delta':
+      return deltaLines(msg);
+    case 'fix_guide':
+      return fixGuideLines(msg.diagnosis, msg.stack);
+    case 'chain':
+      return chainLines(msg.diagnosis);
+    case 'help':
+      return helpLines(msg.commands, msg.unknown);
+    case 'notice':
+      return [`${msg.level === 'error' ? 'error' : 'note'} [${msg.code}]: ${msg.text}`];
+  }
+}
+
+const PHASE_WORDS: Record<string, string> = {
+  resolving: '(resolving)',
+  resolved: '(resolved → handshake)',
+  handshake: '(handshake done → chain)',
+  chain: '(chain built → rules)',
+  done: '(done)',
+};
+
+function diagnosisLines(d: Diagnosis, incident: IncidentView, actions: MessageAction[], opts: ChatTextOptions) {
+  const lines = [headlineLine(d)];
+  lines.push(...keyFacts(d).map((f) => `  ${f}`));
+  const fix = d.headline?.fixes[0];
+  if (fix) lines.push(`  Top fix (${fix.stack}): ${fix.title}${fix.steps[0] ? ` — ${fix.steps[0]}` : ''}`);
+  lines.push(`  ${incidentLine(incident)}`);
+  if (actions.length > 0) lines.push(`  ${actionsLine(actions, opts.numberActions ?? false)}`);
+  return lines;
+}
+
+/** "CRITICAL host:443 — [code] summary (+2 more findings)", judged at the diagnosis's own clock. */
+function headlineLine(d: Diagnosis): string {
+  const h = headlineOf(d, new Date(d.checkedAt));
+  const more = h.more > 0 ? ` (+${moreFindings(h.more)})` : '';
+  return `${h.verdict.label} ${h.target} — ${h.code ? `[${h.code}] ` : ''}${h.text}${more}`;
+}
+
+function keyFacts(d: Diagnosis): string[] {
+  const leaf = primaryLeaf(d);
+  const facts: string[] = [];
+  if (leaf) {
+    facts.push(`Subject: ${certName(leaf)}   Issuer: ${leaf.issuerCN ?? leaf.issuer}`);
+    facts.push(`Expires: ${formatDate(leaf.notAfter)}   Key: ${describeKey(leaf.key)}`);
+  }
+  const chain = chainOf(d);
+  if (chain) facts.push(`Chain: ${chain.built.length} certificate(s), ${chain.trusted ? 'trusted' : 'not trusted'}`);
+  return facts;
+}
+
+function incidentLine(i: IncidentView): string {
+  if (i.status === 'resolved') {
+    return `Incident #${i.id} resolved by ${i.resolvedBy ?? '?'} at ${i.resolvedAt ? formatDate(i.resolvedAt) : '?'}`;
+  }
+  return `Incident #${i.id} open (asked by ${i.requestedBy})`;
+}
+
+function actionsLine(actions: MessageAction[], numbered: boolean): string {
+  return actions.map((a, i) => (numbered ? `[${i + 1}] ${a.label}` : `[${a.label}]`)).join('  ');
+}
+
+function findingsLines(d: Diagnosis): string[] {
+  if (d.findings.length === 0) return ['No problems found.'];
+  const lines = [`${d.findings.length} finding(s) for ${targetLabel(d.target)}:`];
+  for (const f of d.findings) lines.push(...findingLines(f));
+  return lines;
+}
+
+function findingLines(f: Finding): string[] {
+  const where = f.certIndex >= 0 ? ` (cert #${f.certIndex})` : '';
+  const lines = [`• ${severityOf(f.severity).label} [${f.code}]${where}: ${f.summary}`];
+  if (f.causes.length > 0) lines.push(`    Likely causes: ${f.causes.join('; ')}`);
+  const breaks = f.clients.filter((c) => c.effect !== 'works');
+  if (breaks.length > 0)
+    lines.push(`    Clients: ${breaks.map((c) => `${c.client} ${effectOf(c.effect).label}`).join(', ')}`);
+  const fix = f.fixes[0];
+  if (fix) lines.push(`    Fix (${fix.stack}): ${fix.title}`);
+  return lines;
+}
+
+function deltaLines(msg: Extract<ChatMessage, { kind: 'delta' }>): string[] {
+  const list = (xs: string[]) => (xs.length > 0 ? xs.join(', ') : '—');
+  const lines = [
+    `Re-check by ${msg.by}: ${verdictOf(msg.diagnosis.verdict).label} ${targetLabel(msg.diagnosis.target)}`,
+    `  fixed: ${list(msg.fixed)}`,
+    `  still: ${list(msg.still)}`,
+    `  new: ${list(msg.appeared)}`,
+    `  ${incidentLine(msg.incident)}`,
+  ];
+  return lines;
+}
+
+function fixGuideLines(d: Diagnosis, stack: string | null): string[] {
+  if (d.findings.length === 0) return ['Nothing to fix: no findings.'];
+  const lines = [`Fix guide for ${targetLabel(d.target)} (server: ${stack ?? 'not detected'}):`];
+  d.findings.forEach((f, i) => {
+    lines.push(`${i + 1}. [${f.code}] ${f.summary}`);
+    const fixes = orderFixes(f.fixes, stack);
+    if (fixes.length === 0) lines.push('   (no fix steps known for this finding)');
+    for (const fix of fixes) lines.push(...fixLines(fix));
+  });
+  return lines;
+}
+
+/** The detected stack's server fixes first, then other server fixes, then client workarounds. */
+function orderFixes(fixes: Fix[], stack: string | null): Fix[] {
+  const rank = (f: Fix) => (f.audience === 'server' ? (f.stack === stack ? 0 : 1) : 2);
+  return [...fixes].sort((a, b) => rank(a) - rank(b));
+}
+
+function fixLines(fix: Fix): string[] {
+  const lines = [`   ${fix.audience === 'server' ? 'Server' : 'Client'} · ${fix.stack}: ${fix.title}`];
+  lines.push(...fix.steps.map((s, i) => `     ${i + 1}) ${s}`));
+  if (fix.command) lines.push(`     $ ${fix.command}`);
+  if (fix.warning) lines.push(`     warning: ${fix.warning}`);
+  return lines;
+}
+
+function chainLines(d: Diagnosis): string[] {
+  const ep = d.report.endpoints[0];
+  const lines = [`Chain of ${targetLabel(d.target)}:`];
+  if (ep?.handshake.status !== 'completed') {
+    lines.push('  No handshake completed: no chain to show.');
+    return lines;
+  }
+  lines.push('  As sent by the server:');
+  lines.push(
+    ...ep.handshake.result.sentChain.map((c, i) => `    #${i} ${'malformed' in c ? certName(c) : certLabel(c)}`),
+  );
+  const chain = chainOf(d);
+  if (!chain) {
+    lines.push('  As built: not available.');
+    return lines;
+  }
+  lines.push(`  As built (${chain.trusted ? `trusted, anchor: ${chain.anchorStore ?? '?'}` : 'NOT trusted'}):`);
+  lines.push(...chain.built.map((c, i) => `    #${i} ${certLabel(c)} [${sourceOf(chain.sources[i]).label}]`));
+  if (chain.missingIssuer) lines.push(`    missing issuer: ${chain.missingIssuer}`);
+  return lines;
+}
+
+function helpLines(commands: CommandHelp[], unknown?: string): string[] {
+  const lines: string[] = [];
+  if (unknown !== undefined) lines.push(`Unknown subcommand ${JSON.stringify(unknown)}.`);
+  lines.push('cert-doctor diagnoses TLS certificates. Commands:');
+  for (const c of commands) {
+    lines.push(`  ${c.usage}`, `      ${c.summary}`);
+    for (const e of c.examples) lines.push(`      e.g. ${e}`);
+  }
+  return lines;
+}
+
+function chainOf(d: Diagnosis): ChainReport | null {
+  const chain = d.report.endpoints[0]?.chain;
+  return chain?.status === 'completed' ? chain.result : null;
+}
+
+function certLabel(c: CertInfo): string {
+  return `${certName(c)} ← ${c.issuerCN ?? c.issuer} · expires ${formatDate(c.notAfter)} · ${describeKey(c.key)} · ${c.signatureAlgorithm.name}`;
+}

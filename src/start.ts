@@ -1,0 +1,100 @@
+/**
+ * `cert-doctor start` / `npm start`: the shell bot when no Slack tokens are configured, the Slack app
+ * otherwise. Takes its I/O as parameters; returns the exit code (3 on a configuration problem).
+ */
+import { readFileSync } from 'node:fs';
+import { chatCore } from './chat/core.js';
+import { Limiter } from './chat/limits.js';
+import type { SlackAppDeps, StartSlackApp } from './chat/port.js';
+import { startShell } from './chat/shell/index.js';
+import { type Config, ConfigError, loadConfig, readEnv } from './config.js';
+import { createLogger, type Logger } from './log.js';
+import { openDb } from './store/db.js';
+import { SqliteEventDedup } from './store/events.js';
+import { SqliteIncidentStore } from './store/incidents.js';
+
+export interface StartIo {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** resolves when the process is asked to stop (SIGINT/SIGTERM); default: those signals */
+  stopSignal?: Promise<void>;
+}
+
+/** `cwd`: where `.env` is looked for (default: the process's). */
+export async function start(
+  io: StartIo,
+  env: Record<string, string | undefined>,
+  opts: { cwd?: string } = {},
+): Promise<number> {
+  let config: Config;
+  let extraCaPem: string[];
+  try {
+    config = loadConfig(readEnv(env, opts.cwd));
+    extraCaPem = config.caPath ? [readCa(config.caPath)] : [];
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    io.stderr.write(`cert-doctor: ${err.message}\n`);
+    return 3;
+  }
+  const log = createLogger({ level: config.logLevel, stream: io.stderr });
+  const db = openDb(config.dbPath);
+  const clock = () => new Date();
+  const events = new SqliteEventDedup(db, { clock });
+  events.prune();
+  const deps: SlackAppDeps = {
+    core: chatCore(config, extraCaPem),
+    store: new SqliteIncidentStore(db),
+    events,
+    limits: new Limiter({ ...config.limits, clock }),
+    log,
+    clock,
+  };
+  try {
+    if (config.mode === 'shell') await runShell(io, deps, env.USER || env.USERNAME || 'shell');
+    else await runSlack(io, config, deps, log);
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+async function runShell(io: StartIo, deps: SlackAppDeps, userId: string): Promise<void> {
+  const session = startShell({
+    input: io.stdin,
+    output: io.stdout,
+    core: deps.core,
+    store: deps.store,
+    clock: deps.clock,
+    limits: deps.limits,
+    userId,
+    onError: (err) => deps.log.error({ err }, 'handler failed'),
+  });
+  await session.done;
+}
+
+async function runSlack(io: StartIo, config: Config, deps: SlackAppDeps, log: Logger): Promise<void> {
+  // The Slack transport is src/chat/slack/app.ts; loaded only in Slack modes so the shell never pays for Bolt.
+  const specifier = './chat/slack/app.js';
+  const { startSlackApp } = (await import(specifier)) as { startSlackApp: StartSlackApp };
+  const app = await startSlackApp(config, deps);
+  log.info({ mode: config.mode, port: app.port }, 'cert-doctor connected to Slack');
+  await (io.stopSignal ?? processStop());
+  await app.stop();
+}
+
+function processStop(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+function readCa(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigError([`CERT_DOCTOR_CA: cannot read ${JSON.stringify(path)} (${why})`]);
+  }
+}

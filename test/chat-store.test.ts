@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { openDb, SCHEMA_VERSION } from '../src/store/db.js';
+import { SqliteEventDedup } from '../src/store/events.js';
+import { SqliteIncidentStore } from '../src/store/incidents.js';
+import { diagnosisWith, finding } from './support/diagnosis.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cert-doctor-store-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const T0 = new Date('2026-03-01T10:00:00Z');
+const T1 = new Date('2026-03-01T11:00:00Z');
+
+test('an incident survives closing and reopening the database file (and the parent dir is created)', () => {
+  const file = join(dir, 'nested', 'deeper', 'incidents.db');
+  let db = openDb(file);
+  assert.ok(existsSync(file));
+  const created = new SqliteIncidentStore(db).create({
+    channel: 'C1',
+    ts: '1700000000.000100',
+    target: 'example.test:8443',
+    requestedBy: 'U1',
+    diagnosis: diagnosisWith([finding('chain_incomplete')]),
+    now: T0,
+  });
+  db.close();
+
+  db = openDb(file);
+  const store = new SqliteIncidentStore(db);
+  const again = store.get(created.id);
+  assert.deepEqual(again, created);
+  assert.equal(again?.lastDiagnosis.findings[0]?.code, 'chain_incomplete');
+  assert.equal(store.getByMessage('C1', '1700000000.000100')?.id, created.id);
+  assert.equal(store.getByMessage('C1', '1700000000.000200'), null);
+  assert.deepEqual(db.prepare('SELECT MAX(version) AS v FROM migrations').get(), { v: SCHEMA_VERSION });
+  assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+  db.close();
+});
+
+test('resolve records who and when; a critical update re-opens and clears them', () => {
+  const db = openDb(':memory:');
+  const store = new SqliteIncidentStore(db);
+  const inc = store.create({
+    channel: 'C1',
+    ts: '1.1',
+    target: 'a.test',
+    requestedBy: 'U1',
+    diagnosis: diagnosisWith([finding('cert_expired')]),
+    now: T0,
+  });
+  assert.equal(inc.status, 'open');
+  assert.equal(inc.resolvedBy, null);
+
+  const ok = store.update(inc.id, { diagnosis: diagnosisWith([]), now: T1 });
+  assert.equal(ok.status, 'open', 'update without status keeps it');
+  assert.equal(ok.lastDiagnosis.findings.length, 0);
+  assert.equal(ok.updatedAt, T1.toISOString());
+
+  const resolved = store.resolve(inc.id, 'U2', T1);
+  assert.deepEqual([resolved.status, resolved.resolvedBy, resolved.resolvedAt], ['resolved', 'U2', T1.toISOString()]);
+
+  const reopened = store.update(inc.id, {
+    diagnosis: diagnosisWith([finding('cert_expired')]),
+    status: 'open',
+    now: T1,
+  });
+  assert.deepEqual([reopened.status, reopened.resolvedBy, reopened.resolvedAt], ['open', null, null]);
+  db.close();
+});
+
+test('ids that are not canonical incident ids find nothing; writes to them throw incident_not_found', () => {
+  const db = openDb(':memory:');
+  const store = new SqliteIncidentStore(db);
+  for (const id of ['', '0', '01', '-1', '1.5', '1 OR 1=1', '99', 'abc', '9'.repeat(30)]) {
+    assert.equal(store.get(id), null, id);
+  }
+  assert.throws(() => store.resolve('99', 'U', T0), { code: 'incident_not_found' });
+  assert.throws(() => store.update('x', { diagnosis: diagnosisWith([]), now: T0 }), { code: 'incident_not_found' });
+  db.close();
+});
+
+test('one parent message is one incident', () => {
+  const db = openDb(':memory:');
+  const store = new SqliteIncidentStore(db);
+  const input = { channel: 'C', ts: '2.2', target: 't', requestedBy: 'U', diagnosis: diagnosisWith([]), now: T0 };
+  store.create(input);
+  assert.throws(() => store.create(input), /UNIQUE/);
+  db.close();
+});
+
+test('event dedup: first delivery passes, retries within the TTL are seen, expired ids pass again', () => {
+  const db = openDb(':memory:');
+  const events = new SqliteEventDedup(db, { ttlMs: 60_000 });
+  const t = (s: number) => new Date(T0.getTime() + s * 1000);
+  assert.equal(events.seen('Ev1', t(0)), false);
+  assert.equal(events.seen('Ev1', t(1)), true);
+  assert.equal(events.seen('Ev1', t(59)), true);
+  assert.equal(events.seen('Ev2', t(1)), false);
+  assert.equal(events.seen('Ev1', t(61)), false, 'expired: a new delivery');
+  assert.equal(events.seen('Ev1', t(62)), true);
+  assert.equal(events.prune(t(200)), 2);
+  assert.equal(events.seen('Ev2', t(200)), false);
+  db.close();
+});
+
+test('event dedup holds across two handles on the same file (two processes)', () => {
+  const file = join(dir, 'events.db');
+  const a = openDb(file);
+  const b = openDb(file);
+  const now = T0;
+  assert.equal(new SqliteEventDedup(a).seen('EvX', now), false);
+  assert.equal(new SqliteEventDedup(b).seen('EvX', now), true);
+  a.close();
+  b.close();
+});
+
+test('a database from a newer build is refused, not silently downgraded', () => {
+  const file = join(dir, 'newer.db');
+  const db = openDb(file);
+  db.prepare('INSERT INTO migrations (version, applied_at) VALUES (?, ?)').run(SCHEMA_VERSION + 1, T0.toISOString());
+  db.close();
+  assert.throws(() => openDb(file), /newer than this build/);
+});

@@ -1,0 +1,302 @@
+/**
+ * A fake Slack Web API on 127.0.0.1:0 for end-to-end tests (notes/slack-platform.md §6.3).
+ * Point Bolt at it with `clientOptions.slackApiUrl = fake.apiUrl`; put `fake.responseUrl(id)` in payloads.
+ * It records every call, rejects payloads the way Slack does (so renderer regressions fail here first),
+ * and injects faults per method. Its limits are Slack's, hard-coded, not the renderer's budget.
+ */
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeCall {
+  method: string;
+  args: Record<string, unknown>;
+  authorization: string | undefined;
+  at: number;
+  /** what the fake answered */
+  response: Record<string, unknown>;
+  status: number;
+}
+
+export interface ResponseUrlPost {
+  id: string;
+  body: Record<string, unknown>;
+  at: number;
+}
+
+export type Fault = { error: string } | { status: 429; retryAfter: number } | { status: 500 } | { delayMs: number };
+
+interface PendingFault {
+  fault: Fault;
+  remaining: number;
+}
+
+/** Slack's own limits (docs + bolt-js #2509 for the undocumented aggregate). */
+export const SLACK_LIMITS = {
+  blocks: 50,
+  blocksJsonChars: 13_000,
+  sectionText: 3000,
+  sectionFields: 10,
+  fieldText: 2000,
+  headerText: 150,
+  buttonText: 75,
+  buttonValue: 2000,
+  actionId: 255,
+  blockId: 255,
+  actionsElements: 25,
+  contextElements: 10,
+  updateText: 4000,
+} as const;
+
+type Json = Record<string, unknown>;
+
+const obj = (v: unknown): Json => (v && typeof v === 'object' ? (v as Json) : {});
+const textOf = (v: unknown): string => String(obj(v).text ?? '');
+
+/** Why Slack would reject these blocks, or null. Mirrors `invalid_blocks` / `msg_blocks_too_long`. */
+export function blockKitViolation(blocks: unknown): { error: string; detail: string } | null {
+  if (blocks === undefined) return null;
+  if (!Array.isArray(blocks)) return { error: 'invalid_blocks_format', detail: 'blocks is not an array' };
+  if (blocks.length > SLACK_LIMITS.blocks) return { error: 'invalid_blocks', detail: `${blocks.length} blocks > 50` };
+  if (JSON.stringify(blocks).length > SLACK_LIMITS.blocksJsonChars) {
+    return { error: 'msg_blocks_too_long', detail: `${JSON.stringify(blocks).length} chars` };
+  }
+  const ids = new Set<string>();
+  for (const [i, raw] of blocks.entries()) {
+    const problem = blockViolation(obj(raw), ids);
+    if (problem) return { error: 'invalid_blocks', detail: `[json-pointer:/blocks/${i}] ${problem}` };
+  }
+  return null;
+}
+
+function blockViolation(b: Json, ids: Set<string>): string | null {
+  if (typeof b.block_id === 'string') {
+    if (b.block_id.length > SLACK_LIMITS.blockId) return 'block_id too long';
+    if (ids.has(b.block_id)) return `duplicate block_id ${b.block_id}`;
+    ids.add(b.block_id);
+  }
+  switch (b.type) {
+    case 'header':
+      return obj(b.text).type !== 'plain_text' || textOf(b.text).length > SLACK_LIMITS.headerText
+        ? 'header text must be plain_text <= 150'
+        : null;
+    case 'section':
+      return sectionViolation(b);
+    case 'context':
+      return Array.isArray(b.elements) && b.elements.length <= SLACK_LIMITS.contextElements ? null : 'context elements';
+    case 'actions':
+      return actionsViolation(b);
+    case 'divider':
+      return null;
+    default:
+      return `unsupported block type ${String(b.type)}`;
+  }
+}
+
+function sectionViolation(b: Json): string | null {
+  if (b.text === undefined && b.fields === undefined) return 'section needs text or fields';
+  if (b.text !== undefined) {
+    const len = textOf(b.text).length;
+    if (len < 1 || len > SLACK_LIMITS.sectionText) return `section text length ${len} not in 1..3000`;
+  }
+  if (b.fields !== undefined) {
+    if (!Array.isArray(b.fields) || b.fields.length > SLACK_LIMITS.sectionFields) return 'too many fields';
+    if (b.fields.some((f) => textOf(f).length > SLACK_LIMITS.fieldText || textOf(f).length < 1)) return 'field text';
+  }
+  return null;
+}
+
+function actionsViolation(b: Json): string | null {
+  if (!Array.isArray(b.elements) || b.elements.length > SLACK_LIMITS.actionsElements) return 'actions elements';
+  for (const raw of b.elements) {
+    const e = obj(raw);
+    if (obj(e.text).type !== 'plain_text' || textOf(e.text).length > SLACK_LIMITS.buttonText) return 'button text';
+    if (String(e.value ?? '').length > SLACK_LIMITS.buttonValue) return 'button value';
+    if (String(e.action_id ?? '').length > SLACK_LIMITS.actionId) return 'action_id';
+  }
+  return null;
+}
+
+export class FakeSlack {
+  readonly calls: FakeCall[] = [];
+  readonly responses: ResponseUrlPost[] = [];
+  /** channels the bot is not a member of: chat.postMessage there → not_in_channel */
+  readonly notInChannel = new Set<string>();
+  readonly botUserId = 'UBOTDOCTOR';
+  private readonly faults = new Map<string, PendingFault[]>();
+  private tsCounter = 0;
+  private listeners: (() => void)[] = [];
+  private readonly server = createServer((req, res) => {
+    this.handle(req, res).catch((e) => {
+      res.writeHead(500).end(String(e));
+    });
+  });
+  port = 0;
+
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.port}/api/`;
+  }
+
+  responseUrl(id: string): string {
+    return `http://127.0.0.1:${this.port}/response/${id}`;
+  }
+
+  async start(): Promise<this> {
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** The next `times` calls of `method` get `fault` instead of a normal answer. */
+  injectFault(method: string, fault: Fault, times = 1): void {
+    const list = this.faults.get(method) ?? [];
+    list.push({ fault, remaining: times });
+    this.faults.set(method, list);
+  }
+
+  callsOf(method: string): FakeCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  /** Every payload the app sent Slack (Web API args and response_url bodies), for whole-traffic assertions. */
+  allPayloads(): Record<string, unknown>[] {
+    return [...this.calls.map((c) => c.args), ...this.responses.map((r) => r.body)];
+  }
+
+  /** Resolves with the first recorded call (past or future) matching; rejects after timeoutMs. */
+  waitFor(method: string, pred: (c: FakeCall) => boolean = () => true, timeoutMs = 5000): Promise<FakeCall> {
+    return this.waitUntil(() => this.callsOf(method).find(pred), `${method} call`, timeoutMs);
+  }
+
+  waitForResponse(pred: (r: ResponseUrlPost) => boolean = () => true, timeoutMs = 5000): Promise<ResponseUrlPost> {
+    return this.waitUntil(() => this.responses.find(pred), 'response_url post', timeoutMs);
+  }
+
+  waitUntil<T>(probe: () => T | undefined, what: string, timeoutMs = 5000): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const hit = probe();
+        if (hit === undefined) return false;
+        clearTimeout(timer);
+        this.listeners = this.listeners.filter((l) => l !== listener);
+        resolve(hit);
+        return true;
+      };
+      const listener = () => void check();
+      const timer = setTimeout(() => {
+        this.listeners = this.listeners.filter((l) => l !== listener);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+      }, timeoutMs);
+      if (!check()) this.listeners.push(listener);
+    });
+  }
+
+  private notify(): void {
+    for (const l of [...this.listeners]) l();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    const url = req.url ?? '/';
+    if (url.startsWith('/response/')) {
+      const body = JSON.parse(raw) as Json;
+      this.responses.push({ id: url.slice('/response/'.length), body, at: Date.now() });
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      this.notify();
+      return;
+    }
+    const method = url.replace(/^\/api\//, '').split('?')[0];
+    const args = parseArgs(raw, req.headers['content-type']);
+    const { status, body, headers } = await this.answer(method, args);
+    this.calls.push({ method, args, authorization: req.headers.authorization, at: Date.now(), response: body, status });
+    res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+    this.notify();
+  }
+
+  private async answer(method: string, args: Json): Promise<{ status: number; body: Json; headers?: Json }> {
+    const fault = this.takeFault(method);
+    if (fault && 'delayMs' in fault) await new Promise((r) => setTimeout(r, fault.delayMs));
+    else if (fault && 'error' in fault) return { status: 200, body: { ok: false, error: fault.error } };
+    else if (fault && fault.status === 429) {
+      return {
+        status: 429,
+        body: { ok: false, error: 'ratelimited' },
+        headers: { 'retry-after': `${fault.retryAfter}` },
+      };
+    } else if (fault) return { status: 500, body: { ok: false, error: 'internal_error' } };
+    return { status: 200, body: this.respond(method, args) };
+  }
+
+  private takeFault(method: string): Fault | undefined {
+    const list = this.faults.get(method);
+    const head = list?.[0];
+    if (!list || !head) return undefined;
+    head.remaining -= 1;
+    if (head.remaining <= 0) list.shift();
+    return head.fault;
+  }
+
+  private respond(method: string, args: Json): Json {
+    const channel = String(args.channel ?? '');
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, user_id: this.botUserId, bot_id: 'BDOCTOR', team_id: 'T1', user: 'cert-doctor' };
+      case 'chat.postMessage':
+      case 'chat.postEphemeral': {
+        if (this.notInChannel.has(channel)) return { ok: false, error: 'not_in_channel' };
+        const invalid = messageViolation(args, method);
+        if (invalid) return invalid;
+        return method === 'chat.postMessage'
+          ? { ok: true, channel, ts: this.nextTs() }
+          : { ok: true, message_ts: this.nextTs() };
+      }
+      case 'apps.connections.open':
+        // No WebSocket server here: Socket Mode tests stop at "which URL, which token".
+        return { ok: false, error: 'invalid_auth' };
+      case 'chat.update':
+        return messageViolation(args, method) ?? { ok: true, channel, ts: args.ts };
+      default:
+        return { ok: false, error: 'unknown_method' };
+    }
+  }
+
+  private nextTs(): string {
+    this.tsCounter += 1;
+    return `1700000000.${String(this.tsCounter).padStart(6, '0')}`;
+  }
+}
+
+function messageViolation(args: Json, method: string): Json | null {
+  const text = typeof args.text === 'string' ? args.text : '';
+  if (!text && args.blocks === undefined) return { ok: false, error: 'no_text' };
+  if (method === 'chat.update' && text.length > SLACK_LIMITS.updateText) return { ok: false, error: 'msg_too_long' };
+  const v = blockKitViolation(args.blocks);
+  return v ? { ok: false, error: v.error, response_metadata: { messages: [`[ERROR] ${v.detail}`] } } : null;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** web-api 8 sends form-encoded args with nested values (blocks, attachments) as JSON strings. */
+function parseArgs(raw: string, contentType: string | undefined): Json {
+  if (!raw) return {};
+  if (contentType?.startsWith('application/json')) return JSON.parse(raw) as Json;
+  const out: Json = {};
+  for (const [k, v] of new URLSearchParams(raw)) {
+    out[k] = (k === 'blocks' || k === 'attachments' || k === 'metadata') && /^[[{]/.test(v) ? JSON.parse(v) : v;
+  }
+  return out;
+}
+
+export async function startFakeSlack(): Promise<FakeSlack> {
+  return new FakeSlack().start();
+}

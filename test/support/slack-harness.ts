@@ -1,0 +1,94 @@
+/**
+ * The real Slack app (Bolt, HTTP receiver on port 0) wired to a fake Slack Web API, a real SQLite file
+ * in a tmp dir and the real check(), for end-to-end tests and the benchmark. Loopback is let through the
+ * address policy via config (CERT_DOCTOR_ALLOW), as an operator would.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chatCore } from '../../src/chat/core.js';
+import { Limiter } from '../../src/chat/limits.js';
+import type { ChatCore, RunningApp, SlackAppDeps } from '../../src/chat/port.js';
+import { startSlackApp } from '../../src/chat/slack/app.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { type Db, openDb } from '../../src/store/db.js';
+import { SqliteEventDedup } from '../../src/store/events.js';
+import { SqliteIncidentStore } from '../../src/store/incidents.js';
+import { type FakeSlack, startFakeSlack } from './fake-slack.js';
+import { SlackRequester } from './slack-requests.js';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
+
+export interface HarnessOptions {
+  /** PEM trust anchors for the loopback servers' test PKI */
+  extraCaPem?: string[];
+  env?: Record<string, string>;
+  logLevel?: string;
+  /** the probe entry point; default the real check() */
+  check?: ChatCore['check'];
+  /** reuse a database file (restart tests); default a fresh tmp dir */
+  dbPath?: string;
+}
+
+export interface Harness {
+  fake: FakeSlack;
+  req: SlackRequester;
+  app: RunningApp;
+  config: Config;
+  db: Db;
+  store: SqliteIncidentStore;
+  dbPath: string;
+  close(): Promise<void>;
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const fake = await startFakeSlack();
+  const dir = mkdtempSync(join(tmpdir(), 'cert-doctor-slack-'));
+  const dbPath = opts.dbPath ?? join(dir, 'cert-doctor.db');
+  const config = loadConfig({
+    SLACK_BOT_TOKEN: 'xoxb-test-token',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: fake.apiUrl,
+    PORT: '0',
+    CERT_DOCTOR_DB: dbPath,
+    CERT_DOCTOR_ALLOW: '127.0.0.0/8',
+    CERT_DOCTOR_TIMEOUT_MS: '5000',
+    // The abuse limits are the router's (tested there); here they must not interfere with many checks.
+    CERT_DOCTOR_CHECKS_PER_MINUTE: '10000',
+    CERT_DOCTOR_MAX_PROBES: '256',
+    LOG_LEVEL: opts.logLevel ?? 'silent',
+    ...opts.env,
+  });
+  const db = openDb(config.dbPath);
+  const clock = () => new Date();
+  const store = new SqliteIncidentStore(db);
+  const core: ChatCore = { ...chatCore(config, opts.extraCaPem ?? []), ...(opts.check ? { check: opts.check } : {}) };
+  const deps: SlackAppDeps = {
+    core,
+    store,
+    events: new SqliteEventDedup(db, { clock }),
+    limits: new Limiter({ ...config.limits, clock }),
+    log: createLogger({ level: config.logLevel, pretty: false }),
+    clock,
+  };
+  const app = await startSlackApp(config, deps);
+  const req = new SlackRequester(`http://127.0.0.1:${app.port}/slack/events`, SIGNING_SECRET, (id) =>
+    fake.responseUrl(id),
+  );
+  return {
+    fake,
+    req,
+    app,
+    config,
+    db,
+    store,
+    dbPath,
+    close: async () => {
+      await app.stop();
+      await fake.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
