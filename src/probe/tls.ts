@@ -33,6 +33,16 @@ export interface HandshakeOptions {
   starttlsHost?: string | null;
 }
 
+/**
+ * ALPN a real client of the protocol offers. PostgreSQL 17 aborts with no_application_protocol when a
+ * client offers ALPN without "postgresql" (RFC 7301 §3.2), so h2 there would hide the certificate; mail,
+ * FTP, XMPP and LDAP clients offer none.
+ */
+function defaultAlpn(starttls: TargetProtocol | undefined): string[] | undefined {
+  if (starttls === 'postgres') return ['postgresql'];
+  return needsStarttls(starttls) ? undefined : ['h2', 'http/1.1'];
+}
+
 export const DEFAULT_MAX_HANDSHAKE_BYTES = 512 * 1024;
 const LEGACY_CIPHERS = 'DEFAULT:@SECLEVEL=0';
 /** RFC 5280 does not cap chain length; a walk of the library's chain that long means a loop. */
@@ -146,7 +156,7 @@ class Session {
       servername: opts.servername ?? undefined,
       rejectUnauthorized: false,
       requestOCSP: true,
-      ALPNProtocols: opts.alpn ?? ['h2', 'http/1.1'],
+      ALPNProtocols: opts.alpn ?? defaultAlpn(opts.starttls),
       minVersion: opts.minVersion ?? (opts.legacy ? 'TLSv1' : undefined),
       maxVersion: opts.maxVersion,
       ciphers: opts.legacy ? LEGACY_CIPHERS : undefined,

@@ -89,9 +89,9 @@ class Peer {
     if (!this.socket.destroyed) this.socket.write(data);
   }
 
-  upgrade(secureContext: tls.SecureContext): void {
+  upgrade(secureContext: tls.SecureContext, ALPNProtocols?: string[]): void {
     this.socket.off('data', this.onData);
-    const secure = new tls.TLSSocket(this.socket, { isServer: true, secureContext });
+    const secure = new tls.TLSSocket(this.socket, { isServer: true, secureContext, ALPNProtocols });
     secure.on('error', () => {});
   }
 }
@@ -207,7 +207,8 @@ export async function startStarttlsServer(
       (go) => {
         if (!go || socket.destroyed) return;
         upgrades++;
-        peer.upgrade(secureContext);
+        // PostgreSQL 17 rejects a ClientHello whose ALPN lacks "postgresql"; the others ignore ALPN.
+        peer.upgrade(secureContext, protocol === 'postgres' ? ['postgresql'] : undefined);
       },
       () => socket.destroy(),
     );
