@@ -51,19 +51,36 @@ const MAX_DEFER_MS = 1000;
  */
 export class AckFirst {
   #lastArrival = Number.NEGATIVE_INFINITY;
+  /** deferred work in arrival order: a user's second request must never overtake the first */
+  #queue: { start: number; release: () => void }[] = [];
+  #timer: NodeJS.Timeout | null = null;
 
   arrived(): void {
     this.#lastArrival = performance.now();
   }
 
   run(work: () => Promise<void>): Promise<void> {
-    const start = performance.now();
-    const wait = (): Promise<void> => {
-      const now = performance.now();
-      if (now - this.#lastArrival >= QUIET_MS || now - start >= MAX_DEFER_MS) return Promise.resolve();
-      return new Promise<void>((r) => setTimeout(r, QUIET_MS)).then(wait);
-    };
-    return new Promise<void>((resolve) => setImmediate(resolve)).then(wait).then(work);
+    const turn = new Promise<void>((release) => this.#queue.push({ start: performance.now(), release }));
+    this.#schedule(0);
+    return turn.then(work);
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#timer !== null) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#drain();
+    }, delayMs);
+  }
+
+  /** Release from the front: everything once the burst is quiet, else only what waited MAX_DEFER_MS. */
+  #drain(): void {
+    const now = performance.now();
+    const quiet = now - this.#lastArrival >= QUIET_MS;
+    while (this.#queue.length > 0 && (quiet || now - this.#queue[0]!.start >= MAX_DEFER_MS)) {
+      this.#queue.shift()!.release();
+    }
+    if (this.#queue.length > 0) this.#schedule(QUIET_MS);
   }
 }
 
