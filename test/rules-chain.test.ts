@@ -118,6 +118,16 @@ const cases: RuleCase[] = [
   },
   { code: 'chain_order', name: 'healthy', spec: {}, want: passes },
   {
+    code: 'chain_order',
+    name: 'order unknown: the chain came from the TLS library, not the records',
+    spec: {
+      send: (c) => [c.intermediates[0]!.info, c.leaf.info],
+      chain: { outOfOrder: true },
+      sentChainSource: 'tls_library',
+    },
+    want: notEvaluated,
+  },
+  {
     code: 'chain_includes_root',
     name: 'root sent',
     spec: { send: withRoot, chain: { rootSentAt: 2 } },

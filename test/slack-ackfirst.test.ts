@@ -22,6 +22,19 @@ test('without reported arrivals, work starts at once', async () => {
   assert.ok(ranAt - started < 40, `work started after ${ranAt - started} ms`);
 });
 
+test('work deferred during a burst starts in arrival order', async () => {
+  const gate = new AckFirst();
+  const order: number[] = [];
+  const runs: Promise<void>[] = [];
+  for (let i = 0; i < 5; i++) {
+    gate.arrived();
+    runs.push(gate.run(async () => void order.push(i)));
+    await sleep(i); // arrivals spread over a few ms: a later one must never overtake an earlier one
+  }
+  await Promise.all(runs);
+  assert.deepEqual(order, [0, 1, 2, 3, 4]);
+});
+
 test('work waits while requests keep arriving, and starts once they stop for quietMs', async () => {
   const gate = new AckFirst({ quietMs: 20, maxDeferMs: 5000 });
   gate.arrived();

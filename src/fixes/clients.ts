@@ -124,7 +124,18 @@ export const CLIENT_IMPACT: Record<FindingCode, ImpactRecipe> = {
   ],
   connection_refused: unreachable,
   connection_timeout: unreachable,
-  not_tls: () => [fails('all', 'Every TLS client fails with a protocol error (e.g. "wrong version number").')],
+  not_tls: ({ t }) => {
+    if (t.protocol === 'https' || t.protocol === 'tls') {
+      return [fails('all', 'Every TLS client fails with a protocol error (e.g. "wrong version number").')];
+    }
+    const out = [
+      fails('all', 'Clients that require TLS stop ("STARTTLS not supported", "server does not support SSL").'),
+    ];
+    // RFC 3207 §4: on port 25 STARTTLS is opportunistic, so a sending MTA without a TLS policy just delivers in clear.
+    if (t.protocol === 'smtp')
+      out.push(warns('mta', 'Sending mail servers without a TLS policy deliver in plaintext.'));
+    return out;
+  },
   handshake_failed: () => [
     fails('all', 'Clients offering the same versions and ciphers as the bot fail the same way.'),
   ],

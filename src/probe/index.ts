@@ -73,7 +73,7 @@ export async function probe(target: Target, opts: ProbeOptions): Promise<ProbeRe
     }
     phase('resolved', addresses.map((a) => a.address).join(', '));
     const primary = addresses[0]!;
-    const common = { port: target.port, signal: deadline.signal };
+    const common = { port: target.port, signal: deadline.signal, starttls: target.protocol };
     const protocols = scanProtocols({
       ...common,
       address: primary.address,
@@ -105,7 +105,14 @@ export async function probe(target: Target, opts: ProbeOptions): Promise<ProbeRe
       const noSni =
         target.sni === null
           ? Promise.resolve(skipped<HandshakeResult>('IP target: the handshake already has no SNI'))
-          : handshake({ ...common, address: addr.address, servername: null, timeoutMs: remaining(), legacy: true });
+          : handshake({
+              ...common,
+              address: addr.address,
+              servername: null,
+              starttlsHost: target.sni,
+              timeoutMs: remaining(),
+              legacy: true,
+            });
       const hs = await withSni;
       if (i === 0) phase('handshake', hs.status === 'completed' ? `${hs.result.protocol}` : hs.status);
       const chain =

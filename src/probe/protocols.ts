@@ -1,6 +1,6 @@
 import type { SecureVersion } from 'node:tls';
 import { handshake } from './tls.js';
-import type { Attempt, ProtocolSupport, TlsVersion } from './types.js';
+import type { Attempt, ProtocolSupport, TargetProtocol, TlsVersion } from './types.js';
 
 export interface ScanOptions {
   /** an IP address already checked by the address policy */
@@ -10,6 +10,8 @@ export interface ScanOptions {
   /** bounds each version's handshake; they run concurrently, so also the whole scan */
   timeoutMs: number;
   signal?: AbortSignal;
+  /** the target's protocol: each handshake speaks its STARTTLS upgrade first */
+  starttls?: TargetProtocol;
 }
 
 const VERSIONS: readonly TlsVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
@@ -38,6 +40,7 @@ async function tryVersion(opts: ScanOptions, version: TlsVersion): Promise<Attem
     maxVersion: version as SecureVersion,
     legacy: LEGACY.has(version),
     chain: false,
+    starttls: opts.starttls,
   });
   if (outcome.status === 'completed') return { status: 'completed', result: outcome.result.protocol === version };
   if (outcome.status === 'error' && outcome.code === 'handshake_failed') return { status: 'completed', result: false };

@@ -3,9 +3,10 @@ import { performance } from 'node:perf_hooks';
 import tls, { type PeerCertificate, type SecureVersion } from 'node:tls';
 import { parseCert } from './certinfo.js';
 import { type ErrorContext, hostPort, normaliseError, ProbeError, quote } from './errors.js';
+import { needsStarttls, negotiateStarttls } from './starttls.js';
 import { TapStream } from './tap.js';
 import { extractServerCertificates, looksLikeTls, printablePrefix, serverHandshakeSecret } from './tls-records.js';
-import type { Attempt, HandshakeResult, SentCert } from './types.js';
+import type { Attempt, HandshakeResult, SentCert, TargetProtocol } from './types.js';
 
 export interface HandshakeOptions {
   /** an IP address, already checked by the address policy; never a name (no second lookup: DNS rebinding) */
@@ -25,6 +26,21 @@ export interface HandshakeOptions {
   chain?: boolean;
   /** cap on captured server bytes before the handshake completes */
   maxBytes?: number;
+  /** speak this protocol's plaintext upgrade before TLS (smtp, imap, …); 'https' and 'tls' start in TLS */
+  starttls?: TargetProtocol;
+  /** the name the plaintext protocol addresses (XMPP stream `to`); default: servername. A no-SNI probe of an
+   * XMPP server still names the domain in its stream, as every real client does. */
+  starttlsHost?: string | null;
+}
+
+/**
+ * ALPN a real client of the protocol offers. PostgreSQL 17 aborts with no_application_protocol when a
+ * client offers ALPN without "postgresql" (RFC 7301 §3.2), so h2 there would hide the certificate; mail,
+ * FTP, XMPP and LDAP clients offer none.
+ */
+function defaultAlpn(starttls: TargetProtocol | undefined): string[] | undefined {
+  if (starttls === 'postgres') return ['postgresql'];
+  return needsStarttls(starttls) ? undefined : ['h2', 'http/1.1'];
 }
 
 export const DEFAULT_MAX_HANDSHAKE_BYTES = 512 * 1024;
@@ -49,6 +65,9 @@ class Session {
   private readonly ctx: ErrorContext;
   private readonly started = performance.now();
   private connectedAt: number | null = null;
+  /** when our ClientHello could go out: after connect, or after the STARTTLS upgrade */
+  private tlsStartAt: number | null = null;
+  private negotiating = false;
   private readonly captured: Buffer[] = [];
   private capturedBytes = 0;
   private readonly keylog: string[] = [];
@@ -90,12 +109,45 @@ class Session {
     const { opts } = this;
     const raw = net.connect({ host: opts.address, port: opts.port });
     this.raw = raw;
+    const starttls = needsStarttls(opts.starttls) ? opts.starttls : null;
     raw.once('connect', () => {
       this.connectedAt = performance.now();
       this.ctx.phase = 'handshake';
+      if (starttls !== null) this.upgrade(raw, starttls);
     });
-    raw.on('error', (err) => this.fail(err));
-    raw.on('close', () => setImmediate(() => this.closedEarly()));
+    // While STARTTLS runs, its own reader reports errors and closes with the protocol step they hit.
+    raw.on('error', (err) => this.negotiating || this.fail(err));
+    raw.on('close', () => setImmediate(() => this.negotiating || this.closedEarly()));
+    if (starttls === null) this.startTls(raw);
+  }
+
+  private upgrade(raw: net.Socket, protocol: TargetProtocol): void {
+    this.negotiating = true;
+    const elapsed = performance.now() - this.started;
+    negotiateStarttls(raw, protocol, {
+      host: this.opts.starttlsHost ?? this.opts.servername,
+      // No signal: this session already turns an abort into its own timeout, which ends the negotiation.
+      timeoutMs: Math.max(1, Math.floor(this.opts.timeoutMs - elapsed)),
+    }).then(
+      () => {
+        this.negotiating = false;
+        if (this.settled) return;
+        try {
+          this.startTls(raw);
+        } catch (err) {
+          this.fail(err);
+        }
+      },
+      (err: unknown) => {
+        this.negotiating = false;
+        this.fail(err);
+      },
+    );
+  }
+
+  private startTls(raw: net.Socket): void {
+    const { opts } = this;
+    this.tlsStartAt = this.connectedAt === null ? null : performance.now();
     const tap = new TapStream(raw, (chunk) => this.onData(chunk));
     tap.on('error', () => {}); // the same error reaches us through raw's 'error' listener
     // requestOCSP is honoured by tls.connect but missing from @types/node's ConnectionOptions.
@@ -104,7 +156,7 @@ class Session {
       servername: opts.servername ?? undefined,
       rejectUnauthorized: false,
       requestOCSP: true,
-      ALPNProtocols: opts.alpn ?? ['h2', 'http/1.1'],
+      ALPNProtocols: opts.alpn ?? defaultAlpn(opts.starttls),
       minVersion: opts.minVersion ?? (opts.legacy ? 'TLSv1' : undefined),
       maxVersion: opts.maxVersion,
       ciphers: opts.legacy ? LEGACY_CIPHERS : undefined,
@@ -152,6 +204,7 @@ class Session {
     if (this.settled) return;
     const secureAt = performance.now();
     const connectedAt = this.connectedAt ?? secureAt;
+    const tlsStartAt = this.tlsStartAt ?? connectedAt;
     let result: HandshakeResult;
     try {
       result = {
@@ -160,7 +213,11 @@ class Session {
         alpn: typeof sock.alpnProtocol === 'string' ? sock.alpnProtocol : null,
         sentChain: [],
         ocspStaple: this.staple ? this.staple.toString('base64') : null,
-        timings: { connectMs: round(connectedAt - this.started), tlsMs: round(secureAt - connectedAt) },
+        timings: {
+          connectMs: round(connectedAt - this.started),
+          tlsMs: round(secureAt - tlsStartAt),
+          ...(needsStarttls(this.opts.starttls) ? { starttlsMs: round(tlsStartAt - connectedAt) } : {}),
+        },
       };
       if (this.opts.chain !== false) {
         const { ders, source } = this.chainAsSent(sock);
@@ -192,7 +249,12 @@ class Session {
   }
 
   private timeout(when: string): void {
-    const what = this.connectedAt === null ? 'did not accept a TCP connection' : 'did not finish the TLS handshake';
+    const what =
+      this.connectedAt === null
+        ? 'did not accept a TCP connection'
+        : this.negotiating
+          ? `did not finish the ${this.opts.starttls} STARTTLS negotiation`
+          : 'did not finish the TLS handshake';
     this.fail(new ProbeError('connection_timeout', `${this.where()} ${what} ${when}`));
   }
 

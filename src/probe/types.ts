@@ -116,8 +116,10 @@ export type SentCert = CertInfo | MalformedCert;
 export interface PhaseTimings {
   /** TCP connect, ms */
   connectMs: number | null;
-  /** TLS handshake after connect, ms */
+  /** TLS handshake after connect (after the STARTTLS upgrade, if any), ms */
   tlsMs: number | null;
+  /** plaintext STARTTLS upgrade between connect and ClientHello, ms; absent for implicit TLS */
+  starttlsMs?: number | null;
 }
 
 export interface HandshakeResult {

@@ -56,6 +56,8 @@ export interface ReportSpec {
   send?: (c: Chain) => SentCert[];
   /** the primary handshake; an error replaces the completed handshake */
   handshake?: Err | { status: 'skipped'; why: string };
+  /** where the primary handshake's sent chain was read from (default 'wire': the handshake records) */
+  sentChainSource?: 'wire' | 'tls_library';
   /** chain report overrides (merged over the default trusted path), or an attempt that replaces it */
   chain?: Partial<ChainReport> | ((c: Chain, sent: SentCert[]) => Partial<ChainReport>) | Err;
   /** the no-SNI handshake: 'same' (default) serves the same chain, or a leaf, or an attempt */
@@ -223,7 +225,7 @@ export async function reportWith(spec: ReportSpec = {}): Promise<Built> {
   const chain = await mintChain(spec, now);
   const sent = spec.send ? spec.send(chain) : [chain.leaf.info, ...chain.intermediates.map((i) => i.info)];
   const tgt = target(spec.target);
-  const handshake = spec.handshake ?? ok(handshakeOf(sent));
+  const handshake = spec.handshake ?? ok({ ...handshakeOf(sent), sentChainSource: spec.sentChainSource ?? 'wire' });
   const chainReport = handshake.status === 'completed' ? chainAttempt(spec, chain, sent) : skipped('no handshake');
   const primary: EndpointReport = {
     address: tgt.ipVersion ? tgt.host : PRIMARY,

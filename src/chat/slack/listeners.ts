@@ -63,8 +63,11 @@ export class AckFirst {
   readonly #quietMs: number;
   readonly #maxDeferMs: number;
   #lastArrival = Number.NEGATIVE_INFINITY;
-  /** work waiting for the burst to end, with when it was acked; one timer watches for all of it */
-  #waiting: { since: number; release: () => void }[] = [];
+  /**
+   * deferred work in arrival order, released from the front: a user's second request must never overtake
+   * the first (it would take the first's rate-limit slot); one watcher timer for all of it
+   */
+  #queue: { since: number; release: () => void }[] = [];
   #watching = false;
 
   constructor(opts: AckFirstOptions = {}) {
@@ -77,23 +80,23 @@ export class AckFirst {
   }
 
   run(work: () => Promise<void>): Promise<void> {
-    const acked = new Promise<void>((release) => this.#waiting.push({ since: performance.now(), release }));
+    const turn = new Promise<void>((release) => this.#queue.push({ since: performance.now(), release }));
     if (!this.#watching) {
       this.#watching = true;
       setImmediate(() => void this.#watch());
     }
-    return acked.then(work);
+    return turn.then(work);
   }
 
-  /** Releases the waiting work once the burst is over, or what waited maxDeferMs, until none waits. */
+  /** Releases from the front: everything once the burst is over, else only what waited maxDeferMs. */
   async #watch(): Promise<void> {
-    while (this.#waiting.length) {
+    while (this.#queue.length > 0) {
       const now = performance.now();
       const over = now - this.#lastArrival >= this.#quietMs && (await this.#noArrivalDuringPoll());
-      const due = this.#waiting.filter((w) => over || now - w.since >= this.#maxDeferMs);
-      this.#waiting = this.#waiting.filter((w) => !due.includes(w));
-      for (const w of due) w.release();
-      if (this.#waiting.length) await new Promise<void>((r) => setTimeout(r, this.#quietMs));
+      while (this.#queue.length > 0 && (over || now - this.#queue[0]!.since >= this.#maxDeferMs)) {
+        this.#queue.shift()!.release();
+      }
+      if (this.#queue.length > 0) await new Promise<void>((r) => setTimeout(r, this.#quietMs));
     }
     this.#watching = false;
   }

@@ -1,6 +1,7 @@
 import { certName, hostPort, sClient } from '../shell.js';
 import type { ServerRecipe } from '../types.js';
 import { reloadCommand } from './deploy.js';
+import { enableStarttls } from './starttls.js';
 
 /** Transport fixes: the bot never got as far as a certificate. */
 
@@ -88,7 +89,10 @@ const connectionTimeout: ServerRecipe = ({ t }) => {
   };
 };
 
-const notTls: ServerRecipe = ({ t }) => {
+const notTls: ServerRecipe = (x) => {
+  const { t } = x;
+  const starttls = enableStarttls(x);
+  if (starttls) return { generic: starttls };
   const title = `Speak TLS on port ${t.port}`;
   return {
     generic: {
