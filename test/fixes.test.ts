@@ -287,3 +287,11 @@ test('detectServerStack normalises Server headers', () => {
   ];
   for (const [header, stack] of cases) assert.equal(detectServerStack(header), stack, String(header));
 });
+
+test('address_blocked suggests allowing the range the policy named, not a stock one', () => {
+  const blocked = finding('address_blocked', { addresses: '127.0.0.1', blockedBy: '127.0.0.0/8 (loopback)' }, -1);
+  const fix = remediate(blocked, ctx(null, target({ host: '127.0.0.1', sni: null, ipVersion: 4 }))).fixes[0]!;
+  assert.match(fix.command ?? '', /--allow 127\.0\.0\.0\/8$/);
+  const unknown = remediate(finding('address_blocked', {}, -1), ctx(null)).fixes[0]!;
+  assert.match(unknown.command ?? '', /--allow 10\.0\.0\.0\/8$/);
+});

@@ -164,14 +164,16 @@ const handshakeFailed: ServerRecipe = ({ p, t }) => {
 
 const addressBlocked: ServerRecipe = ({ p, t }) => {
   const addresses = p.str('addresses');
+  // The range the policy named, e.g. "127.0.0.0/8 (loopback)": allow exactly that, not a guess.
+  const range = /[0-9a-f:.]+\/\d{1,3}/i.exec(p.str('blockedBy') ?? '')?.[0] ?? '10.0.0.0/8';
   return {
     generic: {
       title: 'Allow the range in cert-doctor (bot operator)',
       steps: [
         `Not a server fault: ${certName(t)} resolves to ${addresses ?? 'a private, loopback or link-local address'}, which the bot refuses by default.`,
-        'To check internal hosts, the bot operator allows the range: `CERT_DOCTOR_ALLOW=10.0.0.0/8` in the environment, or `--allow 10.0.0.0/8` on the command line.',
+        `To check internal hosts, the bot operator allows the range: \`CERT_DOCTOR_ALLOW=${range}\` in the environment, or \`--allow ${range}\` on the command line (narrow it to the host's own address where you can).`,
       ],
-      command: `cert-doctor check ${hostPort(t)} --allow 10.0.0.0/8`,
+      command: `cert-doctor check ${hostPort(t)} --allow ${range}`,
     },
   };
 };
