@@ -216,24 +216,12 @@ export function parseTarget(input: string): Target {
   throw first;
 }
 
-const SCHEME_OF: Readonly<Record<TargetProtocol, string>> = {
-  https: 'https',
-  tls: 'tls',
-  smtp: 'smtp',
-  submission: 'submission',
-  imap: 'imap',
-  pop3: 'pop3',
-  ftp: 'ftp',
-  ldap: 'ldap',
-  xmpp: 'xmpp',
-  postgres: 'postgres',
-};
-
 /** The canonical short form of a target, which parseTarget reads back to the same host, port and protocol. */
 export function formatTarget(t: Pick<Target, 'host' | 'port' | 'protocol' | 'ipVersion'>): string {
   const host = t.ipVersion === 6 ? `[${t.host}]` : t.host;
   if (t.protocol === 'https' && t.port === 443) return host;
   if (t.protocol === 'https' && HTTPS_PORTS.has(t.port)) return `${host}:${t.port}`;
   if (t.protocol === 'tls' && !HTTPS_PORTS.has(t.port)) return `${host}:${t.port}`;
-  return `${SCHEME_OF[t.protocol]}://${host}:${t.port}`;
+  // Every protocol name is also the scheme that parses back to it.
+  return `${t.protocol}://${host}:${t.port}`;
 }
