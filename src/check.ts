@@ -1,6 +1,6 @@
 import { diagnose } from './diagnose.js';
 import { createAddressPolicy } from './probe/address-policy.js';
-import { createAiaFetcher } from './probe/aia.js';
+import { type AiaCache, createAiaFetcher } from './probe/aia.js';
 import { probe } from './probe/index.js';
 import type { LookupFn } from './probe/resolve.js';
 import { parseTarget } from './probe/target.js';
@@ -28,8 +28,21 @@ export interface CheckOptions {
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
-/** AIA answers are cached across checks (per process), keyed by URL inside the fetcher. */
-const aiaCache = new Map();
+/**
+ * AIA answers are cached across checks (per process), one cache per address policy: an answer "blocked"
+ * under one allow-list must not be replayed under another.
+ */
+const aiaCaches = new Map<string, AiaCache>();
+
+function aiaCacheFor(allow: readonly string[]): AiaCache {
+  const key = allow.join(',');
+  let cache = aiaCaches.get(key);
+  if (cache === undefined) {
+    cache = new Map();
+    aiaCaches.set(key, cache);
+  }
+  return cache;
+}
 
 /**
  * Parse the target (throws InputError, one line quoting the input), probe it, run every rule, attach
@@ -40,7 +53,11 @@ export async function check(input: string, opts: CheckOptions): Promise<Diagnosi
   const policy = createAddressPolicy(opts.allow ?? []);
   const trust = loadTrustStore({ extraCaPem: opts.extraCaPem ?? [] });
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const fetchAia = createAiaFetcher({ policy, timeoutMs: Math.min(5_000, timeoutMs), cache: aiaCache });
+  const fetchAia = createAiaFetcher({
+    policy,
+    timeoutMs: Math.min(5_000, timeoutMs),
+    cache: aiaCacheFor(policy.allow),
+  });
   const now = opts.now();
   notify(opts, 'resolving', target.host);
   const report = await probe(target, {

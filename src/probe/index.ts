@@ -5,13 +5,14 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { AddressPolicy } from './address-policy.js';
+import type { AiaFetcher } from './aia.js';
 import { buildChain } from './chain.js';
 import { fetchHttpHeaders } from './http.js';
 import { scanProtocols } from './protocols.js';
 import { type LookupFn, probeAddresses, resolveTarget } from './resolve.js';
 import { handshake } from './tls.js';
 import type { TrustStore } from './trust.js';
-import type { AiaFetch, Attempt, ChainReport, EndpointReport, HandshakeResult, ProbeReport, Target } from './types.js';
+import type { Attempt, ChainReport, EndpointReport, HandshakeResult, ProbeReport, Target } from './types.js';
 
 export type ProbePhase = 'resolved' | 'handshake' | 'chain';
 
@@ -22,7 +23,7 @@ export interface ProbeOptions {
   timeoutMs: number;
   policy: AddressPolicy;
   trust: TrustStore;
-  fetchAia?: (url: string) => Promise<AiaFetch & { ders: Uint8Array[] }>;
+  fetchAia?: AiaFetcher;
   lookup?: LookupFn;
   /** addresses probed at most (DESIGN: up to 8) */
   maxAddresses?: number;
