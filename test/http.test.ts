@@ -106,6 +106,6 @@ for (const c of failing) {
     const start = performance.now();
     const out = await get(server.port, 300);
     assert.equal(out.status === 'error' && out.code, c.code, JSON.stringify(out));
-    assert.ok(performance.now() - start < 800);
+    assert.ok(performance.now() - start < 300 + 1500, `took ${performance.now() - start} ms`);
   });
 }

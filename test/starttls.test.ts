@@ -135,7 +135,7 @@ describe('hostile transport during the negotiation', () => {
       const start = performance.now();
       const e = errorOf(await shake(protocol, silent.port, 300));
       assert.equal(e.code, 'connection_timeout', e.error);
-      assert.ok(performance.now() - start < 300 + 500, `took ${performance.now() - start} ms`);
+      assert.ok(performance.now() - start < 300 + 1500, `took ${performance.now() - start} ms`);
     });
 
     test(`${protocol}: closed mid-negotiation → connection_reset`, async () => {
