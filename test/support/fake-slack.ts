@@ -117,6 +117,11 @@ function actionsViolation(b: Json): string | null {
   return null;
 }
 
+/** Where apps.connections.open sends the client: a Socket Mode endpoint (fake-socket-mode.ts). */
+export interface SocketModeEndpoint {
+  issueUrl(): string;
+}
+
 export class FakeSlack {
   readonly calls: FakeCall[] = [];
   readonly responses: ResponseUrlPost[] = [];
@@ -124,6 +129,7 @@ export class FakeSlack {
   readonly notInChannel = new Set<string>();
   readonly botUserId = 'UBOTDOCTOR';
   private readonly faults = new Map<string, PendingFault[]>();
+  private socketMode: { endpoint: SocketModeEndpoint; appToken: string } | undefined;
   private tsCounter = 0;
   private listeners: (() => void)[] = [];
   private readonly server = createServer((req, res) => {
@@ -151,6 +157,11 @@ export class FakeSlack {
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** From now on apps.connections.open, called with `appToken`, answers with a URL of `endpoint`. */
+  attachSocketMode(endpoint: SocketModeEndpoint, appToken: string): void {
+    this.socketMode = { endpoint, appToken };
   }
 
   /** The next `times` calls of `method` get `fault` instead of a normal answer. */
@@ -213,13 +224,17 @@ export class FakeSlack {
     }
     const method = url.replace(/^\/api\//, '').split('?')[0];
     const args = parseArgs(raw, req.headers['content-type']);
-    const { status, body, headers } = await this.answer(method, args);
+    const { status, body, headers } = await this.answer(method, args, req.headers.authorization);
     this.calls.push({ method, args, authorization: req.headers.authorization, at: Date.now(), response: body, status });
     res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
     this.notify();
   }
 
-  private async answer(method: string, args: Json): Promise<{ status: number; body: Json; headers?: Json }> {
+  private async answer(
+    method: string,
+    args: Json,
+    authorization: string | undefined,
+  ): Promise<{ status: number; body: Json; headers?: Json }> {
     const fault = this.takeFault(method);
     if (fault && 'delayMs' in fault) await new Promise((r) => setTimeout(r, fault.delayMs));
     else if (fault && 'error' in fault) return { status: 200, body: { ok: false, error: fault.error } };
@@ -230,7 +245,7 @@ export class FakeSlack {
         headers: { 'retry-after': `${fault.retryAfter}` },
       };
     } else if (fault) return { status: 500, body: { ok: false, error: 'internal_error' } };
-    return { status: 200, body: this.respond(method, args) };
+    return { status: 200, body: this.respond(method, args, authorization) };
   }
 
   private takeFault(method: string): Fault | undefined {
@@ -242,7 +257,7 @@ export class FakeSlack {
     return head.fault;
   }
 
-  private respond(method: string, args: Json): Json {
+  private respond(method: string, args: Json, authorization: string | undefined): Json {
     const channel = String(args.channel ?? '');
     switch (method) {
       case 'auth.test':
@@ -257,13 +272,23 @@ export class FakeSlack {
           : { ok: true, message_ts: this.nextTs() };
       }
       case 'apps.connections.open':
-        // No WebSocket server here: Socket Mode tests stop at "which URL, which token".
-        return { ok: false, error: 'invalid_auth' };
+        return this.openConnection(authorization);
       case 'chat.update':
         return messageViolation(args, method) ?? { ok: true, channel, ts: args.ts };
       default:
         return { ok: false, error: 'unknown_method' };
     }
+  }
+
+  /**
+   * Without an attached endpoint, Socket Mode tests stop at "which URL, which token". With one, only the
+   * app-level token it was attached with gets a URL; any other gets invalid_auth, which ends the client's
+   * retries (Slack answers a bot token with not_allowed_token_type, which the client would retry forever).
+   */
+  private openConnection(authorization: string | undefined): Json {
+    const sm = this.socketMode;
+    if (!sm || authorization !== `Bearer ${sm.appToken}`) return { ok: false, error: 'invalid_auth' };
+    return { ok: true, url: sm.endpoint.issueUrl() };
   }
 
   private nextTs(): string {

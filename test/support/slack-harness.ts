@@ -1,7 +1,8 @@
 /**
  * The real Slack app (Bolt, HTTP receiver on port 0) wired to a fake Slack Web API, a real SQLite file
  * in a tmp dir and the real check(), for end-to-end tests and the benchmark. Loopback is let through the
- * address policy via config (CERT_DOCTOR_ALLOW), as an operator would.
+ * address policy via config (CERT_DOCTOR_ALLOW), as an operator would. startSocketHarness() is the same
+ * app in Socket Mode (SLACK_APP_TOKEN set, no signing secret) against a fake Socket Mode endpoint.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,9 +17,11 @@ import { type Db, openDb } from '../../src/store/db.js';
 import { SqliteEventDedup } from '../../src/store/events.js';
 import { SqliteIncidentStore } from '../../src/store/incidents.js';
 import { type FakeSlack, startFakeSlack } from './fake-slack.js';
+import { type FakeSocketMode, startFakeSocketMode } from './fake-socket-mode.js';
 import { SlackRequester } from './slack-requests.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
+export const APP_TOKEN = 'xapp-1-A1-1-test-app-token';
 
 export interface HarnessOptions {
   /** PEM trust anchors for the loopback servers' test PKI */
@@ -31,9 +34,8 @@ export interface HarnessOptions {
   dbPath?: string;
 }
 
-export interface Harness {
+interface BaseHarness {
   fake: FakeSlack;
-  req: SlackRequester;
   app: RunningApp;
   config: Config;
   db: Db;
@@ -42,15 +44,45 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+export interface Harness extends BaseHarness {
+  req: SlackRequester;
+}
+
+export interface SocketHarness extends BaseHarness {
+  /** the Socket Mode endpoint the app connected to: deliver envelopes, read acks */
+  socket: FakeSocketMode;
+}
+
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const fake = await startFakeSlack();
+  const base = await startApp(fake, { SLACK_SIGNING_SECRET: SIGNING_SECRET, PORT: '0' }, opts, async () => {});
+  const req = new SlackRequester(`http://127.0.0.1:${base.app.port}/slack/events`, SIGNING_SECRET, (id) =>
+    fake.responseUrl(id),
+  );
+  return { ...base, req };
+}
+
+export async function startSocketHarness(opts: HarnessOptions = {}): Promise<SocketHarness> {
+  const fake = await startFakeSlack();
+  const socket = await startFakeSocketMode((id) => fake.responseUrl(id));
+  fake.attachSocketMode(socket, APP_TOKEN);
+  const base = await startApp(fake, { SLACK_APP_TOKEN: APP_TOKEN }, opts, () => socket.close());
+  return { ...base, socket };
+}
+
+/** Starts the real app against `fake`; close() stops it, then `closeTransport`, the fake and the database. */
+async function startApp(
+  fake: FakeSlack,
+  transportEnv: Record<string, string>,
+  opts: HarnessOptions,
+  closeTransport: () => Promise<void>,
+): Promise<BaseHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'cert-doctor-slack-'));
   const dbPath = opts.dbPath ?? join(dir, 'cert-doctor.db');
   const config = loadConfig({
     SLACK_BOT_TOKEN: 'xoxb-test-token',
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: fake.apiUrl,
-    PORT: '0',
+    ...transportEnv,
     CERT_DOCTOR_DB: dbPath,
     CERT_DOCTOR_ALLOW: '127.0.0.0/8',
     CERT_DOCTOR_TIMEOUT_MS: '5000',
@@ -73,12 +105,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     clock,
   };
   const app = await startSlackApp(config, deps);
-  const req = new SlackRequester(`http://127.0.0.1:${app.port}/slack/events`, SIGNING_SECRET, (id) =>
-    fake.responseUrl(id),
-  );
   return {
     fake,
-    req,
     app,
     config,
     db,
@@ -86,6 +114,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     dbPath,
     close: async () => {
       await app.stop();
+      await closeTransport();
       await fake.close();
       db.close();
       rmSync(dir, { recursive: true, force: true });

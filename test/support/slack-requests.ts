@@ -67,52 +67,13 @@ export class SlackRequester {
   }
 
   click(f: ActionFields, sign: SignOptions = {}): Promise<SentRequest> {
-    const payload = {
-      type: 'block_actions',
-      team: { id: 'T1', domain: 'acme' },
-      user: { id: f.user ?? 'U2', name: 'bob', team_id: 'T1' },
-      api_app_id: 'A1',
-      token: 'deprecated',
-      trigger_id: `trig.${randomUUID()}`,
-      response_url: this.responseUrl(f.responseId ?? randomUUID()),
-      container: { type: 'message', message_ts: f.messageTs, channel_id: f.channel, is_ephemeral: false },
-      channel: { id: f.channel, name: 'ops' },
-      message: { type: 'message', ts: f.messageTs, text: '', user: 'UBOTDOCTOR' },
-      actions: [
-        {
-          type: 'button',
-          action_id: f.actionId,
-          block_id: 'actions',
-          value: f.value,
-          text: { type: 'plain_text', text: f.actionId },
-          action_ts: `${Date.now() / 1000}`,
-        },
-      ],
-    };
+    const payload = actionPayload(f, this.responseUrl(f.responseId ?? randomUUID()));
     const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
     return this.send(body, FORM, sign);
   }
 
   mention(f: MentionFields, retryNum?: number, sign: SignOptions = {}): Promise<SentRequest> {
-    const event: Record<string, unknown> = {
-      type: 'app_mention',
-      user: f.user ?? 'U3',
-      text: f.text,
-      ts: f.ts,
-      channel: f.channel,
-      event_ts: f.ts,
-    };
-    if (f.threadTs) event.thread_ts = f.threadTs;
-    const body = JSON.stringify({
-      token: 'deprecated',
-      team_id: 'T1',
-      api_app_id: 'A1',
-      type: 'event_callback',
-      event_id: f.eventId ?? `Ev${randomUUID().replace(/-/g, '').slice(0, 10)}`,
-      event_time: Math.floor(Date.now() / 1000),
-      authorizations: [{ team_id: 'T1', user_id: 'UBOTDOCTOR', is_bot: true }],
-      event,
-    });
+    const body = JSON.stringify(mentionCallback(f));
     const headers: Record<string, string> =
       retryNum === undefined ? {} : { 'x-slack-retry-num': `${retryNum}`, 'x-slack-retry-reason': 'http_timeout' };
     return this.send(body, 'application/json', sign, headers);
@@ -153,6 +114,55 @@ export function commandBody(f: CommandFields, responseUrl: string): string {
     response_url: responseUrl,
     trigger_id: `trig.${randomUUID()}`,
   }).toString();
+}
+
+/** The `block_actions` payload of a button click, as Slack sends it (HTTP: form field `payload`). */
+export function actionPayload(f: ActionFields, responseUrl: string): Record<string, unknown> {
+  return {
+    type: 'block_actions',
+    team: { id: 'T1', domain: 'acme' },
+    user: { id: f.user ?? 'U2', name: 'bob', team_id: 'T1' },
+    api_app_id: 'A1',
+    token: 'deprecated',
+    trigger_id: `trig.${randomUUID()}`,
+    response_url: responseUrl,
+    container: { type: 'message', message_ts: f.messageTs, channel_id: f.channel, is_ephemeral: false },
+    channel: { id: f.channel, name: 'ops' },
+    message: { type: 'message', ts: f.messageTs, text: '', user: 'UBOTDOCTOR' },
+    actions: [
+      {
+        type: 'button',
+        action_id: f.actionId,
+        block_id: 'actions',
+        value: f.value,
+        text: { type: 'plain_text', text: f.actionId },
+        action_ts: `${Date.now() / 1000}`,
+      },
+    ],
+  };
+}
+
+/** The Events API `event_callback` of an app_mention; retries of one delivery keep its `event_id`. */
+export function mentionCallback(f: MentionFields): Record<string, unknown> {
+  const event: Record<string, unknown> = {
+    type: 'app_mention',
+    user: f.user ?? 'U3',
+    text: f.text,
+    ts: f.ts,
+    channel: f.channel,
+    event_ts: f.ts,
+  };
+  if (f.threadTs) event.thread_ts = f.threadTs;
+  return {
+    token: 'deprecated',
+    team_id: 'T1',
+    api_app_id: 'A1',
+    type: 'event_callback',
+    event_id: f.eventId ?? `Ev${randomUUID().replace(/-/g, '').slice(0, 10)}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: 'T1', user_id: 'UBOTDOCTOR', is_bot: true }],
+    event,
+  };
 }
 
 /** Content type plus Slack's signature headers (v0 HMAC over `v0:timestamp:body`) unless `sign.unsigned`. */
