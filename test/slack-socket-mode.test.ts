@@ -125,9 +125,25 @@ test('disconnect (refresh_requested): the client closes, reconnects with a new t
   const next = await h.socket.waitForConnections(first.id + 1);
   assert.equal(first.closed?.code, 1000);
   assert.notEqual(next.ticket, first.ticket);
+  // socket-mode 3.1 reconnects clientPingTimeout (5 s) after the close: the app is unreachable meanwhile.
+  console.log(`# refresh: reconnected ${Math.round(next.openedAt - (first.closed?.at ?? 0))} ms after the close`);
   assert.equal(h.fake.callsOf('apps.connections.open').length, opened + 1);
   assert.equal(h.socket.open, 1);
   const { parent } = await checkIn('C-sm-after', `127.0.0.1:${port.incomplete}`);
   assert.ok(ids(parent).includes('headline:chain_incomplete'));
   assert.equal(h.socket.acks.at(-1)?.connection, next.id);
+});
+
+test('stop(): resolves once Slack has answered the close frame; the socket then ends with 1000', async () => {
+  const own = await startSocketHarness();
+  try {
+    const conn = own.socket.connections[0];
+    assert.ok(conn && !own.socket.closeReceived(conn.id));
+    await own.app.stop();
+    assert.ok(own.socket.closeReceived(conn.id));
+    await own.socket.waitForNoneOpen();
+    assert.equal(conn.closed?.code, 1000);
+  } finally {
+    await own.close();
+  }
 });

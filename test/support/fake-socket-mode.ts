@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import {
   type ActionFields,
   actionPayload,
@@ -104,6 +104,15 @@ export class FakeSocketMode {
   /** Connections currently open. */
   get open(): number {
     return this.sockets.size;
+  }
+
+  /**
+   * Whether connection `id` has got the client's close frame (the server has answered it and waits for the
+   * TCP close) or is closed altogether; the server never starts a close itself, except in close().
+   */
+  closeReceived(id: number): boolean {
+    const entry = [...this.sockets].find(([, r]) => r.id === id);
+    return entry ? entry[0].readyState !== WebSocket.OPEN : this.connections[id - 1]?.closed !== undefined;
   }
 
   /** Resolves once `n` connections have been accepted in total (counting closed ones). */

@@ -4,7 +4,7 @@
  * messages in slack-port.ts and src/render/blocks.ts.
  */
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, type webApi } from '@slack/bolt';
+import { App, HTTPReceiver, type Logger, SocketModeReceiver, type webApi } from '@slack/bolt';
 import type { Config } from '../../config.js';
 import type { RunningApp, SlackAppDeps } from '../port.js';
 import { boltLogger } from './bolt-logger.js';
@@ -12,6 +12,8 @@ import { AckFirst, InFlight, registerListeners } from './listeners.js';
 
 /** How long stop() waits for diagnoses already acked to finish posting. */
 const DRAIN_MS = 15_000;
+/** How long stop() waits for Slack to answer the WebSocket close frame (socket-mode itself waits 30 s). */
+const CLOSE_MS = 5000;
 
 /**
  * Web API client options. In a request path a user is waiting: a few quick retries (429s wait for
@@ -26,6 +28,54 @@ export function clientOptions(config: Config): webApi.WebClientOptions {
   };
 }
 
+/**
+ * The Socket Mode client's own Web API options: where apps.connections.open is, and a timeout, but not the
+ * request-path retry policy above. Left unset, the client retries apps.connections.open patiently (100
+ * retries, factor 1.3). With ours, a reconnect (Slack asks for one with every refresh_requested) that met
+ * three 5xx or network errors within a second gave up: socket-mode 3.1 restarts from a timer and nothing
+ * catches start()'s rejection, so it ended the process as an unhandled rejection.
+ */
+export function socketClientOptions(config: Config): webApi.WebClientOptions {
+  return { ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), timeout: 10_000 };
+}
+
+/** The HTTP receiver, signature verification on, reporting each request's arrival to the ack-first gate. */
+function httpReceiver(signingSecret: string, port: number, logger: Logger, gate: AckFirst): HTTPReceiver {
+  const receiver = new HTTPReceiver({ signingSecret, port, logger, signatureVerification: true });
+  const listener = receiver.requestListener;
+  receiver.requestListener = (req, res) => {
+    gate.arrived();
+    listener(req, res);
+  };
+  return receiver;
+}
+
+/** A Socket Mode receiver that reports each envelope's arrival to the ack-first gate, as the HTTP one does. */
+function socketReceiver(appToken: string, config: Config, logger: Logger, gate: AckFirst): SocketModeReceiver {
+  const receiver = new SocketModeReceiver({
+    appToken,
+    logger,
+    installerOptions: { clientOptions: socketClientOptions(config) },
+  });
+  receiver.client.on('slack_event', () => gate.arrived());
+  return receiver;
+}
+
+/**
+ * Resolves once the Socket Mode client has closed its WebSocket (at most CLOSE_MS). Bolt's receiver.stop()
+ * starts the close handshake without waiting for it; a process exiting then leaves Slack a dropped
+ * connection (1006) instead of a clean close.
+ */
+function socketClosed(receiver: SocketModeReceiver): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, CLOSE_MS);
+    receiver.client.once('disconnected', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 export async function startSlackApp(config: Config, deps: SlackAppDeps): Promise<RunningApp> {
   const { botToken, appToken, signingSecret, port } = config.slack;
   if (!botToken || (!appToken && !signingSecret)) {
@@ -36,19 +86,9 @@ export async function startSlackApp(config: Config, deps: SlackAppDeps): Promise
   // formats) a "Conversation not found" error for every request with a channel, before the ack.
   const common = { token: botToken, logger, clientOptions: clientOptions(config), convoStore: false as const };
   const gate = new AckFirst();
-  const receiver = appToken
-    ? undefined
-    : new HTTPReceiver({ signingSecret: signingSecret!, port, logger, signatureVerification: true });
-  if (receiver) {
-    const listener = receiver.requestListener;
-    receiver.requestListener = (req, res) => {
-      gate.arrived();
-      listener(req, res);
-    };
-  }
-  const app = receiver
-    ? new App({ ...common, receiver })
-    : new App({ ...common, appToken: appToken!, socketMode: true });
+  const socket = appToken ? socketReceiver(appToken, config, logger, gate) : undefined;
+  const receiver = socket ?? httpReceiver(signingSecret!, port, logger, gate);
+  const app = new App({ ...common, receiver });
   const inflight = new InFlight();
   registerListeners(app, deps, inflight, gate);
   const started = appToken ? await app.start() : await app.start(port);
@@ -59,7 +99,9 @@ export async function startSlackApp(config: Config, deps: SlackAppDeps): Promise
   return {
     port: bound,
     stop: async () => {
+      const closed = socket ? socketClosed(socket) : undefined;
       await app.stop();
+      await closed;
       await inflight.drain(DRAIN_MS);
     },
   };
