@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { FakeCall } from './support/fake-slack.js';
+import { blockIds, type FakeCall, hasBlockId } from './support/fake-slack.js';
 import type { SocketAck } from './support/fake-socket-mode.js';
 import { makeChain } from './support/pki.js';
 import { startTlsServer } from './support/servers.js';
@@ -46,21 +46,12 @@ function acked(a: SocketAck): SocketAck {
   return a;
 }
 
-const ids = (c: FakeCall): string[] =>
-  ((c.args.blocks as { block_id?: string }[] | undefined) ?? []).map((b) => b.block_id ?? '');
-const hasId = (prefix: string) => (c: FakeCall) => ids(c).some((id) => id.startsWith(prefix));
 const inThread = (ts: string) => (c: FakeCall) => c.args.thread_ts === ts;
 
 /** `/cert check` over the socket in `channel`; waits for the "Checking…" post and its diagnosis update. */
 async function checkIn(channel: string, target: string) {
   acked(await h.socket.command({ text: `check ${target}`, channel }));
-  const posted = await h.fake.waitFor(
-    'chat.postMessage',
-    (c) => c.args.channel === channel && !c.args.thread_ts && c.response.ok === true,
-  );
-  const ts = String(posted.response.ts);
-  const parent = await h.fake.waitFor('chat.update', (c) => c.args.ts === ts && hasId('headline:')(c), 10_000);
-  return { ts, posted, parent };
+  return h.fake.waitForDiagnosis(channel);
 }
 
 test('connects with the app-level token through apps.connections.open and a single-use ticket', async () => {
@@ -73,10 +64,10 @@ test('connects with the app-level token through apps.connections.open and a sing
 
 test('/cert check: acked on the socket < 3 s, "Checking…" updated in place, findings in the thread', async () => {
   const { ts, posted, parent } = await checkIn('C-sm-flow', `127.0.0.1:${port.incomplete}`);
-  assert.ok(hasId('progress:')(posted), ids(posted).join(' '));
-  assert.ok(ids(parent).includes('headline:chain_incomplete'), ids(parent).join(' '));
+  assert.ok(hasBlockId('progress:')(posted), blockIds(posted).join(' '));
+  assert.ok(blockIds(parent).includes('headline:chain_incomplete'), blockIds(parent).join(' '));
   const thread = await h.fake.waitFor('chat.postMessage', inThread(ts));
-  assert.ok(ids(thread).includes('finding:chain_incomplete:0'), ids(thread).join(' '));
+  assert.ok(blockIds(thread).includes('finding:chain_incomplete:0'), blockIds(thread).join(' '));
   assert.equal(h.store.getByMessage('C-sm-flow', ts)?.status, 'open');
   assert.deepEqual(h.socket.strays, []);
 });
@@ -88,10 +79,10 @@ test('Re-check button (interactive envelope) re-probes and replies in the thread
   const updates = () => h.fake.callsOf('chat.update').filter((c) => c.args.ts === ts).length;
   const before = updates();
   acked(await h.socket.click({ actionId: 'recheck', value: incident.id, channel: 'C-sm-btn', messageTs: ts }));
-  const delta = await h.fake.waitFor('chat.postMessage', (c) => inThread(ts)(c) && hasId('verdict:')(c));
+  const delta = await h.fake.waitFor('chat.postMessage', (c) => inThread(ts)(c) && hasBlockId('verdict:')(c));
   assert.ok(
-    ids(delta).some((id) => id.startsWith('status:')),
-    ids(delta).join(' '),
+    blockIds(delta).some((id) => id.startsWith('status:')),
+    blockIds(delta).join(' '),
   );
   await h.fake.waitUntil(() => (updates() > before ? true : undefined), 'parent update after re-check');
 });
@@ -106,15 +97,15 @@ test('@cert-doctor recheck in the thread (events_api); a redelivery (retry_attem
     eventId: 'EvSOCKET01',
   };
   acked(await h.socket.mention(mention));
-  const delta = await h.fake.waitFor('chat.postMessage', (c) => inThread(ts)(c) && hasId('delta:still:')(c));
+  const delta = await h.fake.waitFor('chat.postMessage', (c) => inThread(ts)(c) && hasBlockId('delta:still:')(c));
   assert.ok(
-    ids(delta).some((id) => id.startsWith('delta:still:chain_incomplete')),
-    ids(delta).join(' '),
+    blockIds(delta).some((id) => id.startsWith('delta:still:chain_incomplete')),
+    blockIds(delta).join(' '),
   );
   acked(await h.socket.mention(mention, { attempt: 1, reason: 'timeout' }));
   // A duplicate would re-probe loopback (tens of ms) before replying; give it ample time to show up.
   await new Promise((r) => setTimeout(r, 500));
-  const deltas = h.fake.callsOf('chat.postMessage').filter((c) => inThread(ts)(c) && hasId('delta:')(c));
+  const deltas = h.fake.callsOf('chat.postMessage').filter((c) => inThread(ts)(c) && hasBlockId('delta:')(c));
   assert.equal(deltas.length, 1);
 });
 
@@ -130,7 +121,7 @@ test('disconnect (refresh_requested): the client closes, reconnects with a new t
   assert.equal(h.fake.callsOf('apps.connections.open').length, opened + 1);
   assert.equal(h.socket.open, 1);
   const { parent } = await checkIn('C-sm-after', `127.0.0.1:${port.incomplete}`);
-  assert.ok(ids(parent).includes('headline:chain_incomplete'));
+  assert.ok(blockIds(parent).includes('headline:chain_incomplete'));
   assert.equal(h.socket.acks.at(-1)?.connection, next.id);
 });
 

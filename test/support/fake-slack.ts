@@ -117,6 +117,15 @@ function actionsViolation(b: Json): string | null {
   return null;
 }
 
+/** The block_ids of a call's blocks: where tests read finding codes (`headline:chain_incomplete`). */
+export const blockIds = (c: FakeCall): string[] =>
+  ((c.args.blocks as { block_id?: string }[] | undefined) ?? []).map((b) => b.block_id ?? '');
+
+export const hasBlockId =
+  (prefix: string) =>
+  (c: FakeCall): boolean =>
+    blockIds(c).some((id) => id.startsWith(prefix));
+
 /** Where apps.connections.open sends the client: a Socket Mode endpoint (fake-socket-mode.ts). */
 export interface SocketModeEndpoint {
   issueUrl(): string;
@@ -183,6 +192,20 @@ export class FakeSlack {
   /** Resolves with the first recorded call (past or future) matching; rejects after timeoutMs. */
   waitFor(method: string, pred: (c: FakeCall) => boolean = () => true, timeoutMs = 5000): Promise<FakeCall> {
     return this.waitUntil(() => this.callsOf(method).find(pred), `${method} call`, timeoutMs);
+  }
+
+  /** The "Checking…" post of a check in `channel` and the update that turned it into the diagnosis. */
+  async waitForDiagnosis(
+    channel: string,
+    timeoutMs = 10_000,
+  ): Promise<{ ts: string; posted: FakeCall; parent: FakeCall }> {
+    const posted = await this.waitFor(
+      'chat.postMessage',
+      (c) => c.args.channel === channel && !c.args.thread_ts && c.response.ok === true,
+    );
+    const ts = String(posted.response.ts);
+    const parent = await this.waitFor('chat.update', (c) => c.args.ts === ts && hasBlockId('headline:')(c), timeoutMs);
+    return { ts, posted, parent };
   }
 
   waitForResponse(pred: (r: ResponseUrlPost) => boolean = () => true, timeoutMs = 5000): Promise<ResponseUrlPost> {
