@@ -123,6 +123,11 @@ const timedOut = (j: Job) => fails(`timeout after ${j.timeoutMs} ms`);
 /** "…:error:0A00014D:SSL routines:func:legacy sigalg disallowed or unsupported:file:line:" → the reason */
 const opensslReason = (s: string) => /error:[0-9A-F]{8}:[^:]*:[^:]*:([^:]+)/.exec(s)?.[1];
 
+/** One fetch per job, at most the limiter's count at a time. */
+function eachJob({ jobs, limit }: Batch, fetch: (j: Job) => Promise<ClientOutcome>): Promise<ClientOutcome[]> {
+  return Promise.all(jobs.map((j) => limit(() => fetch(j))));
+}
+
 /** A batch process died early: everything it did not answer fails with whatever it printed. */
 function failed(j: Job, r: Exec): ClientOutcome {
   return r.timedOut ? timedOut(j) : fails(firstLine(r.stderr) || `exited ${r.code}`);
@@ -149,7 +154,7 @@ const node: ClientRunner = {
     available: true,
     version: `node ${process.version} (OpenSSL ${process.versions.openssl})`,
   }),
-  run: ({ jobs, limit }) => Promise.all(jobs.map((j) => limit(() => nodeFetch(j)))),
+  run: (batch) => eachJob(batch, nodeFetch),
   tokens: (error, host) => {
     const [code = error, ...rest] = error.split(': ');
     if (!NODE_GENERIC.has(code)) return [code];
@@ -232,18 +237,14 @@ const curl: ClientRunner = {
   name: 'curl',
   impactKey: 'curl',
   availability: () => versionOf('curl', ['--version'], (r) => firstLine(r.stdout).split(' (')[0]!),
-  run: ({ jobs, limit }) =>
-    Promise.all(
-      jobs.map((j) =>
-        limit(async () => {
-          const args = ['-sS', '-o', '/dev/null', '--cacert', j.caFile, '--max-time', String(j.timeoutMs / 1000)];
-          args.push('--resolve', `${j.host}:${j.port}:${LOOPBACK}`, j.url);
-          const r = await exec('curl', args, j.timeoutMs + 5_000);
-          if (r.timedOut) return timedOut(j);
-          return r.code === 0 ? works : fails(firstLine(r.stderr));
-        }),
-      ),
-    ),
+  run: (batch) =>
+    eachJob(batch, async (j) => {
+      const args = ['-sS', '-o', '/dev/null', '--cacert', j.caFile, '--max-time', String(j.timeoutMs / 1000)];
+      args.push('--resolve', `${j.host}:${j.port}:${LOOPBACK}`, j.url);
+      const r = await exec('curl', args, j.timeoutMs + 5_000);
+      if (r.timedOut) return timedOut(j);
+      return r.code === 0 ? works : fails(firstLine(r.stderr));
+    }),
   // "curl: (60) SSL certificate problem: certificate has expired" → "certificate has expired";
   // "curl: (35) OpenSSL/3.0.19: error:0A00014D:SSL routines::legacy sigalg…" → "error:0A00014D:SSL routines::legacy…"
   tokens: (error, host) => [
@@ -262,21 +263,17 @@ const openssl: ClientRunner = {
   name: 'openssl',
   impactKey: 'curl',
   availability: () => versionOf('openssl', ['version'], (r) => firstLine(r.stdout).split(' (')[0]!),
-  run: ({ jobs, limit }) =>
-    Promise.all(
-      jobs.map((j) =>
-        limit(async () => {
-          const args = ['s_client', '-connect', `${LOOPBACK}:${j.port}`, '-servername', j.host];
-          args.push('-verify_return_error', '-verify_hostname', j.host, '-CAfile', j.caFile, '-brief');
-          const r = await exec('openssl', args, j.timeoutMs);
-          if (r.timedOut) return timedOut(j);
-          if (r.code === 0) return works;
-          const out = `${r.stdout}\n${r.stderr}`;
-          const line = /^verify error:.*$/m.exec(out)?.[0] ?? /^[0-9A-F]+:error:.*$/m.exec(out)?.[0];
-          return fails(line ?? (firstLine(out) || `exited ${r.code}`));
-        }),
-      ),
-    ),
+  run: (batch) =>
+    eachJob(batch, async (j) => {
+      const args = ['s_client', '-connect', `${LOOPBACK}:${j.port}`, '-servername', j.host];
+      args.push('-verify_return_error', '-verify_hostname', j.host, '-CAfile', j.caFile, '-brief');
+      const r = await exec('openssl', args, j.timeoutMs);
+      if (r.timedOut) return timedOut(j);
+      if (r.code === 0) return works;
+      const out = `${r.stdout}\n${r.stderr}`;
+      const line = /^verify error:.*$/m.exec(out)?.[0] ?? /^[0-9A-F]+:error:.*$/m.exec(out)?.[0];
+      return fails(line ?? (firstLine(out) || `exited ${r.code}`));
+    }),
   // "verify error:num=10:certificate has expired" → "certificate has expired";
   // "40E7…:error:0A00014D:SSL routines:tls_process_key_exchange:legacy sigalg disallowed or unsupported:…" → the reason
   tokens: (error, host) => {
