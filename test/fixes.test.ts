@@ -151,7 +151,7 @@ test('client impact tables', () => {
     { code: 'weak_signature_algorithm', effects: { browsers: 'fails', go: 'fails' } },
     { code: 'weak_key', params: { algorithm: 'RSA', bits: 1024 }, effects: { curl: 'fails', python: 'fails' } },
     { code: 'weak_key', params: { algorithm: 'RSA', bits: 512 }, effects: { all: 'fails' } },
-    { code: 'no_san', effects: { browsers: 'fails', go: 'fails', python: 'fails' } },
+    { code: 'no_san', effects: { browsers: 'fails', go: 'fails', python: 'works', curl: 'works' } },
     { code: 'sni_required', effects: { legacy: 'fails', health_checks: 'fails', browsers: 'works' } },
     { code: 'hsts_missing', effects: { browsers: 'works' } },
     { code: 'cert_expiring_soon', params: { daysLeft: 5 }, effects: { all: 'works' } },
