@@ -1,5 +1,6 @@
 import type { Target } from '../probe/types.js';
 import type { Fix } from '../rules/types.js';
+import { clientCertFixes } from './client-cert.js';
 import type { FindingCode } from './codes.js';
 import { hostPort, sClient } from './shell.js';
 import type { ClientRecipe } from './types.js';
@@ -131,4 +132,5 @@ export const CLIENT_RECIPES: Partial<Record<FindingCode, ClientRecipe>> = {
       },
       t,
     ),
+  client_cert_required: clientCertFixes,
 };
