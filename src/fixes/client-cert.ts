@@ -7,7 +7,8 @@ import type { ClientRecipe } from './types.js';
  * the server listed (RFC 8446 §4.2.4; RFC 5246 §7.4.4) and carry the clientAuth EKU (RFC 5280 §4.2.1.12).
  */
 
-const client = (stack: string, title: string, steps: string[], command?: string): Fix => ({
+/** A client-side fix for one stack. */
+export const client = (stack: string, title: string, steps: string[], command?: string): Fix => ({
   audience: 'client',
   stack,
   title,

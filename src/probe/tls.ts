@@ -1,10 +1,10 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import tls, { type PeerCertificate, type SecureVersion } from 'node:tls';
-import { parseCert } from './certinfo.js';
+import tls, { type SecureVersion } from 'node:tls';
 import { type ErrorContext, hostPort, normaliseError, ProbeError, quote } from './errors.js';
 import { needsStarttls, negotiateStarttls } from './starttls.js';
 import { TapStream } from './tap.js';
+import { libraryChain, parseAll } from './tls-chain.js';
 import { CLIENT_CERT_GRACE_MS, clientCertRequestOf, refusalOf, versionName } from './tls-client-cert.js';
 import {
   extractServerCertificates,
@@ -13,7 +13,9 @@ import {
   type ServerFlight,
   serverHandshakeSecret,
 } from './tls-records.js';
-import type { Attempt, HandshakeResult, PhaseTimings, SentCert, TargetProtocol } from './types.js';
+import type { Attempt, HandshakeResult, PhaseTimings, TargetProtocol } from './types.js';
+
+export { libraryChain } from './tls-chain.js';
 
 export interface HandshakeOptions {
   /** an IP address, already checked by the address policy; never a name (no second lookup: DNS rebinding) */
@@ -52,8 +54,6 @@ function defaultAlpn(starttls: TargetProtocol | undefined): string[] | undefined
 
 export const DEFAULT_MAX_HANDSHAKE_BYTES = 512 * 1024;
 const LEGACY_CIPHERS = 'DEFAULT:@SECLEVEL=0';
-/** RFC 5280 does not cap chain length; a walk of the library's chain that long means a loop. */
-const MAX_FALLBACK_CHAIN = 64;
 
 /**
  * One TLS handshake against a fixed address. Never throws for anything the server does: every failure
@@ -373,30 +373,6 @@ class Session {
   private where(): string {
     return `${hostPort(this.opts.address, this.opts.port)} (SNI ${this.opts.servername ?? 'none'})`;
   }
-}
-
-/** Node's chain: leaf, then each issuer it matched, until a self-reference (the root). */
-export function libraryChain(leaf: PeerCertificate | tls.DetailedPeerCertificate): Buffer[] {
-  const out: Buffer[] = [];
-  const seen = new Set<string>();
-  let cert: tls.DetailedPeerCertificate | undefined = leaf as tls.DetailedPeerCertificate;
-  while (cert?.raw && !seen.has(cert.fingerprint256) && out.length < MAX_FALLBACK_CHAIN) {
-    seen.add(cert.fingerprint256);
-    out.push(cert.raw);
-    cert = cert.issuerCertificate;
-  }
-  return out;
-}
-
-/** Parse each certificate once: padded or looping chains repeat the same DER many times. */
-function parseAll(ders: Buffer[]): SentCert[] {
-  const seen = new Map<string, SentCert>();
-  return ders.map((der) => {
-    const key = der.toString('base64');
-    const parsed = seen.get(key) ?? parseCert(der);
-    seen.set(key, parsed);
-    return parsed;
-  });
 }
 
 function round(ms: number): number {
