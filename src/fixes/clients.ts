@@ -332,4 +332,22 @@ export const CLIENT_IMPACT: Record<FindingCode, ImpactRecipe> = {
   hsts_missing: () => [
     works('browsers', 'No client fails; browsers just allow a first plain-HTTP request (SSL stripping)'),
   ],
+  client_cert_required: ({ p }) =>
+    p.bool('required') === false
+      ? [
+          works('all', 'Clients without a certificate connect; one that sends a certificate the server rejects fails'),
+          warns('browsers', 'Browsers may show a certificate picker before loading the page'),
+        ]
+      : failsEverywhere({
+          browsers:
+            'ERR_BAD_SSL_CLIENT_AUTH_CERT (Chrome/Edge), SSL_ERROR_RX_CERTIFICATE_REQUIRED_ALERT / SSL_ERROR_HANDSHAKE_FAILURE_ALERT (Firefox) without an installed certificate',
+          curl: 'curl: (56) … tlsv13 alert certificate required / (35) … sslv3 alert handshake failure without --cert',
+          python:
+            '[SSL: TLSV13_ALERT_CERTIFICATE_REQUIRED] / [SSL: SSLV3_ALERT_HANDSHAKE_FAILURE] without load_cert_chain',
+          java: 'SSLHandshakeException: Received fatal alert: certificate_required / handshake_failure without a keyStore',
+          node: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED / ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE without cert/key',
+          go: 'remote error: tls: certificate required / handshake failure without tls.Config.Certificates',
+          dotnet:
+            'AuthenticationException during the handshake unless ClientCertificates holds an accepted certificate',
+        }),
 };
