@@ -57,3 +57,28 @@ test('a clock stepping backwards neither mints tokens nor yields a negative wait
   assert.equal(r.ok, false);
   assert.ok(!r.ok && r.retryAfterSec >= 1 && r.retryAfterSec <= 60);
 });
+
+test('busy: the wait quoted is when the oldest probe should end, learnt from the probes that finished', () => {
+  const c = clockAt();
+  const lim = new Limiter({ checksPerMinute: 100, maxConcurrentProbes: 1, clock: c.now, busyRetrySec: 5 });
+  // nothing finished yet: the configured typical duration, counted from the probe's start
+  const first = granted(lim.acquire('A'));
+  c.advance(2_000);
+  assert.deepEqual(lim.acquire('B'), { ok: false, reason: 'busy', retryAfterSec: 3 });
+  c.advance(3_000);
+  first.release();
+  // ten quick probes of 200 ms pull the typical duration down towards 0.2 s
+  for (let i = 0; i < 10; i++) {
+    const g = granted(lim.acquire('A'));
+    c.advance(200);
+    g.release();
+  }
+  const slow = granted(lim.acquire('A'));
+  const refusal = lim.acquire('B');
+  assert.ok(!refusal.ok && refusal.reason === 'busy' && refusal.retryAfterSec === 1, JSON.stringify(refusal));
+  // a probe already past the typical duration still gets a wait of at least 1 s, never 0 or negative
+  c.advance(9_000);
+  assert.deepEqual(lim.acquire('B'), { ok: false, reason: 'busy', retryAfterSec: 1 });
+  slow.release();
+  granted(lim.acquire('B')).release();
+});

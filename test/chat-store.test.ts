@@ -106,6 +106,20 @@ test('event dedup: first delivery passes, retries within the TTL are seen, expir
   db.close();
 });
 
+test('event dedup: expired ids are deleted as deliveries arrive, at most once per pruneEveryMs', () => {
+  const db = openDb(':memory:');
+  const events = new SqliteEventDedup(db, { ttlMs: 60_000, pruneEveryMs: 3_600_000 });
+  const t = (s: number) => new Date(T0.getTime() + s * 1000);
+  const rows = () => (db.prepare('SELECT count(*) AS n FROM processed_events').get() as { n: number }).n;
+  for (let i = 0; i < 5; i++) events.seen(`Old${i}`, t(i));
+  assert.equal(rows(), 5);
+  events.seen('Mid', t(120));
+  assert.equal(rows(), 6, 'the last prune was under an hour ago: nothing deleted yet');
+  events.seen('New', t(3_600));
+  assert.equal(rows(), 1, 'an hour later the expired ids are gone, the new one recorded');
+  db.close();
+});
+
 test('event dedup holds across two handles on the same file (two processes)', () => {
   const file = join(dir, 'events.db');
   const a = openDb(file);

@@ -35,8 +35,9 @@ const ctx = (serverStack: string | null, t = target()): FixContext => ({ target:
 const text = (f: Fix) => [f.title, ...f.steps, f.command ?? ''].join('\n');
 const contexts = [null, ...STACK_KEYS];
 
-test("the code list is DESIGN.md's: 32 unique codes", () => {
-  assert.equal(new Set(CODES).size, 32);
+test("the code list is DESIGN.md's 32 plus client_cert_required: 33 unique codes", () => {
+  assert.equal(new Set(CODES).size, 33);
+  assert.equal(CODES.at(-1), 'client_cert_required');
 });
 
 test('every finding code gets a server fix and, when it breaks clients, a client impact', () => {
@@ -151,12 +152,15 @@ test('client impact tables', () => {
     { code: 'weak_signature_algorithm', effects: { browsers: 'fails', go: 'fails' } },
     { code: 'weak_key', params: { algorithm: 'RSA', bits: 1024 }, effects: { curl: 'fails', python: 'fails' } },
     { code: 'weak_key', params: { algorithm: 'RSA', bits: 512 }, effects: { all: 'fails' } },
-    { code: 'no_san', effects: { browsers: 'fails', go: 'fails', python: 'fails' } },
+    { code: 'no_san', effects: { browsers: 'fails', go: 'fails', python: 'works', curl: 'works' } },
     { code: 'sni_required', effects: { legacy: 'fails', health_checks: 'fails', browsers: 'works' } },
     { code: 'hsts_missing', effects: { browsers: 'works' } },
     { code: 'cert_expiring_soon', params: { daysLeft: 5 }, effects: { all: 'works' } },
     { code: 'chain_order', params: { leafFirst: false }, effects: { all: 'fails' } },
     { code: 'chain_order', effects: { browsers: 'works', embedded: 'warns' } },
+    { code: 'client_cert_required', params: { required: true }, effects: { browsers: 'fails', curl: 'fails' } },
+    { code: 'client_cert_required', params: { required: null }, effects: { java: 'fails', go: 'fails' } },
+    { code: 'client_cert_required', params: { required: false }, effects: { all: 'works', browsers: 'warns' } },
   ];
   for (const c of cases) {
     const got = Object.fromEntries(
@@ -184,6 +188,11 @@ test('observed values and the target are woven into the steps', () => {
       expect: ['6 days', '2026-09-01T00:00:00Z'],
     },
     { code: 'weak_key', params: { algorithm: 'RSA', bits: 1024 }, expect: ['RSA 1024'] },
+    {
+      code: 'client_cert_required',
+      params: { required: true, caNames: 'CN=Mesh Client CA, O=Example' },
+      expect: ['CN=Mesh Client CA, O=Example', '-cert client.crt -key client.key', 'ssl_verify_client'],
+    },
     { code: 'cert_self_signed', params: { sha256: 'AB:CD:EF' }, expect: ['AB:CD:EF'] },
     { code: 'chain_untrusted_root', params: { root: 'CN=Corp Root CA' }, expect: ['CN=Corp Root CA'] },
     { code: 'legacy_tls_only', params: { supported: 'TLSv1, TLSv1.1' }, expect: ['TLSv1, TLSv1.1'] },

@@ -41,6 +41,8 @@ const DESIGN_CODES = [
   'backends_inconsistent',
   'clock_skew',
   'hsts_missing',
+  // added after DESIGN.md's first list (codes are extended, never renamed)
+  'client_cert_required',
 ];
 
 const isRule = (v: unknown): v is Rule =>

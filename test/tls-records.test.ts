@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { isMalformed, parseCert } from '../src/probe/certinfo.js';
+import { dnString } from '../src/probe/tls-client-cert.js';
 import {
   extractServerCertificates,
   hkdfExpandLabel,
   looksLikeTls,
+  parseCertificateRequest,
   parseRecords,
   printablePrefix,
   RecordError,
@@ -15,6 +17,8 @@ import { makeCert } from './support/pki.js';
 import {
   certificate12,
   certificate13,
+  certificateRequest12,
+  certificateRequest13,
   message,
   protect,
   record,
@@ -164,6 +168,74 @@ test('an alert, a missing Certificate or a truncated list is a RecordError', () 
     ['no server hello', record(22, certificate12([ders[0]!]))],
   ];
   for (const [name, bytes] of cases) assert.throws(() => extractServerCertificates(bytes, null), RecordError, name);
+});
+
+const names = certs.map((c) => Buffer.from(c.cert.subjectName.toArrayBuffer()));
+const alert = (description: number) => record(21, Buffer.from([2, description]));
+
+test('TLS 1.2: the CertificateRequest lists its CAs in order, and an alert after the flight keeps the chain', () => {
+  const cases: [string, Buffer[], Buffer | null][] = [
+    ['two CAs', [names[1]!, names[0]!], certificateRequest12([names[1]!, names[0]!])],
+    ['no CA listed', [], certificateRequest12([])],
+    ['no request', [], null],
+  ];
+  for (const [name, want, request] of cases) {
+    const flight = [
+      serverHello(),
+      certificate12([ders[0]!, ders[1]!]),
+      ...(request ? [request] : []),
+      message(14, Buffer.alloc(0)),
+    ];
+    const out = extractServerCertificates(Buffer.concat([fragmented(Buffer.concat(flight), 40), alert(40)]), null);
+    assert.deepEqual(out.certificates, [ders[0], ders[1]], name);
+    assert.deepEqual(out.certificateRequest?.caNames ?? null, request ? want : null, name);
+  }
+});
+
+test('TLS 1.3: the CertificateRequest inside the encrypted flight, with and without certificate_authorities', () => {
+  const keys = trafficKeys(0x1301, SECRET);
+  for (const [name, listed] of [
+    ['listed', [names[2]!]],
+    ['extension absent', null],
+  ] as const) {
+    const inner = [message(8, vec(2)), certificateRequest13(listed), certificate13([ders[0]!])];
+    const bytes = Buffer.concat([
+      record(22, serverHello({ tls13: true, cipherSuite: 0x1301 })),
+      protect(keys, 0, 22, Buffer.concat([...inner, message(15, Buffer.alloc(10)), message(20, Buffer.alloc(32))])),
+    ]);
+    const out = extractServerCertificates(bytes, SECRET);
+    assert.deepEqual(out.certificates, [ders[0]], name);
+    assert.deepEqual(out.certificateRequest?.caNames, listed ?? [], name);
+  }
+});
+
+test('parseCertificateRequest reads each framing; a truncated request keeps the chain with no CA names', () => {
+  const body = (m: Buffer) => m.subarray(4);
+  assert.deepEqual(parseCertificateRequest(body(certificateRequest12([names[0]!], { sigAlgs: false })), 0x0301), [
+    names[0],
+  ]);
+  assert.deepEqual(parseCertificateRequest(body(certificateRequest12([names[0]!, names[1]!])), 0x0303), [
+    names[0],
+    names[1],
+  ]);
+  assert.throws(
+    () => parseCertificateRequest(body(certificateRequest12([names[0]!])).subarray(0, 12), 0x0303),
+    RecordError,
+  );
+  const cut = certificateRequest12([names[0]!]);
+  const truncated = Buffer.concat([message(13, cut.subarray(4, 12))]);
+  const flight = Buffer.concat([serverHello(), certificate12([ders[0]!]), truncated, message(14, Buffer.alloc(0))]);
+  const out = extractServerCertificates(record(22, flight), null);
+  assert.deepEqual(out.certificates, [ders[0]]);
+  assert.deepEqual(out.certificateRequest?.caNames, []);
+});
+
+test('dnString gives the RFC 4514 form CertInfo.subject uses', () => {
+  assert.deepEqual(
+    names.map(dnString),
+    certs.map((c) => c.info.subject),
+  );
+  assert.equal(dnString(Buffer.from([0x30, 0x03, 1])), '#300301');
 });
 
 test('random bytes never make the extractor throw anything but RecordError', () => {

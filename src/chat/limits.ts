@@ -2,13 +2,15 @@
  * Abuse limits for chat-triggered probes: a token bucket per user (a burst of `checksPerMinute`, refilled
  * continuously) and a global cap on probes in flight. Over a limit the request is refused at once with the
  * seconds to wait; nothing is queued, so a flood cannot pile up work. Pure over the injected clock.
+ * The wait quoted when every probe slot is busy is when the oldest probe in flight should end: its start plus
+ * the typical probe duration (a moving average of the probes that finished), at least 1 s.
  */
 import type { LimitsConfig } from '../config.js';
 import type { LimitGrant, LimitRefusal, ProbeLimiter } from './port.js';
 
 export interface LimiterOptions extends LimitsConfig {
   clock: () => Date;
-  /** what to tell a user refused because every probe slot is busy (a probe's usual duration), s */
+  /** the typical probe duration assumed until probes have finished, s */
   busyRetrySec?: number;
 }
 
@@ -17,27 +19,33 @@ interface Bucket {
   at: number;
 }
 
+/** Weight of the latest probe in the moving average of probe durations. */
+const DURATION_WEIGHT = 0.2;
+
 /** Buckets kept before full (idle) ones are dropped; a full bucket is the same as no bucket. */
 const MAX_BUCKETS = 10_000;
 
 export class Limiter implements ProbeLimiter {
   #buckets = new Map<string, Bucket>();
-  #inFlight = 0;
+  /** start times (ms) of the probes in flight */
+  #started = new Set<{ at: number }>();
+  #typicalMs: number;
   #opts: Required<LimiterOptions>;
 
   constructor(opts: LimiterOptions) {
     this.#opts = { busyRetrySec: 5, ...opts };
+    this.#typicalMs = this.#opts.busyRetrySec * 1000;
   }
 
   get inFlight(): number {
-    return this.#inFlight;
+    return this.#started.size;
   }
 
   acquire(userId: string): LimitGrant | LimitRefusal {
-    if (this.#inFlight >= this.#opts.maxConcurrentProbes) {
-      return { ok: false, reason: 'busy', retryAfterSec: this.#opts.busyRetrySec };
-    }
     const now = this.#opts.clock().getTime();
+    if (this.#started.size >= this.#opts.maxConcurrentProbes) {
+      return { ok: false, reason: 'busy', retryAfterSec: this.#busyWaitSec(now) };
+    }
     const bucket = this.#refill(userId, now);
     if (bucket.tokens < 1) {
       const ratePerMs = this.#opts.checksPerMinute / 60_000;
@@ -45,16 +53,22 @@ export class Limiter implements ProbeLimiter {
       return { ok: false, reason: 'rate_limited', retryAfterSec: Math.max(1, Math.ceil(waitMs / 1000)) };
     }
     bucket.tokens -= 1;
-    this.#inFlight++;
-    let released = false;
+    const probe = { at: now };
+    this.#started.add(probe);
     return {
       ok: true,
       release: () => {
-        if (released) return;
-        released = true;
-        this.#inFlight--;
+        if (!this.#started.delete(probe)) return;
+        const took = Math.max(0, this.#opts.clock().getTime() - probe.at);
+        this.#typicalMs += DURATION_WEIGHT * (took - this.#typicalMs);
       },
     };
+  }
+
+  #busyWaitSec(now: number): number {
+    let oldest = now;
+    for (const p of this.#started) oldest = Math.min(oldest, p.at);
+    return Math.max(1, Math.ceil((oldest + this.#typicalMs - now) / 1000));
   }
 
   #refill(userId: string, now: number): Bucket {

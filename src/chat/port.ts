@@ -96,6 +96,8 @@ export type NoticeCode =
   | 'check_failed'
   /** the bot cannot post in the channel; `text` explains how to invite it */
   | 'not_in_channel'
+  /** the answer had more parts than the transport could deliver (a response_url takes 5 posts) */
+  | 'answer_truncated'
   /** neutral information (e.g. "already resolved") */
   | 'info';
 

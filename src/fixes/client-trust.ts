@@ -1,5 +1,6 @@
 import type { Target } from '../probe/types.js';
 import type { Fix } from '../rules/types.js';
+import { client, clientCertFixes } from './client-cert.js';
 import type { FindingCode } from './codes.js';
 import { hostPort, sClient } from './shell.js';
 import type { ClientRecipe } from './types.js';
@@ -19,14 +20,6 @@ interface TrustFile {
   /** true when the file only completes a chain, so it must be added to (not replace) the default roots */
   addToDefaults: boolean;
 }
-
-const client = (stack: string, title: string, steps: string[], command?: string): Fix => ({
-  audience: 'client',
-  stack,
-  title,
-  steps,
-  ...(command ? { command } : {}),
-});
 
 function trustFixes(f: TrustFile, t: Target): Fix[] {
   const base = f.file.replace(/\.pem$/, '');
@@ -131,4 +124,5 @@ export const CLIENT_RECIPES: Partial<Record<FindingCode, ClientRecipe>> = {
       },
       t,
     ),
+  client_cert_required: clientCertFixes,
 };

@@ -1,11 +1,17 @@
+import { dnsNameMatches } from '../rules/lib/hostname.js';
 import type { ClientImpact } from '../rules/types.js';
 import type { FindingCode } from './codes.js';
-import type { ImpactRecipe } from './types.js';
+import type { ImpactRecipe, RecipeInput } from './types.js';
 
 /**
  * Which client stacks each finding breaks, and the error each one shows (so a user can match what they see).
  * Keys: browsers, curl (curl/wget/openssl s_client), python, java, node, go, dotnet, android, legacy (clients
  * without modern TLS/SNI), embedded, health_checks, all.
+ *
+ * The curl, python, java and node claims below are measured, not remembered: test/client-claims.test.ts serves
+ * each scenario on loopback and checks the effect and the quoted error against curl 7.88 + openssl s_client
+ * (OpenSSL 3.0), python 3.11 (ssl, OpenSSL 3.0), OpenJDK 17 (HttpsURLConnection) and node 20. Errors are quoted
+ * as printed, with the host written <host>; versions are named where the behaviour depends on them.
  */
 
 const fails = (client: string, note: string): ClientImpact => ({ client, effect: 'fails', note });
@@ -17,24 +23,31 @@ function failsEverywhere(errors: Record<'browsers' | 'curl' | 'python' | 'java' 
   return Object.entries(errors).map(([client, note]) => fails(client, note));
 }
 
+/** What Java's default PKIX validation reports for a certificate outside its validity period. */
+const JAVA_VALIDITY =
+  'SSLHandshakeException: PKIX path validation failed: java.security.cert.CertPathValidatorException: validity check failed';
+/** What Java reports when it cannot build a path to a root in its truststore (missing issuer or unknown root). */
+const JAVA_NO_PATH =
+  'SSLHandshakeException: PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target';
+
 const unreachable: ImpactRecipe = () => [fails('all', 'No client can connect: nothing TLS-related happens yet.')];
 
 const expired = failsEverywhere({
   browsers: 'NET::ERR_CERT_DATE_INVALID (Chrome/Edge), SEC_ERROR_EXPIRED_CERTIFICATE (Firefox); click-through only',
   curl: 'curl: (60) SSL certificate problem: certificate has expired',
   python: '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired',
-  java: 'PKIX path validation failed: CertificateExpiredException',
-  node: 'CERT_HAS_EXPIRED',
+  java: `${JAVA_VALIDITY} (caused by java.security.cert.CertificateExpiredException: NotAfter: …)`,
+  node: 'CERT_HAS_EXPIRED: certificate has expired',
   go: 'x509: certificate has expired or is not yet valid',
   dotnet: 'RemoteCertificateChainErrors (NotTimeValid)',
 });
 
 const notYetValid = failsEverywhere({
   browsers: 'NET::ERR_CERT_DATE_INVALID; a client whose clock runs ahead may accept it',
-  curl: 'SSL certificate problem: certificate is not yet valid',
-  python: 'CERTIFICATE_VERIFY_FAILED: certificate is not yet valid',
-  java: 'CertificateNotYetValidException',
-  node: 'CERT_NOT_YET_VALID',
+  curl: 'curl: (60) SSL certificate problem: certificate is not yet valid',
+  python: '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate is not yet valid',
+  java: `${JAVA_VALIDITY} (caused by java.security.cert.CertificateNotYetValidException: NotBefore: …)`,
+  node: 'CERT_NOT_YET_VALID: certificate is not yet valid',
   go: 'x509: certificate has expired or is not yet valid',
   dotnet: 'RemoteCertificateChainErrors (NotTimeValid)',
 });
@@ -42,10 +55,11 @@ const notYetValid = failsEverywhere({
 const untrusted = failsEverywhere({
   browsers:
     'NET::ERR_CERT_AUTHORITY_INVALID / SEC_ERROR_UNKNOWN_ISSUER unless the root is in the OS (Chrome/Edge/Safari) or Firefox store',
-  curl: 'curl: (60) self-signed certificate in certificate chain / unable to get local issuer certificate',
-  python: 'CERTIFICATE_VERIFY_FAILED: requests/httpx use certifi and ignore the OS store',
-  java: 'PKIX path building failed: the JDK has its own cacerts',
-  node: 'SELF_SIGNED_CERT_IN_CHAIN / UNABLE_TO_GET_ISSUER_CERT_LOCALLY: bundled roots unless NODE_EXTRA_CA_CERTS or --use-openssl-ca',
+  curl: 'curl: (60) SSL certificate problem: self-signed certificate in certificate chain (root sent) / unable to get local issuer certificate (root not sent)',
+  python:
+    '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate in certificate chain (root sent) / unable to get local issuer certificate; requests/httpx use certifi and ignore the OS store',
+  java: `${JAVA_NO_PATH}: the JDK has its own cacerts`,
+  node: 'SELF_SIGNED_CERT_IN_CHAIN (root sent) / UNABLE_TO_GET_ISSUER_CERT_LOCALLY: bundled roots unless NODE_EXTRA_CA_CERTS or --use-openssl-ca',
   go: 'x509: certificate signed by unknown authority (system store, or SSL_CERT_FILE)',
   dotnet: 'RemoteCertificateChainErrors (UntrustedRoot) unless the root is in the Windows/Linux store',
 });
@@ -53,9 +67,9 @@ const untrusted = failsEverywhere({
 const selfSigned = failsEverywhere({
   browsers: 'NET::ERR_CERT_AUTHORITY_INVALID / MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT; click-through only',
   curl: 'curl: (60) SSL certificate problem: self-signed certificate',
-  python: 'CERTIFICATE_VERIFY_FAILED: self-signed certificate',
-  java: 'PKIX path building failed: unable to find valid certification path to requested target',
-  node: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+  python: '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate',
+  java: JAVA_NO_PATH,
+  node: 'DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate',
   go: 'x509: certificate signed by unknown authority',
   dotnet: 'RemoteCertificateChainErrors (UntrustedRoot)',
 });
@@ -67,18 +81,28 @@ const chainIncomplete: ClientImpact[] = [
     'Chrome/Edge/Safari fetch the missing intermediate via AIA or use a cached one; Firefox preloads intermediates',
   ),
   works('dotnet', 'Windows CryptoAPI (and .NET on Linux) download the missing intermediate via AIA'),
-  fails('curl', 'curl: (60) unable to get local issuer certificate: OpenSSL never fetches AIA'),
-  fails('python', 'requests/urllib3/httpx/aiohttp: CERTIFICATE_VERIFY_FAILED unable to get local issuer certificate'),
-  fails('java', 'PKIX path building failed; AIA fetching is off unless -Dcom.sun.security.enableAIAcaIssuers=true'),
-  fails('node', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE: unable to verify the first certificate'),
+  fails(
+    'curl',
+    'curl: (60) SSL certificate problem: unable to get local issuer certificate: OpenSSL never fetches AIA',
+  ),
+  fails(
+    'python',
+    'urllib/requests/httpx/aiohttp: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate',
+  ),
+  fails('java', `${JAVA_NO_PATH}; AIA fetching is off unless -Dcom.sun.security.enableAIAcaIssuers=true`),
+  fails(
+    'node',
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE: unable to verify the first certificate (leaf sent alone); UNABLE_TO_GET_ISSUER_CERT_LOCALLY: unable to get local issuer certificate (the last certificate sent has no known issuer)',
+  ),
   fails('go', 'x509: certificate signed by unknown authority (Linux; Windows and macOS use the OS verifier)'),
   fails('android', 'older Android versions and apps with their own TLS stack do not fetch AIA'),
 ];
 
 const mismatch = failsEverywhere({
   browsers: 'NET::ERR_CERT_COMMON_NAME_INVALID / SSL_ERROR_BAD_CERT_DOMAIN',
-  curl: 'curl: (60) SSL: no alternative certificate subject name matches target host name',
-  python: "CERTIFICATE_VERIFY_FAILED: Hostname mismatch, certificate is not valid for '<host>'",
+  curl: "curl: (60) SSL: no alternative certificate subject name matches target host name '<host>'; openssl s_client -verify_hostname: verify error:num=62:hostname mismatch",
+  python:
+    "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, certificate is not valid for '<host>'",
   java: 'SSLHandshakeException: No subject alternative DNS name matching <host> found',
   node: "ERR_TLS_CERT_ALTNAME_INVALID: Hostname/IP does not match certificate's altnames",
   go: 'x509: certificate is valid for …, not <host>',
@@ -87,34 +111,71 @@ const mismatch = failsEverywhere({
 
 const badUsage = failsEverywhere({
   browsers: 'rejected (Firefox: SEC_ERROR_INADEQUATE_CERT_TYPE / SEC_ERROR_INADEQUATE_KEY_USAGE)',
-  curl: 'SSL certificate problem: unsupported certificate purpose',
-  python: 'CERTIFICATE_VERIFY_FAILED: unsupported certificate purpose',
-  java: 'Extended key usage does not permit use for TLS server authentication',
-  node: 'INVALID_PURPOSE: unsupported certificate purpose',
+  curl: 'curl: (60) SSL certificate problem: unsuitable certificate purpose',
+  python: '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unsuitable certificate purpose',
+  java: 'SSLHandshakeException: Extended key usage does not permit use for TLS server authentication',
+  node: 'INVALID_PURPOSE: unsuitable certificate purpose',
   go: 'x509: certificate specifies an incompatible key usage',
   dotnet: 'RemoteCertificateChainErrors (NotValidForUsage)',
 });
 
 const badSignature = failsEverywhere({
   browsers: 'SEC_ERROR_BAD_SIGNATURE (Firefox) / NET::ERR_CERT_AUTHORITY_INVALID (Chrome)',
-  curl: 'SSL certificate problem: certificate signature failure',
-  python: 'CERTIFICATE_VERIFY_FAILED: certificate signature failure',
-  java: 'PKIX path validation failed: signature check failed',
-  node: 'CERT_SIGNATURE_FAILURE',
+  curl: 'openssl s_client: verify error:num=7:certificate signature failure; curl 7.88 on OpenSSL 3.0 prints the first queued error instead: curl: (35) OpenSSL/3.0.19: error:06880006:asn1 encoding routines::EVP lib',
+  python: '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate signature failure',
+  java: 'SSLHandshakeException: PKIX path validation failed: java.security.cert.CertPathValidatorException: signature check failed (caused by java.security.SignatureException: Signature does not match.)',
+  node: 'CERT_SIGNATURE_FAILURE: certificate signature failure',
   go: 'x509: certificate signed by unknown authority (possibly because of a verification error)',
   dotnet: 'RemoteCertificateChainErrors (NotSignatureValid)',
 });
 
+/** OpenSSL 1.1+, Java and Node look issuers up among everything sent, whatever the order or extras. */
+const reorderTolerant: ClientImpact[] = [
+  works('curl', 'OpenSSL 1.1+ (curl, openssl s_client) finds issuers anywhere in what was sent'),
+  works('python', 'Python uses OpenSSL: it finds issuers anywhere in what was sent'),
+  works('java', 'Java builds the path from the certificates sent in any order'),
+  works('node', 'Node uses OpenSSL: it finds issuers anywhere in what was sent'),
+];
+
+/** A certificate with a host name only in the Common Name, no SAN: who still falls back to the CN. */
+const cnOnly: ClientImpact[] = [
+  fails(
+    'browsers',
+    'Chrome 58+ and Safari (iOS 13 / macOS 10.15+) ignore the Common Name: NET::ERR_CERT_COMMON_NAME_INVALID',
+  ),
+  fails('go', 'Go 1.15+: x509: certificate relies on legacy Common Name field, use SANs instead'),
+  works(
+    'python',
+    "Python's ssl still falls back to the Common Name when there is no SAN at all (hostname_checks_common_name defaults to True); do not rely on it",
+  ),
+  works('curl', 'curl, Java, Node and .NET still fall back to the Common Name today; do not rely on it'),
+  works('java', 'Java falls back to the Common Name when there is no DNS SAN; do not rely on it'),
+  works('node', 'Node falls back to the Common Name when there is no SAN; do not rely on it'),
+];
+
+/** hostname_mismatch raised on a SAN-less certificate whose Common Name is the host: the CN-fallback split. */
+function cnFallbackMatches(p: RecipeInput['p']): boolean {
+  const cn = p.str('subjectCN');
+  const host = p.str('host');
+  return p.list('names').length === 0 && cn !== null && host !== null && dnsNameMatches(cn, host);
+}
+
 const legacyOnly: ClientImpact[] = [
   fails('browsers', 'ERR_SSL_VERSION_OR_CIPHER_MISMATCH / SSL_ERROR_UNSUPPORTED_VERSION: TLS 1.0/1.1 removed in 2020'),
-  fails('python', 'Python 3.10+ requires TLS 1.2 (OpenSSL 3 default security level): UNSUPPORTED_PROTOCOL'),
+  fails('python', 'Python 3.10+ requires TLS 1.2: [SSL: TLSV1_ALERT_PROTOCOL_VERSION] tlsv1 alert protocol version'),
   fails(
     'java',
-    'Java 8u291+/11.0.11+ disable TLS 1.0/1.1: "The server selected protocol version TLS10 is not accepted"',
+    'Java 8u291+/11.0.11+ disable TLS 1.0/1.1: SSLHandshakeException: Received fatal alert: protocol_version',
   ),
-  fails('curl', 'curl with OpenSSL 3: unsupported protocol'),
+  fails(
+    'curl',
+    'curl 7.88 on OpenSSL 3.0 offers TLS 1.0 but refuses its MD5+SHA-1 key-exchange signature at security level ≥ 1: curl: (35) OpenSSL/3.0.19: error:0A00014D:SSL routines::legacy sigalg disallowed or unsupported (an RSA-key-exchange suite such as AES128-SHA still connects)',
+  ),
   fails('go', 'Go 1.18+ clients default to TLS 1.2 minimum: server selected unsupported protocol version'),
-  fails('node', 'Node 12+ defaults to TLS 1.2 minimum (tls.DEFAULT_MIN_VERSION)'),
+  fails(
+    'node',
+    'Node 12+ defaults to TLS 1.2 minimum (tls.DEFAULT_MIN_VERSION): EPROTO … SSL routines:ssl3_read_bytes:tlsv1 alert protocol version',
+  ),
   warns('dotnet', '.NET follows the OS: fails where Windows or OpenSSL disable TLS 1.0/1.1'),
 ];
 
@@ -145,23 +206,33 @@ export const CLIENT_IMPACT: Record<FindingCode, ImpactRecipe> = {
   cert_expiring_soon: ({ p }) => [
     works('all', `All clients still connect; all fail from ${p.str('notAfter') ?? 'the expiry date'} on.`),
   ],
-  chain_cert_expired: ({ p }) =>
-    p.bool('onlyPath') === true
+  chain_cert_expired: ({ p }) => [
+    ...(p.bool('onlyPath') === true
       ? [fails('all', 'The expired certificate is on the only path to a trusted root.')]
       : [
           works('browsers', 'Browsers build another path (e.g. around an expired cross-sign) when one exists'),
-          fails(
-            'curl',
-            'OpenSSL 1.0.x and GnuTLS < 3.6.14 stop at the expired certificate; OpenSSL 1.1+ tries alternate chains',
-          ),
           warns('android', 'Old Android (< 7.1.1) and embedded clients may fail where no alternate root is installed'),
-        ],
+        ]),
+    fails(
+      'curl',
+      'curl: (60) SSL certificate problem: certificate has expired; OpenSSL 1.1+ tries another path only when the client trusts one (e.g. the root behind an expired cross-sign); OpenSSL 1.0.x and GnuTLS < 3.6.14 never do',
+    ),
+    fails(
+      'python',
+      '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired (OpenSSL: same path rules as curl)',
+    ),
+    fails('java', `${JAVA_VALIDITY} (caused by java.security.cert.CertificateExpiredException: NotAfter: …)`),
+    fails('node', 'CERT_HAS_EXPIRED: certificate has expired (OpenSSL: same path rules as curl)'),
+  ],
   validity_too_long: () => [
     fails(
       'browsers',
       'Safari and Chrome reject publicly trusted certificates valid > 398 days; Apple rejects > 825 days for any root',
     ),
     works('curl', 'curl, Python, Java, Go, Node and .NET do not check the lifetime'),
+    works('python', 'Python does not check the lifetime'),
+    works('java', 'Java does not check the lifetime'),
+    works('node', 'Node does not check the lifetime'),
   ],
   chain_incomplete: () => chainIncomplete,
   chain_untrusted_root: () => untrusted,
@@ -172,26 +243,28 @@ export const CLIENT_IMPACT: Record<FindingCode, ImpactRecipe> = {
       : [
           works('browsers', 'Browsers, OpenSSL 1.1+, Go, Java 8+ and .NET reorder the chain themselves'),
           warns('embedded', 'Strict or old stacks (mbedTLS, Java 6, some IoT firmware) require issuer order'),
+          ...reorderTolerant,
         ],
   chain_includes_root: () => [
     works('browsers', 'The extra root is ignored; it only adds bytes to every handshake'),
     warns('legacy', 'Old OpenSSL (1.0.x) can trip over an expired root sent in the chain'),
+    ...reorderTolerant.map((c) => works(c.client, 'The extra root is ignored: the client trusts only its own copy')),
   ],
   chain_signature_invalid: () => badSignature,
-  hostname_mismatch: () => mismatch,
-  no_san: () => [
-    fails(
-      'browsers',
-      'Chrome 58+ and Safari (iOS 13 / macOS 10.15+) ignore the Common Name: NET::ERR_CERT_COMMON_NAME_INVALID',
-    ),
-    fails('go', 'Go 1.15+: x509: certificate relies on legacy Common Name field, use SANs instead'),
-    fails('python', 'Python 3.7+ checks SANs only: Hostname mismatch'),
-    works('curl', 'curl, Java, Node and .NET still fall back to the Common Name today; do not rely on it'),
-  ],
+  hostname_mismatch: ({ p }) => (cnFallbackMatches(p) ? cnOnly : mismatch),
+  no_san: () => cnOnly,
   weak_signature_algorithm: () => [
     fails('browsers', 'SHA-1 (and MD5) signatures are rejected: NET::ERR_CERT_WEAK_SIGNATURE_ALGORITHM'),
     fails('go', 'Go 1.18+: x509: insecure algorithm SHA1-RSA'),
-    fails('curl', 'OpenSSL 3 at security level ≥ 1 (curl, Python, Node): ca md too weak'),
+    fails(
+      'curl',
+      'OpenSSL 3 at security level ≥ 1: curl: (60) SSL certificate problem: CA signature digest algorithm too weak',
+    ),
+    fails(
+      'python',
+      'OpenSSL 3: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: CA signature digest algorithm too weak',
+    ),
+    fails('node', 'Node 17+ (OpenSSL 3): UNSPECIFIED: CA signature digest algorithm too weak'),
     warns(
       'java',
       'JDK rejects SHA-1 chains to its own cacerts roots (jdk.certpath.disabledAlgorithms); private roots still pass',
@@ -203,20 +276,24 @@ export const CLIENT_IMPACT: Record<FindingCode, ImpactRecipe> = {
     return [
       fails(
         'curl',
-        'OpenSSL 3 at security level 2 (Debian, Ubuntu, RHEL defaults): ee key too small / ca key too small',
+        'OpenSSL at security level 2 (Debian, Ubuntu, RHEL defaults): curl: (60) SSL certificate problem: EE certificate key too weak (an RSA 1024 intermediate: CA certificate key too weak)',
       ),
       fails(
         'python',
-        'Python on those distributions uses the same OpenSSL policy: CERTIFICATE_VERIFY_FAILED key too small',
+        'Python 3.10+ sets @SECLEVEL=2 itself: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: EE certificate key too weak',
       ),
       warns('browsers', 'Browsers still connect to RSA 1024–2047 but no public CA issues it'),
       works('java', 'Java, Go and Node accept RSA ≥ 1024 today'),
+      works('node', "Node's bundled OpenSSL runs at security level 1: RSA 1024 still connects"),
     ];
   },
   wrong_key_usage: () => badUsage,
   leaf_is_ca: () => [
     fails('browsers', 'Firefox: MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY'),
     works('curl', 'OpenSSL, Go, Java and .NET accept a CA:TRUE leaf'),
+    works('python', 'Python 3.11 (OpenSSL, no VERIFY_X509_STRICT) accepts a CA:TRUE leaf'),
+    works('java', 'Java accepts a CA:TRUE leaf'),
+    works('node', 'Node (OpenSSL) accepts a CA:TRUE leaf'),
   ],
   cert_revoked: () => [
     fails('browsers', 'Firefox (CRLite) and Safari block it; Chrome only if the serial is in its CRLSet'),
@@ -236,6 +313,12 @@ export const CLIENT_IMPACT: Record<FindingCode, ImpactRecipe> = {
     fails('health_checks', 'Load-balancer probes and monitors that connect by IP without SNI'),
     warns('curl', 'openssl s_client < 1.1.1 without -servername gets the default certificate'),
     works('browsers', 'Every current browser and library sends SNI'),
+    works('python', 'Python sends SNI'),
+    works('node', 'Node sends SNI'),
+    warns(
+      'java',
+      'Java sends SNI only for names with a dot: a single-label host (localhost, an intranet short name) gets the default certificate',
+    ),
   ],
   backends_inconsistent: () => [
     warns('all', 'Intermittent: clients fail or succeed depending on which address they reach'),
@@ -249,4 +332,22 @@ export const CLIENT_IMPACT: Record<FindingCode, ImpactRecipe> = {
   hsts_missing: () => [
     works('browsers', 'No client fails; browsers just allow a first plain-HTTP request (SSL stripping)'),
   ],
+  client_cert_required: ({ p }) =>
+    p.bool('required') === false
+      ? [
+          works('all', 'Clients without a certificate connect; one that sends a certificate the server rejects fails'),
+          warns('browsers', 'Browsers may show a certificate picker before loading the page'),
+        ]
+      : failsEverywhere({
+          browsers:
+            'ERR_BAD_SSL_CLIENT_AUTH_CERT (Chrome/Edge), SSL_ERROR_RX_CERTIFICATE_REQUIRED_ALERT / SSL_ERROR_HANDSHAKE_FAILURE_ALERT (Firefox) without an installed certificate',
+          curl: 'curl: (56) … tlsv13 alert certificate required / (35) … sslv3 alert handshake failure without --cert',
+          python:
+            '[SSL: TLSV13_ALERT_CERTIFICATE_REQUIRED] / [SSL: SSLV3_ALERT_HANDSHAKE_FAILURE] without load_cert_chain',
+          java: 'SSLHandshakeException: Received fatal alert: certificate_required / handshake_failure without a keyStore',
+          node: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED / ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE without cert/key',
+          go: 'remote error: tls: certificate required / handshake failure without tls.Config.Certificates',
+          dotnet:
+            'AuthenticationException during the handshake unless ClientCertificates holds an accepted certificate',
+        }),
 };

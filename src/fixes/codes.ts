@@ -32,6 +32,7 @@ export const FINDING_CODES = [
   'backends_inconsistent',
   'clock_skew',
   'hsts_missing',
+  'client_cert_required',
 ] as const;
 
 export type FindingCode = (typeof FINDING_CODES)[number];

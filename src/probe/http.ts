@@ -66,10 +66,22 @@ export async function fetchHttpHeaders(opts: HttpOptions): Promise<Attempt<HttpR
   } catch (err) {
     const cause = signal.aborted ? timeoutError(ctx, err) : err;
     const { code, error } = normaliseError(cause, ctx);
-    return { status: 'error', code, error };
+    return { status: 'error', code: certificateRequired(cause) ? 'client_cert_required' : code, error };
   } finally {
     client.destroy().catch(() => {});
   }
+}
+
+/**
+ * A TLS 1.3 server that requires a client certificate sends certificate_required (RFC 8446 §4.4.2.4) after
+ * our handshake completed, so it reaches us as the request's failure, wrapped by undici.
+ */
+function certificateRequired(err: unknown): boolean {
+  for (let e = err, depth = 0; e !== null && typeof e === 'object' && depth < 5; depth++) {
+    if ((e as { code?: unknown }).code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED') return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 function header(value: string | string[] | undefined): string | null {

@@ -12,7 +12,15 @@ import { scanProtocols } from './protocols.js';
 import { type LookupFn, probeAddresses, resolveTarget } from './resolve.js';
 import { handshake } from './tls.js';
 import type { TrustStore } from './trust.js';
-import type { Attempt, ChainReport, EndpointReport, HandshakeResult, ProbeReport, Target } from './types.js';
+import type {
+  Attempt,
+  ChainReport,
+  EndpointReport,
+  HandshakeResult,
+  HttpResult,
+  ProbeReport,
+  Target,
+} from './types.js';
 
 export type ProbePhase = 'resolved' | 'handshake' | 'chain';
 
@@ -116,8 +124,12 @@ export async function probe(target: Target, opts: ProbeOptions): Promise<ProbeRe
             });
       const hs = await withSni;
       if (i === 0) phase('handshake', hs.status === 'completed' ? `${hs.result.protocol}` : hs.status);
+      // A handshake that failed after the server's Certificate still shows the chain every client gets.
+      const seen = hs.status === 'completed' ? hs.result : hs.status === 'error' ? hs.partial : undefined;
       const chain =
-        hs.status === 'completed' ? await chainFor(hs.result, chains, opts) : skipped<ChainReport>('no handshake');
+        seen && (hs.status === 'completed' || seen.sentChain.length > 0)
+          ? await chainFor(seen, chains, opts)
+          : skipped<ChainReport>('no handshake');
       return { address: addr.address, family: addr.family, handshake: hs, noSni: await noSni, chain };
     });
     const done = await Promise.all(endpoints);
@@ -126,7 +138,7 @@ export async function probe(target: Target, opts: ProbeOptions): Promise<ProbeRe
       ...base,
       endpoints: done,
       protocols: await protocols,
-      http: await http,
+      http: explainHttp(await http, done[0]),
       timings: { totalMs: performance.now() - t0, dnsMs },
     };
   } finally {
@@ -146,6 +158,19 @@ function chainFor(hs: HandshakeResult, cache: Map<string, Promise<Attempt<ChainR
     cache.set(key, pending);
   }
   return pending;
+}
+
+/**
+ * The HTTP request makes no client certificate either: when the primary handshake showed the server requires
+ * one, its failure is that refusal (a TLS 1.2 server's handshake_failure alert names no reason on its own).
+ */
+function explainHttp(http: Attempt<HttpResult>, primary: EndpointReport | undefined): Attempt<HttpResult> {
+  const hs = primary?.handshake;
+  if (http.status !== 'error' || hs?.status !== 'completed' || hs.result.clientCertRequest?.required !== true) {
+    return http;
+  }
+  if (http.code !== 'handshake_failed' && http.code !== 'connection_reset') return http;
+  return { status: 'error', code: 'client_cert_required', error: `${http.error} (a client certificate is required)` };
 }
 
 function hostHeader(target: Target): string {

@@ -21,7 +21,8 @@ const LEGACY = new Set<TlsVersion>(['TLSv1', 'TLSv1.1']);
 /**
  * Which protocol versions complete a handshake, each tried alone (min = max). A server that answers with
  * an alert or a version we did not offer refuses that version (false); a transport failure is an error,
- * since it says nothing about the version.
+ * since it says nothing about the version. A server that negotiated the version and then refused us for
+ * want of a client certificate supports it: the handshake reports that as completed (see tls.ts).
  */
 export async function scanProtocols(opts: ScanOptions): Promise<Attempt<ProtocolSupport>> {
   const attempts = await Promise.all(VERSIONS.map((version) => tryVersion(opts, version)));
@@ -43,6 +44,7 @@ async function tryVersion(opts: ScanOptions, version: TlsVersion): Promise<Attem
     starttls: opts.starttls,
   });
   if (outcome.status === 'completed') return { status: 'completed', result: outcome.result.protocol === version };
-  if (outcome.status === 'error' && outcome.code === 'handshake_failed') return { status: 'completed', result: false };
-  return outcome;
+  if (outcome.status === 'skipped') return outcome;
+  if (outcome.code === 'handshake_failed') return { status: 'completed', result: false };
+  return { status: 'error', code: outcome.code, error: outcome.error };
 }

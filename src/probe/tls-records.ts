@@ -19,6 +19,7 @@ export const HANDSHAKE = {
 /** ServerHello.random of a HelloRetryRequest (RFC 8446 §4.1.3): SHA-256("HelloRetryRequest"). */
 const HRR_RANDOM = 'cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c';
 const EXT_SUPPORTED_VERSIONS = 0x002b;
+const EXT_CERTIFICATE_AUTHORITIES = 0x002f;
 const MAX_RECORD = 16384 + 2048;
 
 export interface TlsRecord {
@@ -156,6 +157,36 @@ export function parseCertificateMessage(body: Buffer, tls13: boolean): Buffer[] 
   return certs;
 }
 
+/**
+ * The certificate_authorities of a CertificateRequest: DER Names, in the order sent, empty when none are
+ * listed. TLS 1.3 (RFC 8446 §4.3.2, §4.2.4): certificate_request_context, then extensions, the list in
+ * extension 47. TLS 1.2 (RFC 5246 §7.4.4): certificate_types, supported_signature_algorithms, then the list;
+ * TLS 1.0/1.1 (RFC 4346 §7.4.4) have no signature algorithms.
+ */
+export function parseCertificateRequest(body: Buffer, version: number): Buffer[] {
+  const r = new Reader(body);
+  if (version === 0x0304) {
+    r.vector(1);
+    const ext = new Reader(r.vector(2));
+    while (!ext.done) {
+      const type = ext.uint(2);
+      const data = ext.vector(2);
+      if (type === EXT_CERTIFICATE_AUTHORITIES) return distinguishedNames(new Reader(data).vector(2));
+    }
+    return [];
+  }
+  r.vector(1);
+  if (version >= 0x0303) r.vector(2);
+  return distinguishedNames(r.vector(2));
+}
+
+function distinguishedNames(list: Buffer): Buffer[] {
+  const r = new Reader(list);
+  const names: Buffer[] = [];
+  while (!r.done) names.push(r.vector(2));
+  return names;
+}
+
 /** RFC 8446 §7.3 traffic-key parameters per TLS 1.3 cipher suite. */
 const SUITES: Record<number, { hash: 'sha256' | 'sha384'; cipher: string; keyLength: number }> = {
   4865: { hash: 'sha256', cipher: 'aes-128-gcm', keyLength: 16 },
@@ -238,6 +269,8 @@ export function serverHandshakeSecret(keylog: string): Buffer | null {
 export interface ServerFlight {
   version: number;
   certificates: Buffer[];
+  /** the server's CertificateRequest (mutual TLS): its certificate_authorities as DER Names; null when none */
+  certificateRequest: { caNames: Buffer[] } | null;
 }
 
 /**
@@ -251,19 +284,33 @@ export function extractServerCertificates(bytes: Buffer, hsSecret: Buffer | null
   let i = 0;
   for (; i < records.length; i++) {
     const rec = records[i]!;
-    if (rec.type === CONTENT.alert) throw new RecordError('server sent an alert before its certificate');
     if (rec.type === CONTENT.handshake) plain.push(rec.fragment);
     // ChangeCipherSpec ends the plaintext in TLS ≤ 1.2; in TLS 1.3 it is a no-op (RFC 8446 §5, D.4)
-    // that may sit between a HelloRetryRequest and the real ServerHello.
+    // that may sit between a HelloRetryRequest and the real ServerHello. An alert ends it too: a TLS 1.2
+    // server refusing our empty client Certificate has already sent its own in plaintext.
     else if (rec.type !== CONTENT.changeCipherSpec || lastServerHello(plain)?.helloRetry !== true) break;
   }
   const messages = parseHandshakeMessages(Buffer.concat(plain));
   const hello = lastServerHello(plain);
   if (!hello || hello.helloRetry) throw new RecordError('no ServerHello in the server flight');
-  if (hello.version !== 0x0304) return { version: hello.version, certificates: findCertificate(messages, false) };
+  if (hello.version !== 0x0304) return flightOf(hello.version, messages);
   if (!hsSecret) throw new RecordError('TLS 1.3 without a server handshake traffic secret');
   const keys = trafficKeys(hello.cipherSuite, hsSecret);
-  return { version: hello.version, certificates: findCertificate(decryptFlight(keys, records.slice(i)), true) };
+  return flightOf(hello.version, decryptFlight(keys, records.slice(i)));
+}
+
+function flightOf(version: number, messages: HandshakeMessage[]): ServerFlight {
+  const certificates = findCertificate(messages, version === 0x0304);
+  const request = messages.find((m) => m.type === HANDSHAKE.certificateRequest);
+  if (!request) return { version, certificates, certificateRequest: null };
+  let caNames: Buffer[] = [];
+  try {
+    caNames = parseCertificateRequest(request.body, version);
+  } catch {
+    // The request itself is the fact that matters (the server wants a client certificate); a list we cannot
+    // read must not cost the chain.
+  }
+  return { version, certificates, certificateRequest: { caNames } };
 }
 
 function lastServerHello(fragments: Buffer[]): ServerHello | undefined {

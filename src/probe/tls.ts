@@ -1,12 +1,21 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import tls, { type PeerCertificate, type SecureVersion } from 'node:tls';
-import { parseCert } from './certinfo.js';
+import tls, { type SecureVersion } from 'node:tls';
 import { type ErrorContext, hostPort, normaliseError, ProbeError, quote } from './errors.js';
 import { needsStarttls, negotiateStarttls } from './starttls.js';
 import { TapStream } from './tap.js';
-import { extractServerCertificates, looksLikeTls, printablePrefix, serverHandshakeSecret } from './tls-records.js';
-import type { Attempt, HandshakeResult, SentCert, TargetProtocol } from './types.js';
+import { libraryChain, parseAll } from './tls-chain.js';
+import { CLIENT_CERT_GRACE_MS, clientCertRequestOf, refusalOf, versionName } from './tls-client-cert.js';
+import {
+  extractServerCertificates,
+  looksLikeTls,
+  printablePrefix,
+  type ServerFlight,
+  serverHandshakeSecret,
+} from './tls-records.js';
+import type { Attempt, HandshakeResult, PhaseTimings, TargetProtocol } from './types.js';
+
+export { libraryChain } from './tls-chain.js';
 
 export interface HandshakeOptions {
   /** an IP address, already checked by the address policy; never a name (no second lookup: DNS rebinding) */
@@ -45,8 +54,6 @@ function defaultAlpn(starttls: TargetProtocol | undefined): string[] | undefined
 
 export const DEFAULT_MAX_HANDSHAKE_BYTES = 512 * 1024;
 const LEGACY_CIPHERS = 'DEFAULT:@SECLEVEL=0';
-/** RFC 5280 does not cap chain length; a walk of the library's chain that long means a loop. */
-const MAX_FALLBACK_CHAIN = 64;
 
 /**
  * One TLS handshake against a fixed address. Never throws for anything the server does: every failure
@@ -75,6 +82,9 @@ class Session {
   private raw: net.Socket | null = null;
   private sock: tls.TLSSocket | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** a completed TLS 1.3 handshake whose server asked for a client certificate, until it shows whether it requires one */
+  private awaiting: HandshakeResult | null = null;
+  private grace: NodeJS.Timeout | null = null;
   private settled = false;
   private readonly onAbort = () => this.timeout(`before the probe deadline (step timeout ${this.opts.timeoutMs} ms)`);
 
@@ -202,9 +212,6 @@ class Session {
 
   private succeed(sock: tls.TLSSocket): void {
     if (this.settled) return;
-    const secureAt = performance.now();
-    const connectedAt = this.connectedAt ?? secureAt;
-    const tlsStartAt = this.tlsStartAt ?? connectedAt;
     let result: HandshakeResult;
     try {
       result = {
@@ -213,42 +220,115 @@ class Session {
         alpn: typeof sock.alpnProtocol === 'string' ? sock.alpnProtocol : null,
         sentChain: [],
         ocspStaple: this.staple ? this.staple.toString('base64') : null,
-        timings: {
-          connectMs: round(connectedAt - this.started),
-          tlsMs: round(secureAt - tlsStartAt),
-          ...(needsStarttls(this.opts.starttls) ? { starttlsMs: round(tlsStartAt - connectedAt) } : {}),
-        },
+        timings: this.timings(performance.now()),
       };
       if (this.opts.chain !== false) {
-        const { ders, source } = this.chainAsSent(sock);
+        const { ders, source, flight } = this.chainAsSent(sock);
         result.sentChain = parseAll(ders);
         result.sentChainSource = source;
+        // Up to TLS 1.2 the server judged our empty Certificate before its Finished: completing means optional.
+        const request = flight && clientCertRequestOf(flight, result.protocol === 'TLSv1.3' ? null : false);
+        if (request) result.clientCertRequest = request;
       }
     } catch (err) {
       this.fail(err);
       return;
     }
-    this.settle({ status: 'completed', result });
+    if (result.clientCertRequest?.required === null) this.awaitVerdict(sock, result);
+    else this.settle({ status: 'completed', result });
+  }
+
+  private timings(until: number | null): PhaseTimings {
+    const end = until ?? performance.now();
+    const connectedAt = this.connectedAt ?? end;
+    const tlsStartAt = this.tlsStartAt ?? connectedAt;
+    return {
+      connectMs: round(connectedAt - this.started),
+      tlsMs: until === null ? null : round(end - tlsStartAt),
+      ...(needsStarttls(this.opts.starttls) ? { starttlsMs: round(tlsStartAt - connectedAt) } : {}),
+    };
   }
 
   /** The chain from the wire, in the order sent; the TLS library's re-ordered view if that fails. */
-  private chainAsSent(sock: tls.TLSSocket): { ders: Buffer[]; source: 'wire' | 'tls_library' } {
+  private chainAsSent(sock: tls.TLSSocket): {
+    ders: Buffer[];
+    source: 'wire' | 'tls_library';
+    flight: ServerFlight | null;
+  } {
+    const flight = this.flight();
+    if (flight && flight.certificates.length > 0) return { ders: flight.certificates, source: 'wire', flight };
+    return { ders: libraryChain(sock.getPeerCertificate(true)), source: 'tls_library', flight };
+  }
+
+  /** The server's flight as captured so far, or null when it cannot be recovered. */
+  private flight(): ServerFlight | null {
     try {
       const secret = serverHandshakeSecret(this.keylog.join('\n'));
-      const flight = extractServerCertificates(Buffer.concat(this.captured), secret);
-      if (flight.certificates.length > 0) return { ders: flight.certificates, source: 'wire' };
+      return extractServerCertificates(Buffer.concat(this.captured), secret);
     } catch {
       // Unusual framing or a cipher we cannot decrypt: Node's view still names the certificates.
+      return null;
     }
-    return { ders: libraryChain(sock.getPeerCertificate(true)), source: 'tls_library' };
+  }
+
+  /**
+   * TLS 1.3 after a CertificateRequest: the server reads our empty Certificate only after our Finished, so
+   * its refusal (an alert, a close) or its acceptance (a NewSessionTicket: 'session') comes afterwards.
+   */
+  private awaitVerdict(sock: tls.TLSSocket, result: HandshakeResult): void {
+    this.awaiting = result;
+    sock.once('session', () => this.verdict(false, null));
+    this.grace = setTimeout(() => this.verdict(false, null), CLIENT_CERT_GRACE_MS);
+  }
+
+  private verdict(required: boolean | null, refusal: string | null): void {
+    const result = this.awaiting;
+    if (result === null || result.clientCertRequest === undefined) return;
+    this.awaiting = null;
+    result.clientCertRequest = { ...result.clientCertRequest, required, refusal };
+    this.settle({ status: 'completed', result });
+  }
+
+  /**
+   * What a failed handshake had already shown. A refusal right after the server's CertificateRequest is the
+   * server working as configured, so it still counts as completed (TLS 1.2 servers send Certificate and
+   * CertificateRequest in plaintext before judging ours); any other late failure keeps the chain as `partial`.
+   */
+  private failed(err: unknown): Attempt<HandshakeResult> {
+    const { code, error } = normaliseError(err, this.ctx);
+    const flight = this.captured.length > 0 ? this.flight() : null;
+    if (flight === null) return { status: 'error', code, error };
+    const refusal = refusalOf(err, code);
+    const request = clientCertRequestOf(flight, refusal === null ? null : true, refusal);
+    const chain = this.opts.chain !== false;
+    const seen: HandshakeResult = {
+      protocol: versionName(flight.version),
+      cipher: this.sock?.getCipher()?.name ?? null,
+      alpn: null,
+      sentChain: chain ? parseAll(flight.certificates) : [],
+      ...(chain ? { sentChainSource: 'wire' as const } : {}),
+      ocspStaple: this.staple ? this.staple.toString('base64') : null,
+      timings: this.timings(refusal === null ? null : performance.now()),
+      ...(request ? { clientCertRequest: request } : {}),
+    };
+    if (request?.required) return { status: 'completed', result: seen };
+    return { status: 'error', code, error, partial: seen };
   }
 
   private closedEarly(): void {
     if (this.settled) return;
+    if (this.awaiting) {
+      this.verdict(true, 'the server closed the connection');
+      return;
+    }
     this.fail(Object.assign(new Error('connection closed before the handshake finished'), { code: 'ECONNRESET' }));
   }
 
   private timeout(when: string): void {
+    if (this.awaiting) {
+      this.verdict(null, null);
+      return;
+    }
     const what =
       this.connectedAt === null
         ? 'did not accept a TCP connection'
@@ -260,19 +340,30 @@ class Session {
 
   private fail(err: unknown): void {
     if (this.settled) return;
+    if (this.awaiting) {
+      const { code } = normaliseError(err, this.ctx);
+      this.verdict(true, refusalOf(err, code) ?? `the connection failed (${code})`);
+      return;
+    }
     // OpenSSL's verdict on non-TLS bytes ("wrong version number") says less than the bytes themselves.
     if (this.capturedBytes > 0 && !looksLikeTls(Buffer.concat(this.captured))) {
       this.notTls();
       return;
     }
-    const { code, error } = normaliseError(err, this.ctx);
-    this.settle({ status: 'error', code, error });
+    let attempt: Attempt<HandshakeResult>;
+    try {
+      attempt = this.failed(err);
+    } catch {
+      attempt = { status: 'error', ...normaliseError(err, this.ctx) };
+    }
+    this.settle(attempt);
   }
 
   private settle(attempt: Attempt<HandshakeResult>): void {
     if (this.settled) return;
     this.settled = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.grace) clearTimeout(this.grace);
     this.opts.signal?.removeEventListener('abort', this.onAbort);
     this.sock?.destroy();
     this.raw?.destroy();
@@ -282,30 +373,6 @@ class Session {
   private where(): string {
     return `${hostPort(this.opts.address, this.opts.port)} (SNI ${this.opts.servername ?? 'none'})`;
   }
-}
-
-/** Node's chain: leaf, then each issuer it matched, until a self-reference (the root). */
-export function libraryChain(leaf: PeerCertificate | tls.DetailedPeerCertificate): Buffer[] {
-  const out: Buffer[] = [];
-  const seen = new Set<string>();
-  let cert: tls.DetailedPeerCertificate | undefined = leaf as tls.DetailedPeerCertificate;
-  while (cert?.raw && !seen.has(cert.fingerprint256) && out.length < MAX_FALLBACK_CHAIN) {
-    seen.add(cert.fingerprint256);
-    out.push(cert.raw);
-    cert = cert.issuerCertificate;
-  }
-  return out;
-}
-
-/** Parse each certificate once: padded or looping chains repeat the same DER many times. */
-function parseAll(ders: Buffer[]): SentCert[] {
-  const seen = new Map<string, SentCert>();
-  return ders.map((der) => {
-    const key = der.toString('base64');
-    const parsed = seen.get(key) ?? parseCert(der);
-    seen.set(key, parsed);
-    return parsed;
-  });
 }
 
 function round(ms: number): number {

@@ -31,12 +31,18 @@ export type ProbeErrorCode =
   /** results when the input could not be understood */
   | 'bad_input'
   /** results when our own code threw: a bug, never blamed on the server */
-  | 'bug';
+  | 'bug'
+  /** results when the server refused the connection because we presented no client certificate (mutual TLS) */
+  | 'client_cert_required';
 
-/** Every probe step is an attempt. A rule whose input is not `completed` reports `not_evaluated`. */
+/**
+ * Every probe step is an attempt. A rule whose input is not `completed` reports `not_evaluated`.
+ * `partial` is what a failed step had already observed (a handshake that failed after the server's
+ * Certificate message keeps that chain), for the rules that can judge it anyway.
+ */
 export type Attempt<T> =
   | { status: 'completed'; result: T }
-  | { status: 'error'; code: ProbeErrorCode; error: string }
+  | { status: 'error'; code: ProbeErrorCode; error: string; partial?: T }
   | { status: 'skipped'; why: string };
 
 export type TargetProtocol =
@@ -138,6 +144,22 @@ export interface HandshakeResult {
   /** the stapled OCSP response, base64 DER, or null when none was stapled */
   ocspStaple: string | null;
   timings: PhaseTimings;
+  /** present when the server sent a CertificateRequest (mutual TLS); absent when it did not or we could not see */
+  clientCertRequest?: ClientCertRequest;
+}
+
+/**
+ * A server's request for a client certificate (RFC 5246 §7.4.4; RFC 8446 §4.3.2). We never send one, so a
+ * server that requires it aborts after its own flight: the handshake is then still reported `completed`
+ * with `required: true`, because everything the server shows every client (version, chain) was observed.
+ */
+export interface ClientCertRequest {
+  /** certificate_authorities (RFC 5246 §7.4.4; RFC 8446 §4.2.4) as RFC 4514 strings; empty: none listed */
+  caNames: string[];
+  /** true: refused us without one; false: went on without one; null: could not tell */
+  required: boolean | null;
+  /** how the server refused, e.g. "server sent TLS alert certificate_required (116)"; null when it did not */
+  refusal: string | null;
 }
 
 export type TlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';

@@ -10,6 +10,7 @@ import { chainIncomplete } from './chain_incomplete.js';
 import { chainOrder } from './chain_order.js';
 import { chainSignatureInvalid } from './chain_signature_invalid.js';
 import { chainUntrustedRoot } from './chain_untrusted_root.js';
+import { clientCertRequired } from './client_cert_required.js';
 import { clockSkew } from './clock_skew.js';
 import { connectionRefused } from './connection_refused.js';
 import { connectionTimeout } from './connection_timeout.js';
@@ -45,6 +46,7 @@ export const rules: Rule[] = [
   notTls,
   legacyTlsOnly,
   handshakeFailed,
+  clientCertRequired,
   certExpired,
   certNotYetValid,
   certSelfSigned,

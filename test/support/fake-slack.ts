@@ -134,6 +134,8 @@ export interface SocketModeEndpoint {
 export class FakeSlack {
   readonly calls: FakeCall[] = [];
   readonly responses: ResponseUrlPost[] = [];
+  /** response_url posts beyond Slack's 5 per URL, answered 404 */
+  readonly refusedResponses: ResponseUrlPost[] = [];
   /** channels the bot is not a member of: chat.postMessage there → not_in_channel */
   readonly notInChannel = new Set<string>();
   readonly botUserId = 'UBOTDOCTOR';
@@ -240,7 +242,15 @@ export class FakeSlack {
     const url = req.url ?? '/';
     if (url.startsWith('/response/')) {
       const body = JSON.parse(raw) as Json;
-      this.responses.push({ id: url.slice('/response/'.length), body, at: Date.now() });
+      const id = url.slice('/response/'.length);
+      // Slack takes 5 posts per response_url; later ones are refused (notes §5.3, RespondError 404)
+      if (this.responses.filter((r) => r.id === id).length >= 5) {
+        this.refusedResponses.push({ id, body, at: Date.now() });
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('used_url');
+        this.notify();
+        return;
+      }
+      this.responses.push({ id, body, at: Date.now() });
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       this.notify();
       return;

@@ -61,6 +61,8 @@ export interface TlsServerOptions {
   host?: string;
   /** port to bind (default 0: any free port) */
   port?: number;
+  /** mutual TLS: send a CertificateRequest; `ca` is what it lists and accepts; rejectUnauthorized false makes it optional */
+  clientCert?: { ca: string[]; rejectUnauthorized?: boolean };
 }
 
 /** A TLS server that also answers `GET /` with a tiny HTTP/1.1 response. */
@@ -83,6 +85,9 @@ export async function startTlsServer(opts: TlsServerOptions): Promise<Running & 
     ciphers,
     ALPNProtocols: ['http/1.1'],
     SNICallback: contexts.size > 0 ? (name, cb) => cb(null, contexts.get(name.toLowerCase())) : undefined,
+    ...(opts.clientCert
+      ? { requestCert: true, ca: opts.clientCert.ca, rejectUnauthorized: opts.clientCert.rejectUnauthorized ?? true }
+      : {}),
   });
   if (opts.ocspStaple) {
     const staple = opts.ocspStaple;

@@ -56,3 +56,17 @@ export function protect(keys: TrafficKeys, seq: number, innerType: number, conte
 }
 
 export { trafficKeys };
+
+/** TLS ≤ 1.2 CertificateRequest (RFC 5246 §7.4.4); `sigAlgs: false` gives the TLS 1.0/1.1 form (RFC 4346). */
+export function certificateRequest12(caNames: Buffer[], opts: { sigAlgs?: boolean } = {}): Buffer {
+  const types = vec(1, u(1, 1), u(64, 1));
+  const algs = opts.sigAlgs === false ? Buffer.alloc(0) : vec(2, u(0x0403, 2), u(0x0804, 2));
+  return message(13, Buffer.concat([types, algs, vec(2, ...caNames.map((n) => vec(2, n)))]));
+}
+
+/** TLS 1.3 CertificateRequest (RFC 8446 §4.3.2): signature_algorithms, plus certificate_authorities unless null. */
+export function certificateRequest13(caNames: readonly Buffer[] | null): Buffer {
+  const exts = [Buffer.concat([u(13, 2), vec(2, vec(2, u(0x0403, 2)))])];
+  if (caNames) exts.push(Buffer.concat([u(47, 2), vec(2, vec(2, ...caNames.map((n) => vec(2, n))))]));
+  return message(13, Buffer.concat([vec(1), vec(2, ...exts)]));
+}

@@ -37,8 +37,11 @@ const GONE = new Set(['message_not_found', 'cant_update_message', 'edit_window_c
 /** Refs of answers that went through a response_url carry no Slack ts; this prefix marks them. */
 export const EPHEMERAL_TS_PREFIX = 'ephemeral-';
 
-export const INVITE_NOTE =
-  'I am not a member of this channel, so only you can see this. Invite me with `/invite @cert-doctor` to post diagnoses for everyone.';
+/** A response_url takes at most 5 posts (within 30 minutes of the invocation); the sixth gets a 404. */
+export const RESPONSE_URL_POSTS = 5;
+
+const INVITE_HINT = 'Invite me with `/invite @cert-doctor` to post diagnoses for everyone.';
+export const INVITE_NOTE = `I am not a member of this channel, so only you can see this. ${INVITE_HINT}`;
 
 /** The Slack error code of a Web API platform error (`ok: false`), or undefined. */
 export function slackErrorCode(err: unknown): string | undefined {
@@ -53,6 +56,8 @@ const body = (m: SlackMessage): { text: string; blocks?: Blocks } =>
 const isEphemeralRef = (ref: MessageRef) => ref.ts.startsWith(EPHEMERAL_TS_PREFIX);
 
 export class SlackConversation implements ConversationPort {
+  #responsePosts = 0;
+
   constructor(private readonly inv: SlackInvocation) {}
 
   async post(msg: ChatMessage): Promise<MessageRef> {
@@ -149,17 +154,38 @@ export class SlackConversation implements ConversationPort {
     return { channel: this.inv.channel, ts: `${EPHEMERAL_TS_PREFIX}${randomUUID()}` };
   }
 
+  /**
+   * Posts pages through the response_url within its budget of 5: when they do not fit, the last post left says
+   * how many pages were held back and where to see the whole answer.
+   */
   private async respondPages(pages: SlackMessage[], replaceFirst: boolean): Promise<void> {
     const respond = this.inv.respond;
     if (!respond) throw new Error('no response_url for this invocation');
-    for (const [i, page] of pages.entries()) {
+    const left = RESPONSE_URL_POSTS - this.#responsePosts;
+    const fits = pages.length <= left;
+    const sent = fits ? pages : [...pages.slice(0, Math.max(0, left - 1)), ...(left > 0 ? [this.heldBack()] : [])];
+    if (!fits) {
+      this.inv.log.warn({ pages: pages.length, left }, 'response_url budget spent; later pages held back');
+    }
+    for (const [i, page] of sent.entries()) {
       const args: RespondArguments = {
         response_type: 'ephemeral',
         replace_original: replaceFirst && i === 0,
         ...body(page),
       };
+      this.#responsePosts++;
       await respond(args);
     }
+  }
+
+  private heldBack(): SlackMessage {
+    const [note] = renderSlack({
+      kind: 'notice',
+      level: 'info',
+      code: 'answer_truncated',
+      text: `Slack lets me answer here privately only ${RESPONSE_URL_POSTS} times, so the rest of this answer is held back. ${INVITE_HINT}`,
+    });
+    return note;
   }
 
   /** Runs `send`; on a bad-payload error logs it and retries once with the fallback text alone. */

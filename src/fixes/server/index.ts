@@ -4,6 +4,7 @@ import { chainRecipes } from './chain.js';
 import { httpRecipes } from './http.js';
 import { identityRecipes } from './identity.js';
 import { keyRecipes } from './keys.js';
+import { mtlsRecipes } from './mtls.js';
 import { protocolRecipes } from './protocol.js';
 import { revocationRecipes } from './revocation.js';
 import { transportRecipes } from './transport.js';
@@ -19,4 +20,5 @@ export const SERVER_RECIPES: Record<FindingCode, ServerRecipe> = {
   ...revocationRecipes,
   ...protocolRecipes,
   ...httpRecipes,
+  ...mtlsRecipes,
 };

@@ -55,9 +55,16 @@ export function primaryEndpoint(ctx: RuleContext): Input<EndpointReport> {
   return notEvaluated(res.status === 'completed' ? 'no address was probed' : describeAttempt('DNS resolution', res));
 }
 
+/**
+ * The primary handshake as far as it got: a handshake that failed after the server's Certificate message
+ * still shows what every client is sent (handshake_failed reports the failure itself).
+ */
 export function primaryHandshake(ctx: RuleContext): Input<HandshakeResult> {
   const ep = primaryEndpoint(ctx);
-  return ep.ok ? completed(`TLS handshake with ${ep.value.address}`, ep.value.handshake) : ep;
+  if (!ep.ok) return ep;
+  const hs = ep.value.handshake;
+  if (hs.status === 'error' && hs.partial !== undefined) return { ok: true, value: hs.partial };
+  return completed(`TLS handshake with ${ep.value.address}`, hs);
 }
 
 /** The certificate the primary endpoint presented as its leaf (sentChain[0]). */
