@@ -42,3 +42,9 @@ test('parseCert memoises, and toNodeCert reuses the parsed certificate', async (
   assert.equal(toNodeCert(info), toNodeCert(info));
   assert.equal(toNodeCert(JSON.parse(JSON.stringify(info))).fingerprint256, toNodeCert(info).fingerprint256);
 });
+
+test('bytes after the certificate are tolerated, as before', async () => {
+  const { der } = await makeCert({ subject: 'CN=trailing' });
+  const padded = Uint8Array.from([...der, 0x0a, 0x00]);
+  assert.deepEqual(describeCert(padded), oracle(padded));
+});

@@ -17,7 +17,7 @@ import type { Tlv } from './der-reader.js';
 import type { CertInfo, SentCert } from './types.js';
 
 /** Signature algorithm OIDs (RFC 3279, 4055, 5758, 8410) → display name and digest. */
-const SIGNATURE_ALGORITHMS: Record<string, { name: string; hash: string | null }> = {
+export const SIGNATURE_ALGORITHMS: Record<string, { name: string; hash: string | null }> = {
   '1.2.840.113549.1.1.2': { name: 'md2WithRSAEncryption', hash: 'MD2' },
   '1.2.840.113549.1.1.4': { name: 'md5WithRSAEncryption', hash: 'MD5' },
   '1.2.840.113549.1.1.5': { name: 'sha1WithRSAEncryption', hash: 'SHA-1' },

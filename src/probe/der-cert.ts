@@ -21,8 +21,8 @@ export interface TbsFields {
 }
 
 export function readTbs(der: Uint8Array): TbsFields {
+  // Bytes after the Certificate are tolerated, as OpenSSL and the schema parser before this one did.
   const cert = expectTlv(der, 0, TAG.SEQUENCE, der.length, 'Certificate');
-  if (cert.end !== der.length) throw new DerError(`${der.length - cert.end} trailing bytes after the certificate`);
   const tbs = expectTlv(der, cert.body, TAG.SEQUENCE, cert.end, 'TBSCertificate');
   const items = children(der, tbs);
   const at = items[0]?.tag === ctx(0, true) ? 1 : 0;

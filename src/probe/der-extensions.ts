@@ -52,7 +52,6 @@ export function readExtensions(buf: Uint8Array, wrapper: Tlv): Map<string, Exten
     const octets = third ?? second;
     if (octets.tag !== TAG.OCTET_STRING) throw new DerError(`extnValue of ${oid}: expected an OCTET STRING`);
     const value = readTlv(buf, octets.body, octets.end);
-    if (value.end !== octets.end) throw new DerError(`extnValue of ${oid}: trailing bytes`);
     if (!out.has(oid)) out.set(oid, { critical, value });
   }
   return out;

@@ -4,7 +4,7 @@
  * has one path.
  */
 import { createHash, X509Certificate as NodeX509 } from 'node:crypto';
-import { verifiesWith } from '../../src/probe/certinfo.js';
+import { SIGNATURE_ALGORITHMS, verifiesWith } from '../../src/probe/certinfo.js';
 import { rawNames, signatureAlgorithmOid } from '../../src/probe/der-names.js';
 import type { CertInfo, KeyAlgorithm, SentCert } from '../../src/probe/types.js';
 import * as x509 from '../../src/probe/x509.js';
@@ -21,26 +21,6 @@ export function parseCertPeculiar(der: Uint8Array): SentCert {
 
 /** RFC 7633 TLS Feature extension; value SEQUENCE OF INTEGER, 5 = status_request (must-staple). */
 const TLS_FEATURE_OID = '1.3.6.1.5.5.7.1.24';
-
-/** Signature algorithm OIDs (RFC 3279, 4055, 5758, 8410) → display name and digest. */
-const SIGNATURE_ALGORITHMS: Record<string, { name: string; hash: string | null }> = {
-  '1.2.840.113549.1.1.2': { name: 'md2WithRSAEncryption', hash: 'MD2' },
-  '1.2.840.113549.1.1.4': { name: 'md5WithRSAEncryption', hash: 'MD5' },
-  '1.2.840.113549.1.1.5': { name: 'sha1WithRSAEncryption', hash: 'SHA-1' },
-  '1.2.840.113549.1.1.11': { name: 'sha256WithRSAEncryption', hash: 'SHA-256' },
-  '1.2.840.113549.1.1.12': { name: 'sha384WithRSAEncryption', hash: 'SHA-384' },
-  '1.2.840.113549.1.1.13': { name: 'sha512WithRSAEncryption', hash: 'SHA-512' },
-  '1.2.840.113549.1.1.14': { name: 'sha224WithRSAEncryption', hash: 'SHA-224' },
-  '1.2.840.113549.1.1.10': { name: 'rsassaPss', hash: null },
-  '1.2.840.10045.4.1': { name: 'ecdsa-with-SHA1', hash: 'SHA-1' },
-  '1.2.840.10045.4.3.1': { name: 'ecdsa-with-SHA224', hash: 'SHA-224' },
-  '1.2.840.10045.4.3.2': { name: 'ecdsa-with-SHA256', hash: 'SHA-256' },
-  '1.2.840.10045.4.3.3': { name: 'ecdsa-with-SHA384', hash: 'SHA-384' },
-  '1.2.840.10045.4.3.4': { name: 'ecdsa-with-SHA512', hash: 'SHA-512' },
-  '1.2.840.10040.4.3': { name: 'dsa-with-SHA1', hash: 'SHA-1' },
-  '1.3.101.112': { name: 'Ed25519', hash: null },
-  '1.3.101.113': { name: 'Ed448', hash: null },
-};
 
 const KEY_USAGE_NAMES: [number, string][] = [
   [x509.KeyUsageFlags.digitalSignature, 'digitalSignature'],
