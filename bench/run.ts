@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: a bare node:tls handshake versus a full `check` of the same loopback endpoint,
- * medians over repeated runs, their ratio and peak RSS, straight and through a 25 ms-each-way proxy.
+ * medians over repeated runs, their ratio and peak RSS, straight and through a 25 ms-each-way proxy;
+ * then the Slack bench and the per-certificate parse cost (bench/certinfo.ts).
  * Loopback only; every loop is bounded.
  */
 import { execFile } from 'node:child_process';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { makeChain } from '../test/support/pki.js';
 import { startTlsServer } from '../test/support/servers.js';
+import { runCertinfoBench } from './certinfo.js';
 import { startDelayProxy } from './delay-proxy.js';
 import { formatSlackReport, runSlackBench } from './slack.js';
 
@@ -72,6 +74,8 @@ async function main(): Promise<void> {
   }
   console.log('');
   console.log(formatSlackReport(await runSlackBench()));
+  console.log('');
+  console.log(await runCertinfoBench());
 }
 
 await main();

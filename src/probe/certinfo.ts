@@ -1,13 +1,23 @@
 import { createHash, X509Certificate as NodeX509 } from 'node:crypto';
+import { readTbs } from './der-cert.js';
+import {
+  authorityKeyId,
+  basicConstraints,
+  crlUrls,
+  EXT,
+  extKeyUsage,
+  infoAccess,
+  keyUsage,
+  mustStaple,
+  subjectAltNames,
+  subjectKeyId,
+} from './der-extensions.js';
 import { rawNames, signatureAlgorithmOid } from './der-names.js';
-import type { CertInfo, KeyAlgorithm, SentCert } from './types.js';
-import * as x509 from './x509.js';
-
-/** RFC 7633 TLS Feature extension; value SEQUENCE OF INTEGER, 5 = status_request (must-staple). */
-const TLS_FEATURE_OID = '1.3.6.1.5.5.7.1.24';
+import type { Tlv } from './der-reader.js';
+import type { CertInfo, SentCert } from './types.js';
 
 /** Signature algorithm OIDs (RFC 3279, 4055, 5758, 8410) → display name and digest. */
-const SIGNATURE_ALGORITHMS: Record<string, { name: string; hash: string | null }> = {
+export const SIGNATURE_ALGORITHMS: Record<string, { name: string; hash: string | null }> = {
   '1.2.840.113549.1.1.2': { name: 'md2WithRSAEncryption', hash: 'MD2' },
   '1.2.840.113549.1.1.4': { name: 'md5WithRSAEncryption', hash: 'MD5' },
   '1.2.840.113549.1.1.5': { name: 'sha1WithRSAEncryption', hash: 'SHA-1' },
@@ -26,18 +36,6 @@ const SIGNATURE_ALGORITHMS: Record<string, { name: string; hash: string | null }
   '1.3.101.113': { name: 'Ed448', hash: null },
 };
 
-const KEY_USAGE_NAMES: [number, string][] = [
-  [x509.KeyUsageFlags.digitalSignature, 'digitalSignature'],
-  [x509.KeyUsageFlags.nonRepudiation, 'nonRepudiation'],
-  [x509.KeyUsageFlags.keyEncipherment, 'keyEncipherment'],
-  [x509.KeyUsageFlags.dataEncipherment, 'dataEncipherment'],
-  [x509.KeyUsageFlags.keyAgreement, 'keyAgreement'],
-  [x509.KeyUsageFlags.keyCertSign, 'keyCertSign'],
-  [x509.KeyUsageFlags.cRLSign, 'cRLSign'],
-  [x509.KeyUsageFlags.encipherOnly, 'encipherOnly'],
-  [x509.KeyUsageFlags.decipherOnly, 'decipherOnly'],
-];
-
 /** Well-known EKU OIDs, for display. */
 export const EKU = {
   serverAuth: '1.3.6.1.5.5.7.3.1',
@@ -53,128 +51,76 @@ export function isMalformed(cert: SentCert): cert is Extract<SentCert, { malform
 }
 
 /**
- * Parse one DER certificate into plain data. Never throws: a certificate that neither parser accepts
- * comes back as a MalformedCert so the chain keeps its indexes and a rule can report it.
+ * Parse one DER certificate into plain data. Never throws: a certificate that does not parse comes back
+ * as a MalformedCert so the chain keeps its indexes and a rule can report it. Results are memoised per
+ * DER (a bot sees the same few intermediates over and over), oldest dropped first; treat them as read-only.
  */
 export function parseCert(der: Uint8Array): SentCert {
   const b64 = Buffer.from(der).toString('base64');
   const hit = parsed.get(b64);
   if (hit) return hit;
-  let out: SentCert;
-  try {
-    out = describe(Buffer.from(der));
-  } catch (err) {
-    out = { malformed: true, der: b64, error: err instanceof Error ? err.message : String(err) };
-  }
+  const out = describeCert(der);
   if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value as string);
   parsed.set(b64, out);
   return out;
 }
 
-/**
- * Parsing costs milliseconds (extension decoding in @peculiar/x509), and a bot sees the same few
- * intermediates over and over: results are kept per DER, oldest dropped first. Treat them as read-only.
- */
 const parsed = new Map<string, SentCert>();
 const PARSED_MAX = 2048;
 
-function describe(der: Buffer): CertInfo {
-  const cert = new x509.X509Certificate(der);
-  const node = new NodeX509(der);
-  // Read from the DER directly: a full ASN.1 re-parse costs milliseconds per certificate.
+/** Node's view of each CertInfo parseCert made, so signature checks do not parse the DER again. */
+const nodeCerts = new WeakMap<CertInfo, NodeX509>();
+
+/** parseCert without the memo (benchmarks and differential tests measure the parse itself). */
+export function describeCert(der: Uint8Array): SentCert {
+  const buf = Buffer.from(der.buffer, der.byteOffset, der.byteLength);
+  try {
+    // OpenSSL must accept it too: toNodeCert() and signature checks rely on that.
+    const node = new NodeX509(buf);
+    const info = describe(buf, node);
+    nodeCerts.set(info, node);
+    return info;
+  } catch (err) {
+    return { malformed: true, der: buf.toString('base64'), error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** CertInfo from the DER itself (RFC 5280 §4.1): a schema-library parse costs milliseconds per certificate. */
+function describe(der: Buffer, node: NodeX509): CertInfo {
+  const tbs = readTbs(der);
   const sigOid = signatureAlgorithmOid(der) ?? 'unknown';
   const names = rawNames(der);
   const sig = SIGNATURE_ALGORITHMS[sigOid] ?? { name: sigOid, hash: null };
-  const bc = cert.getExtension(x509.BasicConstraintsExtension);
-  const ku = cert.getExtension(x509.KeyUsagesExtension);
-  const eku = cert.getExtension(x509.ExtendedKeyUsageExtension);
+  const read = <T>(oid: string, f: (buf: Uint8Array, v: Tlv) => T): T | null => {
+    const v = tbs.extensions.get(oid)?.value;
+    return v ? f(der, v) : null;
+  };
+  const bc = tbs.extensions.get(EXT.basicConstraints);
   const selfIssued = names !== null && names.subject === names.issuer;
   return {
     der: der.toString('base64'),
-    subject: cert.subject,
-    issuer: cert.issuer,
-    subjectCN: cert.subjectName.getField('CN')[0] ?? null,
-    issuerCN: cert.issuerName.getField('CN')[0] ?? null,
-    san: subjectAltNames(cert),
-    serialNumber: cert.serialNumber,
+    subject: tbs.subject,
+    issuer: tbs.issuer,
+    subjectCN: tbs.subjectCN,
+    issuerCN: tbs.issuerCN,
+    san: read(EXT.subjectAltName, subjectAltNames),
+    serialNumber: tbs.serialNumber,
     sha256: createHash('sha256').update(der).digest('hex'),
-    notBefore: cert.notBefore.toISOString(),
-    notAfter: cert.notAfter.toISOString(),
-    key: keyDetails(node),
+    notBefore: tbs.notBefore,
+    notAfter: tbs.notAfter,
+    key: tbs.key,
     signatureAlgorithm: { oid: sigOid, ...sig },
-    basicConstraints: bc ? { ca: bc.ca, pathLength: bc.pathLength ?? null, critical: bc.critical } : null,
-    keyUsage: ku ? KEY_USAGE_NAMES.filter(([flag]) => (ku.usages & flag) !== 0).map(([, n]) => n) : null,
-    extKeyUsage: eku ? eku.usages.map(String) : null,
-    subjectKeyId: cert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId ?? null,
-    authorityKeyId: cert.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId ?? null,
-    aia: infoAccess(cert),
-    crlDistributionPoints: crlUrls(cert),
-    mustStaple: mustStaple(cert),
+    basicConstraints: bc ? basicConstraints(der, bc) : null,
+    keyUsage: read(EXT.keyUsage, keyUsage),
+    extKeyUsage: read(EXT.extKeyUsage, extKeyUsage),
+    subjectKeyId: read(EXT.subjectKeyId, subjectKeyId),
+    authorityKeyId: read(EXT.authorityKeyId, authorityKeyId),
+    aia: read(EXT.authorityInfoAccess, infoAccess) ?? { caIssuers: [], ocsp: [] },
+    crlDistributionPoints: read(EXT.crlDistributionPoints, crlUrls) ?? [],
+    mustStaple: read(EXT.tlsFeature, mustStaple) ?? false,
     selfIssued,
     selfSigned: selfIssued ? verifiesWith(node, node) : false,
   };
-}
-
-function subjectAltNames(cert: x509.X509Certificate): CertInfo['san'] {
-  const ext = cert.getExtension(x509.SubjectAlternativeNameExtension);
-  if (!ext) return null;
-  const san = { dns: [] as string[], ip: [] as string[], other: [] as string[] };
-  for (const name of ext.names.items) {
-    if (name.type === 'dns') san.dns.push(name.value.toLowerCase());
-    else if (name.type === 'ip') san.ip.push(name.value);
-    else san.other.push(`${name.type}:${name.value}`);
-  }
-  return san;
-}
-
-function keyDetails(node: NodeX509): CertInfo['key'] {
-  const key = node.publicKey;
-  const details = key.asymmetricKeyDetails ?? {};
-  const types: Record<string, KeyAlgorithm> = {
-    rsa: 'RSA',
-    'rsa-pss': 'RSA',
-    ec: 'EC',
-    ed25519: 'Ed25519',
-    ed448: 'Ed448',
-    dsa: 'DSA',
-  };
-  const algorithm = types[key.asymmetricKeyType ?? ''] ?? 'unknown';
-  const curve = details.namedCurve ?? null;
-  const curveBits: Record<string, number> = { prime256v1: 256, secp384r1: 384, secp521r1: 521, secp256k1: 256 };
-  let bits: number | null = details.modulusLength ?? null;
-  if (algorithm === 'EC' && curve) bits = curveBits[curve] ?? null;
-  if (algorithm === 'Ed25519') bits = 256;
-  if (algorithm === 'Ed448') bits = 456;
-  return { algorithm, bits, curve };
-}
-
-function infoAccess(cert: x509.X509Certificate): CertInfo['aia'] {
-  const ext = cert.getExtension(x509.AuthorityInfoAccessExtension);
-  const urls = (names: x509.GeneralName[]) => names.filter((n) => n.type === 'url').map((n) => n.value);
-  return { caIssuers: ext ? urls(ext.caIssuers) : [], ocsp: ext ? urls(ext.ocsp) : [] };
-}
-
-function crlUrls(cert: x509.X509Certificate): string[] {
-  const ext = cert.getExtension(x509.CRLDistributionPointsExtension);
-  if (!ext) return [];
-  const out: string[] = [];
-  for (const dp of ext.distributionPoints) {
-    for (const gn of dp.distributionPoint?.fullName ?? []) {
-      if (gn.uniformResourceIdentifier) out.push(gn.uniformResourceIdentifier);
-    }
-  }
-  return out;
-}
-
-function mustStaple(cert: x509.X509Certificate): boolean {
-  const ext = cert.extensions.find((e) => e.type === TLS_FEATURE_OID);
-  if (!ext) return false;
-  // SEQUENCE { INTEGER 5 }: the encoded value is 30 03 02 01 05 (possibly among other features).
-  const v = Buffer.from(ext.value);
-  for (let i = 0; i + 2 < v.length; i++) {
-    if (v[i] === 0x02 && v[i + 1] === 0x01 && v[i + 2] === 0x05) return true;
-  }
-  return false;
 }
 
 /** Whether `child`'s signature verifies with `issuer`'s public key; null when the check itself failed. */
@@ -188,7 +134,7 @@ export function verifiesWith(child: NodeX509, issuer: NodeX509): boolean | null 
 
 /** Re-create Node's certificate object from our plain data (for signature checks). */
 export function toNodeCert(cert: CertInfo): NodeX509 {
-  return new NodeX509(Buffer.from(cert.der, 'base64'));
+  return nodeCerts.get(cert) ?? new NodeX509(Buffer.from(cert.der, 'base64'));
 }
 
 /** Whole days from `now` until `iso` (negative when in the past), rounded toward zero. */

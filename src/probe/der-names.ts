@@ -1,87 +1,48 @@
 /**
- * The raw issuer and subject Name encodings of a DER certificate, as comparison keys. Name chaining
- * compares these bytes, as Go's crypto/x509 does with RawIssuer/RawSubject (RFC 5280 §7.1 allows a
- * binary comparison), and reading them costs a few microseconds instead of a full parse.
+ * Distinguished Names straight from the DER: raw issuer/subject bytes as comparison keys, and the
+ * RFC 4514-style display string CertInfo carries. Name chaining compares the raw bytes, as Go's
+ * crypto/x509 does with RawIssuer/RawSubject (RFC 5280 §7.1 allows a binary comparison), and reading
+ * them costs a few microseconds instead of a full parse.
  */
+import { children, content, DerError, decodeOid, hex, readOid, readTlv, TAG, type Tlv } from './der-reader.js';
+
 export interface RawNames {
   issuer: string;
   subject: string;
 }
 
-interface Tlv {
-  tag: number;
-  /** offset of the first content byte */
-  body: number;
-  /** offset just past the element */
-  end: number;
-}
-
-function readTlv(buf: Uint8Array, off: number): Tlv {
-  const tag = buf[off];
-  let len = buf[off + 1];
-  if (tag === undefined || len === undefined) throw new RangeError('truncated DER');
-  let body = off + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n === 0 || n > 4) throw new RangeError('unsupported DER length');
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + (buf[body + i] ?? 0);
-    body += n;
-  }
-  const end = body + len;
-  if (end > buf.length) throw new RangeError('truncated DER');
-  return { tag, body, end };
-}
-
-const SEQUENCE = 0x30;
 const VERSION_TAG = 0xa0;
 
 /** Issuer and subject Name bytes (hex) of a DER certificate; null when the structure is not a certificate. */
 export function rawNames(der: Uint8Array): RawNames | null {
   try {
     const cert = readTlv(der, 0);
-    const tbs = readTlv(der, cert.body);
-    if (cert.tag !== SEQUENCE || tbs.tag !== SEQUENCE) return null;
-    let el = readTlv(der, tbs.body);
-    if (el.tag === VERSION_TAG) el = readTlv(der, el.end);
-    const signature = readTlv(der, el.end);
-    const issuer = readTlv(der, signature.end);
-    const validity = readTlv(der, issuer.end);
-    const subject = readTlv(der, validity.end);
-    if (issuer.tag !== SEQUENCE || subject.tag !== SEQUENCE) return null;
-    const hex = (t: Tlv, start: number) => Buffer.from(der.subarray(start, t.end)).toString('hex');
-    return { issuer: hex(issuer, signature.end), subject: hex(subject, validity.end) };
+    const tbs = readTlv(der, cert.body, cert.end);
+    if (cert.tag !== TAG.SEQUENCE || tbs.tag !== TAG.SEQUENCE) return null;
+    let el = readTlv(der, tbs.body, tbs.end);
+    if (el.tag === VERSION_TAG) el = readTlv(der, el.end, tbs.end);
+    const signature = readTlv(der, el.end, tbs.end);
+    const issuer = readTlv(der, signature.end, tbs.end);
+    const validity = readTlv(der, issuer.end, tbs.end);
+    const subject = readTlv(der, validity.end, tbs.end);
+    if (issuer.tag !== TAG.SEQUENCE || subject.tag !== TAG.SEQUENCE) return null;
+    return {
+      issuer: hex(der.subarray(signature.end, issuer.end)),
+      subject: hex(der.subarray(validity.end, subject.end)),
+    };
   } catch {
     return null;
   }
-}
-
-const OID = 0x06;
-
-/** Dotted form of a DER OBJECT IDENTIFIER body (X.690 §8.19). */
-function decodeOid(body: Uint8Array): string {
-  const parts: number[] = [];
-  let value = 0;
-  for (const byte of body) {
-    value = value * 128 + (byte & 0x7f);
-    if ((byte & 0x80) === 0) {
-      parts.push(value);
-      value = 0;
-    }
-  }
-  const first = parts.shift() ?? 0;
-  const head = first < 80 ? [Math.floor(first / 40), first % 40] : [2, first - 80];
-  return [...head, ...parts].join('.');
 }
 
 /** The outer signatureAlgorithm OID of a DER certificate (RFC 5280 §4.1.1.2), or null. */
 export function signatureAlgorithmOid(der: Uint8Array): string | null {
   try {
     const cert = readTlv(der, 0);
-    const tbs = readTlv(der, cert.body);
-    const alg = readTlv(der, tbs.end);
-    const oid = readTlv(der, alg.body);
-    return alg.tag === SEQUENCE && oid.tag === OID ? decodeOid(der.subarray(oid.body, oid.end)) : null;
+    const tbs = readTlv(der, cert.body, cert.end);
+    const alg = readTlv(der, tbs.end, cert.end);
+    const oid = readTlv(der, alg.body, alg.end);
+    return alg.tag === TAG.SEQUENCE && oid.tag === TAG.OID ? decodeOid(content(der, oid)) : null;
   } catch {
     return null;
   }
@@ -98,4 +59,114 @@ export function rawNamesB64(derB64: string): RawNames | null {
     memo.set(derB64, hit);
   }
   return hit;
+}
+
+/** Short names for attribute types (RFC 4514 §3 plus the ones @peculiar/x509 has always printed). */
+const SHORT_NAMES: Record<string, string> = {
+  '2.5.4.3': 'CN',
+  '2.5.4.7': 'L',
+  '2.5.4.8': 'ST',
+  '2.5.4.10': 'O',
+  '2.5.4.11': 'OU',
+  '2.5.4.6': 'C',
+  '0.9.2342.19200300.100.1.25': 'DC',
+  '1.2.840.113549.1.9.1': 'E',
+  '2.5.4.42': 'G',
+  '2.5.4.43': 'I',
+  '2.5.4.4': 'SN',
+  '2.5.4.12': 'T',
+};
+
+export const CN_OID = '2.5.4.3';
+
+interface Attribute {
+  type: string;
+  /** decoded text, or null when the value is not a directory string (printed as #hex of its TLV) */
+  text: string | null;
+  tlvHex: string;
+}
+
+const latin1 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function utf16be(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i + 1 < b.length; i += 2) s += String.fromCharCode((b[i]! << 8) | b[i + 1]!);
+  return s;
+}
+
+/**
+ * Text of a DirectoryString / IA5String attribute value (RFC 5280 §4.1.2.4), decoded as asn1js does so
+ * the display strings stay what they were: UniversalString keeps the low 16 bits of each code point,
+ * invalid UTF-8 falls back to one character per byte. null for any other type.
+ */
+export function directoryText(buf: Uint8Array, el: Tlv): string | null {
+  const b = content(buf, el);
+  switch (el.tag) {
+    case TAG.PRINTABLE_STRING:
+    case TAG.TELETEX_STRING:
+    case TAG.IA5_STRING:
+      return latin1(b);
+    case TAG.UTF8_STRING:
+      try {
+        return utf8.decode(b);
+      } catch {
+        return latin1(b);
+      }
+    case TAG.BMP_STRING:
+      return utf16be(b);
+    case TAG.UNIVERSAL_STRING: {
+      if (b.length % 4 !== 0) throw new DerError(`UniversalString of ${b.length} bytes (not a multiple of 4)`);
+      let s = '';
+      for (let i = 0; i < b.length; i += 4) s += String.fromCharCode((b[i + 2]! << 8) | b[i + 3]!);
+      return s;
+    }
+    default:
+      return null;
+  }
+}
+
+/** Name → RDNs → attributes, in encoded order (RFC 5280 §4.1.2.4). */
+function attributes(buf: Uint8Array, name: Tlv): Attribute[][] {
+  if (name.tag !== TAG.SEQUENCE) throw new DerError('Name: expected a SEQUENCE');
+  return children(buf, name).map((rdn) => {
+    if (rdn.tag !== TAG.SET) throw new DerError('RelativeDistinguishedName: expected a SET');
+    return children(buf, rdn).map((atv) => {
+      const [type, value, extra] = children(buf, atv);
+      if (atv.tag !== TAG.SEQUENCE || !type || !value || extra) throw new DerError('malformed AttributeTypeAndValue');
+      return {
+        type: readOid(buf, type, 'attribute type'),
+        text: directoryText(buf, value),
+        tlvHex: hex(buf.subarray(type.end, value.end)),
+      };
+    });
+  });
+}
+
+/** RFC 4514 §2.4 escaping, exactly as @peculiar/x509 applies it (first control character only). */
+function escapeValue(v: string): string {
+  return v
+    .replace(/([,+"\\<>;])/g, '\\$1')
+    .replace(/^([ #])/, '\\$1')
+    .replace(/([ ]$)/, '\\$1')
+    .replace(/([\r\n\t])/, (c) => `\\${Buffer.from(c, 'utf8').toString('hex').toUpperCase()}`);
+}
+
+/** Display form of a Name: "CN=example.com, O=Example", multi-valued RDNs joined with "+". */
+export function nameString(buf: Uint8Array, name: Tlv): string {
+  return attributes(buf, name)
+    .map((rdn) =>
+      rdn
+        .map((a) => `${SHORT_NAMES[a.type] ?? a.type}=${a.text === null ? `#${a.tlvHex}` : escapeValue(a.text)}`)
+        .join('+'),
+    )
+    .join(', ');
+}
+
+/** The first value of attribute `oid` in a Name (hex of its TLV when it is not a string), or null. */
+export function firstAttribute(buf: Uint8Array, name: Tlv, oid: string): string | null {
+  for (const rdn of attributes(buf, name)) {
+    for (const a of rdn) if (a.type === oid) return a.text ?? a.tlvHex;
+  }
+  return null;
 }
