@@ -1,4 +1,5 @@
 import { detectServerStack, remediate } from './fixes/index.js';
+import { observed } from './probe/observed.js';
 import type { ProbeReport } from './probe/types.js';
 import { rules, runRules } from './rules/index.js';
 import {
@@ -90,7 +91,7 @@ export function verdictOf(
   results: readonly RuleResult[],
 ): Verdict {
   const sawCertificate = report.endpoints.some(
-    (ep) => ep.handshake.status === 'completed' && ep.handshake.result.sentChain.some((c) => !('malformed' in c)),
+    (ep) => observed(ep.handshake)?.sentChain.some((c) => !('malformed' in c)) ?? false,
   );
   const explained = findings.some((f) => EXPLAINS_NO_CERTIFICATE.has(f.code));
   if (!sawCertificate && !explained) return 'unknown';

@@ -9,6 +9,7 @@ import type { SlackAppDeps, StartSlackApp } from './chat/port.js';
 import { startShell } from './chat/shell/index.js';
 import { type Config, ConfigError, loadConfig, readEnv } from './config.js';
 import { createLogger, type Logger } from './log.js';
+import { guardProcess } from './process-guard.js';
 import { openDb } from './store/db.js';
 import { SqliteEventDedup } from './store/events.js';
 import { SqliteIncidentStore } from './store/incidents.js';
@@ -50,11 +51,13 @@ export async function start(
     log,
     clock,
   };
+  const unguard = guardProcess(log);
   try {
     if (config.mode === 'shell') await runShell(io, deps, env.USER || env.USERNAME || 'shell');
     else await runSlack(io, config, deps, log);
     return 0;
   } finally {
+    unguard();
     db.close();
   }
 }

@@ -8,6 +8,7 @@ import { after, describe, test } from 'node:test';
 import type { SecureVersion } from 'node:tls';
 import { check } from '../src/check.js';
 import type { HandshakeResult } from '../src/probe/types.js';
+import { renderJson } from '../src/render/json.js';
 import type { Diagnosis } from '../src/rules/types.js';
 import { type Chain, makeCert, makeChain } from './support/pki.js';
 import { type Running, startRaw, startTlsServer, type TlsServerOptions } from './support/servers.js';
@@ -117,6 +118,8 @@ describe('a server that requires or requests a client certificate', () => {
       const want = [mesh.root, partner.root, mesh.intermediates[0]!].map((c) => c.info.subject);
       assert.deepEqual([...(handshakeOf(d).clientCertRequest?.caNames ?? [])].sort(), want.sort(), version);
       assert.equal(d.findings[0]?.params.caCount, 3, version);
+      const request = JSON.parse(renderJson(d)).endpoints[0].handshake.clientCertRequest;
+      assert.deepEqual([request.required, [...request.caNames].sort()], [true, want.sort()], version);
     }
   });
 
@@ -153,6 +156,9 @@ describe('a handshake that fails after the server sent its certificate', () => {
       assert.ok(codes(d).includes('handshake_failed'), `flight ${i}: ${codes(d)}`);
       assert.ok(codes(d).includes('cert_expired'), `flight ${i}: ${codes(d)}`);
       assert.equal(codes(d).includes('client_cert_required'), i === 1, `flight ${i}: ${codes(d)}`);
+      const json = JSON.parse(renderJson(d));
+      assert.equal(json.chain.sent.length, 1, `flight ${i}: the JSON shows the chain as sent`);
+      assert.equal(json.endpoints[0].handshake.partial.sentCount, 1, `flight ${i}`);
     }
   });
 });

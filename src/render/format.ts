@@ -3,6 +3,7 @@
  * each renderer escapes for its own medium (`escapeControl` for terminals, mrkdwn escaping for Slack).
  * Every enum we display maps to a `{label, slug, grade}` descriptor so renderers never switch on raw strings.
  */
+import { observed } from '../probe/observed.js';
 import type { CertInfo, CertSource, KeyAlgorithm, SentCert, Target } from '../probe/types.js';
 import type { ClientImpact, Diagnosis, Finding, Fix, FixAudience, Severity, Verdict } from '../rules/types.js';
 
@@ -163,8 +164,7 @@ export function primaryLeaf(d: Diagnosis): CertInfo | null {
   const primary = d.report.endpoints[0];
   if (!primary) return null;
   if (primary.chain.status === 'completed' && primary.chain.result.built[0]) return primary.chain.result.built[0];
-  if (primary.handshake.status !== 'completed') return null;
-  const first = primary.handshake.result.sentChain[0];
+  const first = observed(primary.handshake)?.sentChain[0];
   return first && !('malformed' in first) ? first : null;
 }
 

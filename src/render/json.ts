@@ -3,6 +3,7 @@
  * field by field rather than dumping internal objects) so a new internal field never changes the output by accident.
  * Raw DER is left out unless asked for: it is large and anyone who needs it can ask for it.
  */
+import { observed } from '../probe/observed.js';
 import type {
   Attempt,
   CertInfo,
@@ -111,7 +112,10 @@ function sortedParams(params: Finding['params']): Obj {
 
 /** `{status:'completed', …fields}` | `{status:'error', code, message}` | `{status:'skipped', why}`. */
 function attempt<T>(a: Attempt<T>, fields: (result: T) => Obj): Obj {
-  if (a.status === 'error') return { status: 'error', code: a.code, message: a.error };
+  if (a.status === 'error') {
+    const seen = a.partial === undefined ? {} : { partial: fields(a.partial) };
+    return { status: 'error', code: a.code, message: a.error, ...seen };
+  }
   if (a.status === 'skipped') return { status: 'skipped', why: a.why };
   return { status: 'completed', ...fields(a.result) };
 }
@@ -136,11 +140,18 @@ function handshake(h: HandshakeResult): Obj {
     leafSha256: leaf && !('malformed' in leaf) ? leaf.sha256 : null,
     sentCount: h.sentChain.length,
     ocspStapled: h.ocspStaple !== null,
+    clientCertRequest: h.clientCertRequest
+      ? {
+          required: h.clientCertRequest.required,
+          caNames: [...h.clientCertRequest.caNames],
+          refusal: h.clientCertRequest.refusal,
+        }
+      : null,
   };
 }
 
 function chains(ep: EndpointReport, der: boolean): Obj {
-  const sent = ep.handshake.status === 'completed' ? ep.handshake.result.sentChain.map((c) => sentCert(c, der)) : [];
+  const sent = (observed(ep.handshake)?.sentChain ?? []).map((c) => sentCert(c, der));
   return { sent, built: attempt(ep.chain, (c) => builtChain(c, der)) };
 }
 

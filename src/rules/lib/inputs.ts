@@ -1,3 +1,4 @@
+import { observed } from '../../probe/observed.js';
 import type {
   Attempt,
   CertInfo,
@@ -63,8 +64,8 @@ export function primaryHandshake(ctx: RuleContext): Input<HandshakeResult> {
   const ep = primaryEndpoint(ctx);
   if (!ep.ok) return ep;
   const hs = ep.value.handshake;
-  if (hs.status === 'error' && hs.partial !== undefined) return { ok: true, value: hs.partial };
-  return completed(`TLS handshake with ${ep.value.address}`, hs);
+  const seen = observed(hs);
+  return seen ? { ok: true, value: seen } : completed(`TLS handshake with ${ep.value.address}`, hs);
 }
 
 /** The certificate the primary endpoint presented as its leaf (sentChain[0]). */
