@@ -61,9 +61,29 @@ const cases: RuleCase[] = [
   },
   {
     code: 'chain_cert_expired',
-    name: 'sent intermediate expired',
+    name: 'sent intermediate expired, on the only trusted path',
     spec: { intermediates: [{ notAfter: at(-1) }] },
-    want: fires('critical', 1),
+    want: fires('critical', 1, { onlyPath: true }),
+  },
+  {
+    code: 'chain_cert_expired',
+    name: 'expired intermediate on an untrusted path: whether another path exists is unknown',
+    spec: { intermediates: [{ notAfter: at(-1) }], chain: { trusted: false } },
+    want: fires('critical', 1, { onlyPath: null }),
+  },
+  {
+    code: 'chain_cert_expired',
+    name: 'expired intermediate sent beside its renewal (unused by the path): another path exists',
+    spec: {
+      intermediates: [{ notAfter: at(-1) }],
+      send: (c) => [
+        c.leaf.info,
+        c.intermediates[0]!.info,
+        { ...c.intermediates[0]!.info, notBefore: at(-2).toISOString(), notAfter: at(300).toISOString() },
+      ],
+      chain: { unusedSent: [2] },
+    },
+    want: fires('critical', 1, { onlyPath: false }),
   },
   {
     code: 'chain_cert_expired',

@@ -209,10 +209,17 @@ export const CLIENT_IMPACT: Record<FindingCode, ImpactRecipe> = {
   chain_cert_expired: ({ p }) => [
     ...(p.bool('onlyPath') === true
       ? [fails('all', 'The expired certificate is on the only path to a trusted root.')]
-      : [
-          works('browsers', 'Browsers build another path (e.g. around an expired cross-sign) when one exists'),
-          warns('android', 'Old Android (< 7.1.1) and embedded clients may fail where no alternate root is installed'),
-        ]),
+      : p.bool('onlyPath') === false
+        ? [
+            works('browsers', 'Browsers build the path through the renewed certificate the server also sends'),
+            warns('android', 'Old Android (< 7.1.1) and embedded clients may fail where no alternate path exists'),
+          ]
+        : [
+            warns(
+              'browsers',
+              'Browsers fail too unless their own store or cache offers another path around the expired certificate',
+            ),
+          ]),
     fails(
       'curl',
       'curl: (60) SSL certificate problem: certificate has expired; OpenSSL 1.1+ tries another path only when the client trusts one (e.g. the root behind an expired cross-sign); OpenSSL 1.0.x and GnuTLS < 3.6.14 never do',

@@ -1,10 +1,14 @@
-import { certName, chainInput, fail, isoDate, pass } from './lib/inputs.js';
+import type { CertInfo } from '../probe/types.js';
+import { certName, chainInput, fail, isCert, isoDate, pass, primaryHandshake } from './lib/inputs.js';
 import type { Rule } from './types.js';
 
 /**
  * RFC 5280 §6.1.3 (a)(2): every certificate on the path must satisfy "The certificate validity period
  * includes the current time." Only certificates the server sent are judged: an expired root in the client's
  * store is ignored by clients that find another path, and the leaf is cert_expired's business.
+ * `onlyPath`: the path builder tries trust anchors before sent certificates, so an expired certificate on a
+ * trusted built path had no trusted way around it, unless the server also sent a valid certificate of the
+ * same name (a renewed intermediate) that the path did not use; unknown (null) when the path is untrusted.
  */
 export const chainCertExpired: Rule = {
   meta: {
@@ -27,7 +31,13 @@ export const chainCertExpired: Rule = {
       severity: 'critical',
       certIndex: index,
       summary: `Chain certificate #${index} \`${certName(cert)}\` expired on ${isoDate(cert.notAfter)}; expected every certificate the server sends to be valid on ${isoDate(ctx.now.toISOString())}.`,
-      params: { subject: cert.subject, notAfter: cert.notAfter, now: ctx.now.toISOString(), builtIndex: index },
+      params: {
+        subject: cert.subject,
+        notAfter: cert.notAfter,
+        now: ctx.now.toISOString(),
+        builtIndex: index,
+        onlyPath: chain.value.trusted ? !renewedSent(ctx, chain.value.unusedSent, cert, now) : null,
+      },
       causes: [
         'the server still sends an old intermediate: the CA rotated it but the chain file was not updated',
         'the chain file bundles an expired cross-signed certificate (as with AddTrust in 2020 or DST Root CA X3 in 2021)',
@@ -36,3 +46,15 @@ export const chainCertExpired: Rule = {
     });
   },
 };
+
+/** A sent certificate the path did not use, with the expired one's name, valid now. */
+function renewedSent(ctx: Parameters<Rule['evaluate']>[0], unused: number[], expired: CertInfo, now: number): boolean {
+  const hs = primaryHandshake(ctx);
+  if (!hs.ok) return false;
+  return unused
+    .map((i) => hs.value.sentChain[i])
+    .some(
+      (c) =>
+        isCert(c) && c.subject === expired.subject && Date.parse(c.notBefore) <= now && Date.parse(c.notAfter) >= now,
+    );
+}
