@@ -1,14 +1,14 @@
 /**
- * The Bolt app: wiring only. Socket Mode when SLACK_APP_TOKEN is set, the HTTP receiver (signature
- * verification and the 5-minute replay window on) otherwise. Listeners live in listeners.ts, Slack
+ * The Bolt app: wiring only. Socket Mode when SLACK_APP_TOKEN is set, the HTTP receiver (receiver.ts:
+ * signature verification and the 5-minute replay window on, acks at once) otherwise. Listeners live in listeners.ts, Slack
  * messages in slack-port.ts and src/render/blocks.ts.
  */
-import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, type Logger, SocketModeReceiver, type webApi } from '@slack/bolt';
+import { App, type Logger, SocketModeReceiver, type webApi } from '@slack/bolt';
 import type { Config } from '../../config.js';
 import type { RunningApp, SlackAppDeps } from '../port.js';
 import { boltLogger } from './bolt-logger.js';
 import { AckFirst, InFlight, registerListeners } from './listeners.js';
+import { AckAtOnceReceiver } from './receiver.js';
 
 /** How long stop() waits for diagnoses already acked to finish posting. */
 const DRAIN_MS = 15_000;
@@ -37,17 +37,6 @@ export function clientOptions(config: Config): webApi.WebClientOptions {
  */
 export function socketClientOptions(config: Config): webApi.WebClientOptions {
   return { ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), timeout: 10_000 };
-}
-
-/** The HTTP receiver, signature verification on, reporting each request's arrival to the ack-first gate. */
-function httpReceiver(signingSecret: string, port: number, logger: Logger, gate: AckFirst): HTTPReceiver {
-  const receiver = new HTTPReceiver({ signingSecret, port, logger, signatureVerification: true });
-  const listener = receiver.requestListener;
-  receiver.requestListener = (req, res) => {
-    gate.arrived();
-    listener(req, res);
-  };
-  return receiver;
 }
 
 /** A Socket Mode receiver that reports each envelope's arrival to the ack-first gate, as the HTTP one does. */
@@ -87,14 +76,15 @@ export async function startSlackApp(config: Config, deps: SlackAppDeps): Promise
   const common = { token: botToken, logger, clientOptions: clientOptions(config), convoStore: false as const };
   const gate = new AckFirst();
   const socket = appToken ? socketReceiver(appToken, config, logger, gate) : undefined;
-  const receiver = socket ?? httpReceiver(signingSecret!, port, logger, gate);
+  const http = socket
+    ? undefined
+    : new AckAtOnceReceiver({ signingSecret: signingSecret!, logger, onArrival: () => gate.arrived() });
+  const receiver = socket ?? http!;
   const app = new App({ ...common, receiver });
   const inflight = new InFlight();
   registerListeners(app, deps, inflight, gate);
-  const started = appToken ? await app.start() : await app.start(port);
-  const address =
-    !appToken && started && typeof started === 'object' && 'address' in started ? started.address() : null;
-  const bound = address && typeof address === 'object' ? (address as AddressInfo).port : undefined;
+  await (appToken ? app.start() : app.start(port));
+  const bound = http?.address?.port;
   deps.log.info({ mode: appToken ? 'socket' : 'http', port: bound }, 'Slack app started');
   return {
     port: bound,
