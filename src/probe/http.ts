@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
 import { type buildConnector, Client } from 'undici';
 import { type ErrorContext, hostPort, normaliseError, ProbeError } from './errors.js';
+import { clientContext } from './tls-context.js';
 import type { Attempt, HttpResult } from './types.js';
 
 export interface HttpOptions {
@@ -103,6 +104,7 @@ function dialer(opts: HttpOptions, signal: AbortSignal, ctx: ErrorContext): buil
       servername: opts.servername ?? undefined,
       rejectUnauthorized: false,
       ALPNProtocols: ['http/1.1'],
+      secureContext: clientContext(),
     });
     let done = false;
     const finish = (err: Error | null) => {

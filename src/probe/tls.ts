@@ -6,6 +6,7 @@ import { needsStarttls, negotiateStarttls } from './starttls.js';
 import { TapStream } from './tap.js';
 import { libraryChain, parseAll } from './tls-chain.js';
 import { CLIENT_CERT_GRACE_MS, clientCertRequestOf, refusalOf, versionName } from './tls-client-cert.js';
+import { clientContext } from './tls-context.js';
 import {
   extractServerCertificates,
   looksLikeTls,
@@ -167,9 +168,11 @@ class Session {
       rejectUnauthorized: false,
       requestOCSP: true,
       ALPNProtocols: opts.alpn ?? defaultAlpn(opts.starttls),
-      minVersion: opts.minVersion ?? (opts.legacy ? 'TLSv1' : undefined),
-      maxVersion: opts.maxVersion,
-      ciphers: opts.legacy ? LEGACY_CIPHERS : undefined,
+      secureContext: clientContext({
+        minVersion: opts.minVersion ?? (opts.legacy ? 'TLSv1' : undefined),
+        maxVersion: opts.maxVersion,
+        ciphers: opts.legacy ? LEGACY_CIPHERS : undefined,
+      }),
     };
     const sock = tls.connect(options);
     this.sock = sock;
