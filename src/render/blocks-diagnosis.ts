@@ -142,7 +142,7 @@ export function findingBlock(d: Diagnosis, f: Finding): Block {
   if (f.causes.length) lines.push(`*Likely causes:* ${f.causes.map((c, i) => `${i + 1}. ${esc(c)}`).join(' ')}`);
   const breaks = f.clients.filter((c) => c.effect !== 'works');
   if (breaks.length)
-    lines.push(`*Clients:* ${breaks.map((c) => `${esc(c.client)} ${c.effect} (${esc(c.note)})`).join('; ')}`);
+    lines.push(`*Clients:* ${breaks.map((c) => `${esc(c.client)}: ${c.effect} (${esc(c.note)})`).join('; ')}`);
   if (f.fixes[0]) lines.push(`*Fix:* ${fixText(f.fixes[0], 6)}`);
   return section(clip(lines.join('\n'), LIMITS.sectionText), `finding:${f.code}:${f.certIndex}`);
 }

@@ -10,7 +10,6 @@ import type { Diagnosis, Finding, Fix } from '../rules/types.js';
 import {
   certName,
   describeKey,
-  effectOf,
   escapeControl,
   formatDate,
   headlineOf,
@@ -116,9 +115,13 @@ function findingLines(f: Finding): string[] {
   const where = f.certIndex >= 0 ? ` (cert #${f.certIndex})` : '';
   const lines = [`• ${severityOf(f.severity).label} [${f.code}]${where}: ${f.summary}`];
   if (f.causes.length > 0) lines.push(`    Likely causes: ${f.causes.join('; ')}`);
-  const breaks = f.clients.filter((c) => c.effect !== 'works');
-  if (breaks.length > 0)
-    lines.push(`    Clients: ${breaks.map((c) => `${c.client} ${effectOf(c.effect).label}`).join(', ')}`);
+  const failing = f.clients.filter((c) => c.effect === 'fails').map((c) => c.client);
+  const warned = f.clients.filter((c) => c.effect === 'warns').map((c) => c.client);
+  const impact = [
+    ...(failing.length ? [`fails in ${failing.join(', ')}`] : []),
+    ...(warned.length ? [`may fail in ${warned.join(', ')}`] : []),
+  ];
+  if (impact.length > 0) lines.push(`    Clients: ${impact.join('; ')}`);
   const fix = f.fixes[0];
   if (fix) lines.push(`    Fix (${fix.stack}): ${fix.title}`);
   return lines;
