@@ -7,6 +7,7 @@ import { chatCore } from './chat/core.js';
 import { Limiter } from './chat/limits.js';
 import type { SlackAppDeps, StartSlackApp } from './chat/port.js';
 import { startShell } from './chat/shell/index.js';
+import { SlackStartError } from './chat/slack/identity.js';
 import { type Config, ConfigError, loadConfig, readEnv } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { guardProcess } from './process-guard.js';
@@ -56,6 +57,10 @@ export async function start(
     if (config.mode === 'shell') await runShell(io, deps, env.USER || env.USERNAME || 'shell');
     else await runSlack(io, config, deps, log);
     return 0;
+  } catch (err) {
+    if (!(err instanceof SlackStartError)) throw err;
+    io.stderr.write(`cert-doctor: ${err.message}\n`);
+    return err.kind === 'refused' ? 3 : 1;
   } finally {
     unguard();
     db.close();

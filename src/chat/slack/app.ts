@@ -3,10 +3,11 @@
  * signature verification and the 5-minute replay window on, acks at once) otherwise. Listeners live in listeners.ts, Slack
  * messages in slack-port.ts and src/render/blocks.ts.
  */
-import { App, type Logger, SocketModeReceiver, type webApi } from '@slack/bolt';
+import { App, type Logger, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Config } from '../../config.js';
 import type { RunningApp, SlackAppDeps } from '../port.js';
 import { boltLogger } from './bolt-logger.js';
+import { botIdentity, socketStartError } from './identity.js';
 import { AckFirst, InFlight, registerListeners } from './listeners.js';
 import { AckAtOnceReceiver } from './receiver.js';
 
@@ -73,7 +74,14 @@ export async function startSlackApp(config: Config, deps: SlackAppDeps): Promise
   const logger = boltLogger(deps.log);
   // No conversation store: nothing reads context.conversation, and Bolt's default one throws (and
   // formats) a "Conversation not found" error for every request with a channel, before the ack.
-  const common = { token: botToken, logger, clientOptions: clientOptions(config), convoStore: false as const };
+  const identity = await botIdentity(new webApi.WebClient(botToken, clientOptions(config)), config.slack.apiUrl);
+  const common = {
+    token: botToken,
+    ...identity,
+    logger,
+    clientOptions: clientOptions(config),
+    convoStore: false as const,
+  };
   const gate = new AckFirst();
   const socket = appToken ? socketReceiver(appToken, config, logger, gate) : undefined;
   const http = socket
@@ -83,7 +91,11 @@ export async function startSlackApp(config: Config, deps: SlackAppDeps): Promise
   const app = new App({ ...common, receiver });
   const inflight = new InFlight();
   registerListeners(app, deps, inflight, gate);
-  await (appToken ? app.start() : app.start(port));
+  try {
+    await (appToken ? app.start() : app.start(port));
+  } catch (err) {
+    throw appToken ? socketStartError(err, config.slack.apiUrl) : err;
+  }
   const bound = http?.address?.port;
   deps.log.info({ mode: appToken ? 'socket' : 'http', port: bound }, 'Slack app started');
   return {
