@@ -1,7 +1,7 @@
 import { detectServerStack, remediate } from './fixes/index.js';
-import { observed } from './probe/observed.js';
 import type { ProbeReport } from './probe/types.js';
 import { rules, runRules } from './rules/index.js';
+import { observed } from './rules/lib/observed.js';
 import {
   type Diagnosis,
   defaultRuleOptions,

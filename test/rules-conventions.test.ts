@@ -83,3 +83,18 @@ test('rule files stay small and quote their requirement', () => {
     assert.doesNotMatch(text, /new Date\(\s*\)|Date\.now\(/, `${file} reads the clock`);
   }
 });
+
+test('rules/ and render/ import only types from probe/ (DESIGN.md: data flows one way)', () => {
+  const files = (dir: string): string[] =>
+    readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+    );
+  const offenders: string[] = [];
+  for (const file of [...files('src/rules'), ...files('src/render')]) {
+    const text = readFileSync(join(root, file), 'utf8');
+    for (const m of text.matchAll(/^import\s+(type\s+)?[^;]*?from\s+'([^']+)'/gms)) {
+      if (!m[1] && /(^|\/)probe\//.test(m[2]!)) offenders.push(`${file}: ${m[2]}`);
+    }
+  }
+  assert.deepEqual(offenders, []);
+});

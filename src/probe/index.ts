@@ -8,7 +8,6 @@ import type { AddressPolicy } from './address-policy.js';
 import type { AiaFetcher } from './aia.js';
 import { buildChain } from './chain.js';
 import { fetchHttpHeaders } from './http.js';
-import { observed } from './observed.js';
 import { scanProtocols } from './protocols.js';
 import { type LookupFn, probeAddresses, resolveTarget } from './resolve.js';
 import { handshake } from './tls.js';
@@ -126,7 +125,7 @@ export async function probe(target: Target, opts: ProbeOptions): Promise<ProbeRe
       const hs = await withSni;
       if (i === 0) phase('handshake', hs.status === 'completed' ? `${hs.result.protocol}` : hs.status);
       // A handshake that failed after the server's Certificate still shows the chain every client gets.
-      const seen = observed(hs);
+      const seen = hs.status === 'completed' ? hs.result : hs.status === 'error' ? hs.partial : undefined;
       const chain =
         seen && (hs.status === 'completed' || seen.sentChain.length > 0)
           ? await chainFor(seen, chains, opts)

@@ -3,8 +3,9 @@
  * each renderer escapes for its own medium (`escapeControl` for terminals, mrkdwn escaping for Slack).
  * Every enum we display maps to a `{label, slug, grade}` descriptor so renderers never switch on raw strings.
  */
-import { observed } from '../probe/observed.js';
+
 import type { CertInfo, CertSource, KeyAlgorithm, SentCert, Target } from '../probe/types.js';
+import { observed } from '../rules/lib/observed.js';
 import type { ClientImpact, Diagnosis, Finding, Fix, FixAudience, Severity, Verdict } from '../rules/types.js';
 
 /** How good or bad a displayed value is; renderers pick colours and emoji from this, never from the slug. */

@@ -3,7 +3,7 @@
  * field by field rather than dumping internal objects) so a new internal field never changes the output by accident.
  * Raw DER is left out unless asked for: it is large and anyone who needs it can ask for it.
  */
-import { observed } from '../probe/observed.js';
+
 import type {
   Attempt,
   CertInfo,
@@ -15,6 +15,7 @@ import type {
   Target,
   TlsVersion,
 } from '../probe/types.js';
+import { observed } from '../rules/lib/observed.js';
 import type { Diagnosis, Finding } from '../rules/types.js';
 
 export interface JsonOptions {

@@ -1,4 +1,3 @@
-import { observed } from '../../probe/observed.js';
 import type {
   Attempt,
   CertInfo,
@@ -10,6 +9,7 @@ import type {
   SentCert,
 } from '../../probe/types.js';
 import type { RuleContext, RuleFinding, RuleOutcome } from '../types.js';
+import { observed } from './observed.js';
 
 /**
  * Input plumbing shared by the rules. Each getter returns either the value a rule needs or the outcome the
