@@ -79,6 +79,17 @@ export class SlackRequester {
     return this.send(body, 'application/json', sign, headers);
   }
 
+  /** Any interactive payload (form field `payload`), signed: hostile and malformed clicks. */
+  interactive(payload: unknown, sign: SignOptions = {}): Promise<SentRequest> {
+    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    return this.send(body, FORM, sign);
+  }
+
+  /** Any Events API body as JSON, signed: hostile and malformed event callbacks. */
+  event(body: unknown, sign: SignOptions = {}): Promise<SentRequest> {
+    return this.send(JSON.stringify(body), 'application/json', sign);
+  }
+
   urlVerification(challenge: string, sign: SignOptions = {}): Promise<SentRequest> {
     const body = JSON.stringify({ token: 'deprecated', challenge, type: 'url_verification' });
     return this.send(body, 'application/json', sign);

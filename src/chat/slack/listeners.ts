@@ -156,16 +156,17 @@ export function registerListeners(app: App, deps: SlackAppDeps, inflight: InFlig
       }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs) => {
         await ack();
         const channel = body.channel?.id ?? body.container?.channel_id ?? '';
+        const user = body.user?.id ?? '';
         inflight.track(
           gate.run(() =>
             handleAction(
               {
                 ...base,
-                userId: body.user.id,
+                userId: user,
                 channelId: channel,
                 actionId: actionId as ActionId,
-                incidentId: action.value ?? '',
-                port: port(client, channel, body.user.id, respond),
+                incidentId: typeof action.value === 'string' ? action.value : '',
+                port: port(client, channel, user, respond),
               },
               onError,
             ),
@@ -177,14 +178,23 @@ export function registerListeners(app: App, deps: SlackAppDeps, inflight: InFlig
 
   const [appMention] = BOT_EVENTS;
   app.event(appMention, async ({ event, client }) => {
+    // Grid and shared-channel deliveries may omit fields. With no user or no channel there is no one to
+    // answer (an ephemeral needs both); a missing text is an empty command, answered with help.
+    const { user, channel, text, thread_ts: threadTs } = event as unknown as Partial<Record<string, unknown>>;
+    if (!isId(user) || !isId(channel)) {
+      log.info({ eventTs: event.event_ts }, 'app_mention without a user or channel ignored');
+      return;
+    }
     const ctx: CommandContext = {
       ...base,
-      userId: event.user ?? '',
-      channelId: event.channel,
-      text: mentionText(event.text),
-      port: port(client, event.channel, event.user ?? '', undefined, event.thread_ts),
+      userId: user,
+      channelId: channel,
+      text: mentionText(typeof text === 'string' ? text : ''),
+      port: port(client, channel, user, undefined, isId(threadTs) ? threadTs : undefined),
     };
-    if (event.thread_ts) ctx.thread = { channel: event.channel, ts: event.thread_ts };
+    if (isId(threadTs)) ctx.thread = { channel, ts: threadTs };
     inflight.track(routeCommand(ctx, onError));
   });
 }
+
+const isId = (v: unknown): v is string => typeof v === 'string' && v !== '';

@@ -91,11 +91,20 @@ export class AckAtOnceReceiver implements Receiver {
       http.buildNoBodyResponse(res, 401);
       return;
     }
-    let body: Record<string, unknown>;
+    let body: unknown;
     try {
       body = http.parseHTTPRequestBody(buffered);
     } catch (err) {
       this.opts.logger.warn(`malformed request body: ${(err as Error).message}`);
+      http.buildNoBodyResponse(res, 400);
+      return;
+    }
+    // Valid JSON is not yet a Slack payload: `payload=null` or a JSON array reached the checks below as a
+    // TypeError (500) or reached Bolt, which expects an object.
+    if (!isObject(body)) {
+      this.opts.logger.warn(
+        `malformed request body: JSON ${Array.isArray(body) ? 'array' : String(body === null ? null : typeof body)}, not an object`,
+      );
       http.buildNoBodyResponse(res, 400);
       return;
     }
@@ -115,3 +124,5 @@ export class AckAtOnceReceiver implements Receiver {
     });
   }
 }
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
