@@ -315,6 +315,37 @@ test('an incident id clicked from another channel is refused as not found and po
   assertClean();
 });
 
+test('block_actions with no actions, an empty or odd actions list, or no user: acked, no crash', async () => {
+  const mutations: [string, (p: Json) => void][] = [
+    ['no actions', (p) => delete p.actions],
+    ['actions []', (p) => Object.assign(p, { actions: [] })],
+    ['actions null', (p) => Object.assign(p, { actions: null })],
+    ['actions a string', (p) => Object.assign(p, { actions: 'recheck' })],
+    ['action null', (p) => Object.assign(p, { actions: [null] })],
+    ['no user', (p) => delete p.user],
+    ['user a string', (p) => Object.assign(p, { user: 'U1' })],
+    ['no type', (p) => delete p.type],
+    ['unknown type', (p) => Object.assign(p, { type: 'no_such_interaction' })],
+  ];
+  for (const [name, mutate] of mutations) {
+    const { channel, responseId } = fresh();
+    const p = actionPayload(
+      { actionId: 'show_chain', value: 'no-such-incident', channel, messageTs: '1699999999.000003' },
+      h.fake.responseUrl(responseId),
+    ) as Json;
+    mutate(p);
+    acked(await h.req.interactive(p));
+    await sleep(QUIET_MS / 3);
+    const ids = sentFor(channel, responseId).flatMap(idsOf);
+    assert.ok(
+      ids.every((id) => id === 'notice:incident_not_found'),
+      `${name}: ${ids}`,
+    );
+  }
+  await sleep(QUIET_MS);
+  assertClean();
+});
+
 // ---------------------------------------------------------------- events
 
 function mention(over: Json = {}, eventOver: Json = {}, drop: string[] = []): Json {

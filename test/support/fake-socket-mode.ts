@@ -159,6 +159,16 @@ export class FakeSocketMode {
     });
   }
 
+  /**
+   * Sends `text` as is on the newest open connection, for malformed envelopes (no envelope_id, a payload that
+   * is not an object, not JSON at all). Nothing waits for an ack: acks carrying an id never sent land in strays.
+   */
+  sendRaw(text: string): void {
+    const ws = [...this.sockets.keys()].at(-1);
+    if (!ws) throw new Error('no open Socket Mode connection to send on');
+    ws.send(text);
+  }
+
   /** Asks every open connection to go away, as Slack does before recycling a server. */
   disconnect(reason = 'refresh_requested'): void {
     for (const ws of this.sockets.keys()) {

@@ -10,6 +10,7 @@ import { boltLogger } from './bolt-logger.js';
 import { botIdentity, socketStartError } from './identity.js';
 import { AckFirst, InFlight, registerListeners } from './listeners.js';
 import { AckAtOnceReceiver } from './receiver.js';
+import { screenSocketMessages } from './socket-screen.js';
 
 /** How long stop() waits for diagnoses already acked to finish posting. */
 const DRAIN_MS = 15_000;
@@ -48,6 +49,7 @@ function socketReceiver(appToken: string, config: Config, logger: Logger, gate: 
     installerOptions: { clientOptions: socketClientOptions(config) },
   });
   receiver.client.on('slack_event', () => gate.arrived());
+  screenSocketMessages(receiver, logger);
   return receiver;
 }
 
