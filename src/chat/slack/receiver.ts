@@ -12,6 +12,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type App, HTTPModuleFunctions as http, type Logger, type Receiver } from '@slack/bolt';
+import { isObject } from './socket-screen.js';
 
 export const EVENTS_PATH = '/slack/events';
 
@@ -124,5 +125,3 @@ export class AckAtOnceReceiver implements Receiver {
     });
   }
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -13,7 +13,9 @@ type Deliver = (data: unknown, isBinary: boolean) => unknown;
 /** Envelope types that carry no payload (the connection's own messages). */
 const CONTROL = new Set(['hello', 'disconnect']);
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A JSON object (not null, not an array): what Slack's payloads and envelopes must be. */
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Why a text message is not a deliverable envelope, or null. Binary and non-JSON messages the client ignores itself. */
 export function envelopeProblem(text: string): string | null {
