@@ -1,0 +1,135 @@
+/**
+ * Seeded fuzz of what a TLS server can send, through the whole check(): probe → chain → rules → render.
+ * Each run serves generated behaviours (one per connection, cycling) from one scripted listener and holds
+ * the standard: hostile servers produce findings, never stack traces, and the process never crashes.
+ * Reproduce a failure with HOSTILE_SEED=<seed printed> (and the path fast-check prints).
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import fc from 'fast-check';
+import { check } from '../src/check.js';
+import { FINDING_CODES } from '../src/fixes/codes.js';
+import { renderJson } from '../src/render/json.js';
+import { renderText } from '../src/render/text.js';
+import type { Diagnosis } from '../src/rules/types.js';
+import { type ScriptedServer, type Step, startScripted, watchProcess } from './support/hostile.js';
+import { type Behaviour, behaviour, compile, useCertificate } from './support/hostile-flights.js';
+import { makeChain } from './support/pki.js';
+import { type Running, startTlsServer } from './support/servers.js';
+
+const SEED = Number(process.env.HOSTILE_SEED ?? 20_240_611);
+const RUNS = Number(process.env.HOSTILE_RUNS ?? 30);
+/** checks run side by side per property run: limited concurrency on a loaded 2-core machine */
+const BATCH = 3;
+const TIMEOUT_MS = 1_500;
+/** a ceiling proving the deadline holds, loose enough for a loaded CI machine */
+const MARGIN_MS = 6_000;
+const VERDICTS = new Set(['ok', 'warning', 'critical', 'unknown']);
+const KNOWN = new Set<string>(FINDING_CODES);
+const now = new Date('2025-06-01T12:00:00Z');
+
+let real: Running;
+let chainDer: Uint8Array;
+
+before(async () => {
+  const chain = await makeChain({}, now);
+  chainDer = chain.leaf.der;
+  useCertificate(chainDer);
+  real = await startTlsServer({ certPem: chain.fullchainPem, keyPem: chain.leaf.keyPem });
+});
+after(() => real.close());
+
+/** A scenario: per-connection behaviours (a `proxy` entry splices to a real TLS server), and the target form. */
+interface Scenario {
+  connections: (Behaviour | 'proxy')[];
+  byName: boolean;
+}
+
+const scenario: fc.Arbitrary<Scenario> = fc.record({
+  connections: fc.array(
+    fc.oneof({ weight: 8, arbitrary: behaviour }, { weight: 1, arbitrary: fc.constant('proxy' as const) }),
+    { minLength: 1, maxLength: 3 },
+  ),
+  byName: fc.boolean(),
+});
+
+function scriptOf(s: Scenario): (i: number) => readonly Step[] {
+  const scripts = s.connections.map((c): readonly Step[] =>
+    c === 'proxy' ? [{ op: 'pipe', port: real.port }] : compile(c),
+  );
+  return (i) => scripts[i % scripts.length]!;
+}
+
+/** Runs one scenario end to end; returns what went wrong, or null. */
+async function runScenario(s: Scenario): Promise<string | null> {
+  const server: ScriptedServer = await startScripted(scriptOf(s));
+  try {
+    const target = s.byName ? `hostile.test:${server.port}` : `127.0.0.1:${server.port}`;
+    const started = performance.now();
+    let d: Diagnosis;
+    try {
+      d = await check(target, {
+        now: () => now,
+        allow: ['127.0.0.0/8'],
+        timeoutMs: TIMEOUT_MS,
+        lookup: async () => [{ address: '127.0.0.1', family: 4 }],
+      });
+    } catch (err) {
+      return `check() rejected: ${(err as Error).stack ?? String(err)}`;
+    }
+    const ms = performance.now() - started;
+    if (ms > TIMEOUT_MS + MARGIN_MS) return `took ${Math.round(ms)} ms`;
+    trace(s, d, ms);
+    return judge(d, s);
+  } finally {
+    await server.close();
+  }
+}
+
+/** HOSTILE_DEBUG=1 prints each scenario's outcome (for exploring with other seeds). */
+function trace(s: Scenario, d: Diagnosis, ms: number): void {
+  if (!process.env.HOSTILE_DEBUG) return;
+  const what = s.connections.map((c) => (c === 'proxy' ? c : `${c.payload.kind}/${c.tail}/${c.chunk}`));
+  console.log(`${Math.round(ms)} ms ${d.verdict} [${d.findings.map((f) => f.code).join(',')}] ${what.join(' ')}`);
+}
+
+function judge(d: Diagnosis, s: Scenario): string | null {
+  if (!VERDICTS.has(d.verdict)) return `verdict ${d.verdict}`;
+  const foreign = d.findings.map((f) => f.code).filter((c) => !KNOWN.has(c));
+  if (foreign.length > 0) return `finding codes outside FINDING_CODES: ${foreign.join(', ')}`;
+  const crashed = d.results.filter((r) => r.status === 'rule_error');
+  if (crashed.length > 0) return `rule_error: ${crashed.map((r) => `${r.code} (${r.why})`).join('; ')}`;
+  const servedReal = s.connections.includes('proxy');
+  if (!servedReal && d.findings.length === 0 && d.verdict !== 'unknown') {
+    return `nothing valid was served, yet no finding and verdict ${d.verdict}`;
+  }
+  try {
+    JSON.parse(renderJson(d));
+    renderText(d, { color: false, verbose: true });
+    renderText(d, { color: true });
+  } catch (err) {
+    return `render threw: ${(err as Error).stack ?? String(err)}`;
+  }
+  return null;
+}
+
+test('hostile servers: check() resolves with known codes, no rule_error, no process-level error', async () => {
+  const watch = watchProcess();
+  try {
+    await fc.assert(
+      fc.asyncProperty(fc.array(scenario, { minLength: BATCH, maxLength: BATCH }), async (batch) => {
+        const problems = await Promise.all(batch.map(runScenario));
+        const bad = problems.map((p, i) => (p === null ? null : `#${i}: ${p}`)).filter((p) => p !== null);
+        assert.deepEqual(bad, [], `seed ${SEED}`);
+        assert.deepEqual(watch.events, [], `seed ${SEED}`);
+      }),
+      { seed: SEED, numRuns: RUNS, endOnFailure: true },
+    );
+  } catch (err) {
+    console.error(`hostile-fuzz failed with seed ${SEED} (HOSTILE_SEED=${SEED} reproduces it)`);
+    throw err;
+  } finally {
+    watch.stop();
+  }
+  assert.deepEqual(watch.events, []);
+});
