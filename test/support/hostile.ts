@@ -6,12 +6,16 @@
  */
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { FINDING_CODES } from '../../src/fixes/codes.js';
+import { renderJson } from '../../src/render/json.js';
+import { renderText } from '../../src/render/text.js';
+import type { Diagnosis } from '../../src/rules/types.js';
 
 export type Step =
   /** wait for the client's next bytes (the ClientHello, an EHLO…); remembered for `echo` */
   | { op: 'read' }
-  /** write `bytes`, `chunk` bytes per write (1 = one TCP segment per byte), yielding between writes */
-  | { op: 'send'; bytes: Buffer; chunk?: number }
+  /** write `bytes`, `chunk` bytes per write (1 = one TCP segment per byte), yielding (or `gapMs`) between writes */
+  | { op: 'send'; bytes: Buffer; chunk?: number; gapMs?: number }
   | { op: 'pause'; ms: number }
   /** send back the bytes the last `read` took */
   | { op: 'echo' }
@@ -75,12 +79,13 @@ class Conn {
     this.heard = got.subarray(0, MAX_HEARD);
   }
 
-  async send(bytes: Buffer, chunk: number): Promise<void> {
+  async send(bytes: Buffer, chunk: number, gapMs = 0): Promise<void> {
     const size = Math.max(1, chunk);
     for (let off = 0; off < bytes.length && this.alive; off += size) {
       this.socket.write(bytes.subarray(off, off + size));
       // A separate macrotask per piece keeps Node from coalescing the writes into one segment.
-      if (size < bytes.length) await new Promise((r) => setImmediate(r));
+      if (gapMs > 0) await sleep(gapMs);
+      else if (size < bytes.length) await new Promise((r) => setImmediate(r));
     }
   }
 
@@ -108,7 +113,7 @@ async function play(conn: Conn, steps: readonly Step[]): Promise<void> {
         await conn.read();
         break;
       case 'send':
-        await conn.send(step.bytes, step.chunk ?? step.bytes.length);
+        await conn.send(step.bytes, step.chunk ?? step.bytes.length, step.gapMs);
         break;
       case 'pause':
         await sleep(step.ms);
@@ -165,4 +170,30 @@ export function watchProcess(): { events: string[]; stop(): void } {
       process.off('uncaughtException', onException);
     },
   };
+}
+
+const VERDICTS = new Set(['ok', 'warning', 'critical', 'unknown']);
+const KNOWN = new Set<string>(FINDING_CODES);
+
+/**
+ * What is wrong with a diagnosis of a hostile server, or null: an unknown verdict or finding code, a rule
+ * that threw (our bug), silence about a server that served nothing valid, or a renderer that throws.
+ */
+export function diagnosisProblems(d: Diagnosis, servedReal: boolean): string | null {
+  if (!VERDICTS.has(d.verdict)) return `verdict ${d.verdict}`;
+  const foreign = d.findings.map((f) => f.code).filter((c) => !KNOWN.has(c));
+  if (foreign.length > 0) return `finding codes outside FINDING_CODES: ${foreign.join(', ')}`;
+  const crashed = d.results.filter((r) => r.status === 'rule_error');
+  if (crashed.length > 0) return `rule_error: ${crashed.map((r) => `${r.code} (${r.why})`).join('; ')}`;
+  if (!servedReal && d.findings.length === 0 && d.verdict !== 'unknown') {
+    return `nothing valid was served, yet no finding and verdict ${d.verdict}`;
+  }
+  try {
+    JSON.parse(renderJson(d));
+    renderText(d, { color: false, verbose: true });
+    renderText(d, { color: true });
+  } catch (err) {
+    return `render threw: ${(err as Error).stack ?? String(err)}`;
+  }
+  return null;
 }
