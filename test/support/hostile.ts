@@ -4,8 +4,10 @@
  * listener can drive every sub-probe of a check differently (main handshake, no-SNI handshake, the four
  * protocol-scan handshakes, the HTTP request). Scripts are plain data: fast-check generates and prints them.
  */
+import assert from 'node:assert/strict';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import fc from 'fast-check';
 import { FINDING_CODES } from '../../src/fixes/codes.js';
 import { renderJson } from '../../src/render/json.js';
 import { renderText } from '../../src/render/text.js';
@@ -196,4 +198,43 @@ export function diagnosisProblems(d: Diagnosis, servedReal: boolean): string | n
     return `render threw: ${(err as Error).stack ?? String(err)}`;
   }
   return null;
+}
+
+export interface FuzzOptions {
+  seed: number;
+  runs: number;
+  /** cases run side by side per property run: limited concurrency on a loaded 2-core machine */
+  batch: number;
+  /** the environment variable that overrides the seed, named in the failure message */
+  seedVar: string;
+}
+
+/**
+ * A seeded property over batches of cases run concurrently; `run` returns a problem or null. Fails on any
+ * problem or any unhandled rejection / uncaught exception while it runs, printing the seed.
+ */
+export async function fuzzBatches<T>(
+  arb: fc.Arbitrary<T>,
+  run: (c: T) => Promise<string | null>,
+  opts: FuzzOptions,
+): Promise<void> {
+  const watch = watchProcess();
+  const why = `seed ${opts.seed} (${opts.seedVar}=${opts.seed} reproduces it)`;
+  try {
+    await fc.assert(
+      fc.asyncProperty(fc.array(arb, { minLength: opts.batch, maxLength: opts.batch }), async (batch) => {
+        const problems = await Promise.all(batch.map(run));
+        const bad = problems.map((p, i) => (p === null ? null : `#${i}: ${p}`)).filter((p) => p !== null);
+        assert.deepEqual(bad, [], why);
+        assert.deepEqual(watch.events, [], why);
+      }),
+      { seed: opts.seed, numRuns: opts.runs, endOnFailure: true },
+    );
+  } catch (err) {
+    console.error(`fuzz failed with ${why}`);
+    throw err;
+  } finally {
+    watch.stop();
+  }
+  assert.deepEqual(watch.events, [], why);
 }
