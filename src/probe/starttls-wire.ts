@@ -36,13 +36,22 @@ export class Wire {
     if (opts.signal?.aborted) this.onAbort();
   }
 
-  /** Wait until `parse` finds a complete message at the front of the buffer; consume and return it. */
-  async read<T>(parse: (buf: Buffer) => Parsed<T>, what: string): Promise<T> {
+  /**
+   * Wait until `parse` finds a complete message at the front of the buffer; consume and return it. With
+   * `endsWith` (the byte every message ends in), `parse` is retried only once such a byte has arrived:
+   * parsers walk the whole buffer, so retrying on every segment of a peer dripping one byte at a time
+   * would cost O(n²) CPU up to the cap.
+   */
+  async read<T>(parse: (buf: Buffer) => Parsed<T>, what: string, endsWith?: number): Promise<T> {
+    let tried = -1;
     for (;;) {
-      const got = parse(this.buf);
-      if (got !== null) {
-        this.buf = this.buf.subarray(got.used);
-        return got.value;
+      if (tried < 0 || endsWith === undefined || this.buf.indexOf(endsWith, tried) >= 0) {
+        const got = parse(this.buf);
+        if (got !== null) {
+          this.buf = this.buf.subarray(got.used);
+          return got.value;
+        }
+        tried = this.buf.length;
       }
       if (this.failure) throw this.withContext(this.failure, what);
       await new Promise<void>((resolve) => {
@@ -140,6 +149,8 @@ export function printable(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, '.');
 }
 
+export const LF = 0x0a;
+
 /** One CRLF- or LF-terminated line, without its terminator. */
 export function line(buf: Buffer): Parsed<string> {
   const nl = buf.indexOf(0x0a);
@@ -148,24 +159,36 @@ export function line(buf: Buffer): Parsed<string> {
   return { value: buf.subarray(0, end).toString('latin1'), used: nl + 1 };
 }
 
+type NumericReply = { code: string; lines: string[] };
+
 /**
  * A complete numeric reply (SMTP RFC 5321 §4.2.1, FTP RFC 959 §4.2): `ddd-text` lines continue,
  * `ddd text` (or a bare `ddd`) with the same code ends it. A first line that is not a reply at all is
  * returned as soon as it is seen, so the caller can quote it.
  */
-export function numericReply(buf: Buffer): Parsed<{ code: string; lines: string[] }> {
+export function numericReply(buf: Buffer): Parsed<NumericReply> {
+  return numericReplyParser()(buf);
+}
+
+/**
+ * numericReply for one read: it keeps the lines already parsed, so a reply of thousands of continuation
+ * lines arriving one segment at a time is parsed once, not once per segment (O(n²) CPU up to the cap).
+ */
+export function numericReplyParser(): (buf: Buffer) => Parsed<NumericReply> {
   const lines: string[] = [];
   let used = 0;
-  for (;;) {
-    const next = line(buf.subarray(used));
-    if (next === null) return null;
-    used += next.used;
-    lines.push(next.value);
-    const m = /^(\d{3})(-?)/.exec(next.value);
-    // RFC 959 lets a multi-line reply carry arbitrary lines between its first and last.
-    if (!m && lines.length === 1) return { value: { code: '', lines }, used };
-    if (m && m[2] !== '-' && (lines.length === 1 || m[1] === /^\d{3}/.exec(lines[0]!)?.[0])) {
-      return { value: { code: m[1]!, lines }, used };
+  return (buf) => {
+    for (;;) {
+      const next = line(buf.subarray(used));
+      if (next === null) return null;
+      used += next.used;
+      lines.push(next.value);
+      const m = /^(\d{3})(-?)/.exec(next.value);
+      // RFC 959 lets a multi-line reply carry arbitrary lines between its first and last.
+      if (!m && lines.length === 1) return { value: { code: '', lines }, used };
+      if (m && m[2] !== '-' && (lines.length === 1 || m[1] === /^\d{3}/.exec(lines[0]!)?.[0])) {
+        return { value: { code: m[1]!, lines }, used };
+      }
     }
-  }
+  };
 }

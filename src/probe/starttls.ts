@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { quote } from './errors.js';
 import { decodeLdapResponse, LDAP_STARTTLS_REQUEST, ldapResultName } from './starttls-ldap.js';
-import { line, numericReply, type Parsed, printable, Wire } from './starttls-wire.js';
+import { LF, line, numericReplyParser, type Parsed, printable, Wire } from './starttls-wire.js';
 import type { TargetProtocol } from './types.js';
 
 export interface StarttlsOptions {
@@ -64,7 +64,7 @@ function said(lines: string[]): string {
 
 /** Read a numeric reply and insist on `want`; `command` is what it answers (null: the greeting). */
 async function expectReply(w: Wire, want: string, command: string | null): Promise<string[]> {
-  const reply = await w.read(numericReply, command === null ? 'the greeting' : `the reply to ${command}`);
+  const reply = await w.read(numericReplyParser(), command === null ? 'the greeting' : `the reply to ${command}`, LF);
   if (reply.code === want) return reply.lines;
   if (command === null) throw w.refused(`greeted with ${said(reply.lines)}; expected a ${want} greeting`);
   throw w.refused(`answered ${said(reply.lines)} to ${command}; expected ${want}`);
@@ -86,11 +86,11 @@ async function smtp(w: Wire): Promise<void> {
 
 /** RFC 3501 §6.2.1 (IMAP STARTTLS); a PREAUTH greeting forbids it (§7.1.4). */
 async function imap(w: Wire): Promise<void> {
-  const greeting = await w.read(line, 'the greeting');
+  const greeting = await w.read(line, 'the greeting', LF);
   if (!/^\* OK\b/i.test(greeting)) throw w.refused(`greeted with ${said([greeting])}; expected "* OK"`);
   w.write('a001 STARTTLS\r\n');
   for (;;) {
-    const reply = await w.read(line, 'the reply to a001 STARTTLS');
+    const reply = await w.read(line, 'the reply to a001 STARTTLS', LF);
     if (/^\* /.test(reply)) continue;
     if (/^a001 OK\b/i.test(reply)) return;
     throw w.refused(`answered ${said([reply])} to STARTTLS; expected "a001 OK"`);
@@ -99,16 +99,16 @@ async function imap(w: Wire): Promise<void> {
 
 /** RFC 2595 §4 (POP3 STLS). */
 async function pop3(w: Wire): Promise<void> {
-  const greeting = await w.read(line, 'the greeting');
+  const greeting = await w.read(line, 'the greeting', LF);
   if (!/^\+OK\b/i.test(greeting)) throw w.refused(`greeted with ${said([greeting])}; expected "+OK"`);
   w.write('STLS\r\n');
-  const reply = await w.read(line, 'the reply to STLS');
+  const reply = await w.read(line, 'the reply to STLS', LF);
   if (!/^\+OK\b/i.test(reply)) throw w.refused(`answered ${said([reply])} to STLS; expected "+OK"`);
 }
 
 /** RFC 4217 §4 (FTP AUTH TLS); RFC 959 §4.2 allows a 120 "ready in n minutes" before the 220. */
 async function ftp(w: Wire): Promise<void> {
-  const first = await w.read(numericReply, 'the greeting');
+  const first = await w.read(numericReplyParser(), 'the greeting', LF);
   if (first.code === '120') await expectReply(w, '220', null);
   else if (first.code !== '220') throw w.refused(`greeted with ${said(first.lines)}; expected a 220 greeting`);
   w.write('AUTH TLS\r\n');
@@ -134,12 +134,25 @@ async function postgres(w: Wire): Promise<void> {
 const STREAM_HEADER = (to: string | null) =>
   `<?xml version='1.0'?><stream:stream${to ? ` to='${to}'` : ''} xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>`;
 
-/** Text up to the end of the first match of `end`, as a parser. Latin-1 keeps string offsets equal to bytes. */
+const GT = 0x3e;
+
+/**
+ * Text up to the end of the first match of `end`, as a parser for one read (it remembers how far it
+ * scanned). Every `end` here is `<`, then no `>`, then `>`: a match not found in what already arrived
+ * starts after the last `>` of it, so each retry scans only the new tail (a peer dripping bytes costs
+ * O(n), not O(n²)). Latin-1 keeps string offsets equal to bytes.
+ */
 function upTo(end: RegExp): (buf: Buffer) => Parsed<string> {
+  let from = 0;
   return (buf) => {
-    const text = buf.toString('latin1');
-    const m = end.exec(text);
-    return m ? { value: text.slice(0, m.index + m[0].length), used: m.index + m[0].length } : null;
+    const tail = buf.toString('latin1', from);
+    const m = end.exec(tail);
+    if (m) {
+      const used = from + m.index + m[0].length;
+      return { value: buf.toString('latin1', 0, used), used };
+    }
+    from += tail.lastIndexOf('>') + 1;
+    return null;
   };
 }
 
@@ -151,6 +164,7 @@ async function xmpp(w: Wire, opts: StarttlsOptions): Promise<void> {
   const features = await w.read(
     upTo(/<\/stream:features>|<stream:features\s*\/>|<\/stream:error>|<\/stream:stream>/),
     'the stream features',
+    GT,
   );
   if (STREAM_END.test(features)) throw w.refused(`closed the stream: ${said([lastElement(features)])}`);
   if (!/<starttls[\s/>]/.test(features)) {
@@ -160,6 +174,7 @@ async function xmpp(w: Wire, opts: StarttlsOptions): Promise<void> {
   const answer = await w.read(
     upTo(/<proceed\b[^>]*\/>|<\/proceed>|<failure\b[^>]*\/>|<\/failure>|<\/stream:stream>/),
     'the answer to <starttls/>',
+    GT,
   );
   if (!/<proceed\b/.test(answer)) throw w.refused(`answered ${said([answer])} to <starttls/>; expected <proceed/>`);
 }
