@@ -19,7 +19,9 @@ import type { Diagnosis } from '../src/rules/types.js';
 import { FIXTURES } from './support/diagnosis-fixtures.js';
 import { type Chain, makeCert, makeChain } from './support/pki.js';
 import {
+  type Route,
   type Running,
+  startHttpServer,
   startPlainHttp,
   startRaw,
   startSilent,
@@ -132,6 +134,16 @@ const rawServer = async (flight: Buffer[]) => {
   return check(`localhost:${s.port}`, { ...base, now: () => now });
 };
 
+/** A name whose lookup fails with this resolver error code (no real DNS). */
+const dnsFailure = (code: string) =>
+  check('no-such-name.invalid', {
+    now: () => now,
+    timeoutMs: 3_000,
+    lookup: async () => {
+      throw Object.assign(new Error(`getaddrinfo ${code} no-such-name.invalid`), { code });
+    },
+  });
+
 const CASES: Case[] = [
   { name: 'healthy', code: '', run: (c) => runChain(c, {}) },
   {
@@ -143,6 +155,18 @@ const CASES: Case[] = [
     },
   },
   { name: 'incomplete chain', code: 'chain_incomplete', run: (c) => runChain(c, { certPem: c.leaf.pem }) },
+  {
+    name: 'incomplete chain completed through AIA',
+    code: 'chain_incomplete',
+    run: async () => {
+      const routes: Record<string, Route> = {};
+      const aia = await startHttpServer(routes);
+      open.push(aia);
+      const chain = await makeChain({ leaf: { aiaIssuerUrl: `${aia.url}/inter.der` } }, now);
+      routes['/inter.der'] = { body: Buffer.from(chain.intermediates[0]!.der) };
+      return runChain(chain, { certPem: chain.leaf.pem });
+    },
+  },
   {
     name: 'root sent along, not trusted',
     code: 'chain_untrusted_root',
@@ -198,31 +222,23 @@ const CASES: Case[] = [
     code: 'address_blocked',
     run: () => check('127.0.0.1:443', { now: () => now, timeoutMs: 5_000 }),
   },
-  {
-    name: 'dns not found (injected lookup)',
-    code: 'dns_not_found',
-    run: () =>
-      check('does-not-exist.invalid', {
-        now: () => now,
-        timeoutMs: 3_000,
-        lookup: async () => {
-          throw Object.assign(new Error('getaddrinfo ENOTFOUND does-not-exist.invalid'), { code: 'ENOTFOUND' });
-        },
-      }),
-  },
-  {
-    name: 'dns failed (SERVFAIL, injected lookup)',
-    code: 'dns_not_found',
-    run: () =>
-      check('broken.example', {
-        now: () => now,
-        timeoutMs: 3_000,
-        lookup: async () => {
-          throw Object.assign(new Error('queryA ESERVFAIL broken.example'), { code: 'ESERVFAIL' });
-        },
-      }),
-  },
+  { name: 'dns not found (injected lookup)', code: 'dns_not_found', run: () => dnsFailure('ENOTFOUND') },
+  { name: 'dns failed (SERVFAIL, injected lookup)', code: 'dns_not_found', run: () => dnsFailure('ESERVFAIL') },
 ];
+
+/** Branches of the schema the real runs must reach between them, so their passing covers those branches. */
+const BRANCHES: Record<string, RegExp> = {
+  'partial result of a failed step': /"partial": \{/,
+  'malformed sent certificate': /"malformed": true/,
+  'client certificate request': /"clientCertRequest": \{/,
+  'skipped step': /"status": "skipped"/,
+  'probe error': /"status": "error"/,
+  'no chain at all': /"chain": null/,
+  'built chain with links': /"link": \{/,
+  'DER included': /"der": "/,
+  'AIA fetch': /"fetches": \[\s*\{/,
+};
+const reached = new Set<string>();
 
 for (const c of CASES) {
   test(`check() JSON validates: ${c.name}`, async () => {
@@ -230,9 +246,17 @@ for (const c of CASES) {
     const codes = d.findings.map((f) => f.code);
     if (c.code === '') assert.equal(d.verdict, 'ok', codes.join());
     else assert.ok(codes.includes(c.code), `${c.code} in [${codes.join()}]`);
-    for (const includeDer of [false, true]) assertValid(JSON.parse(renderJson(d, { includeDer })), c.name);
+    for (const includeDer of [false, true]) {
+      const text = renderJson(d, { includeDer });
+      assertValid(JSON.parse(text), c.name);
+      for (const [branch, pattern] of Object.entries(BRANCHES)) if (pattern.test(text)) reached.add(branch);
+    }
   });
 }
+
+test('the real runs reach every branch of the schema listed', () => {
+  assert.deepEqual([...reached].sort(), Object.keys(BRANCHES).sort());
+});
 
 interface Spawned {
   code: number | null;
