@@ -334,3 +334,10 @@ test('the schema rejects documents that break the contract (it is not vacuous)',
     assert.equal(validate(mutated(good, path, value)), false, `accepted: ${name}`);
   }
 });
+
+test("a completed http step says 'completed' in status; the response's code is httpStatus", () => {
+  const good: unknown = JSON.parse(readFileSync(new URL('chain-incomplete.json', GOLDEN), 'utf8'));
+  const response = { date: null, server: null, strictTransportSecurity: null, receivedAt: '2026-03-01T12:00:00.000Z' };
+  assertValid(mutated(good, ['http'], { status: 'completed', httpStatus: 200, ...response }), 'completed http');
+  assert.equal(validate(mutated(good, ['http'], { status: 200, ...response })), false, 'the HTTP code as the status');
+});

@@ -60,7 +60,7 @@ export function toJson(d: Diagnosis, opts: JsonOptions = {}): Obj {
     chain: primary ? chains(primary, der) : null,
     protocols: attempt(r.protocols, (p) => ({ versions: protocolVersions(p) })),
     http: attempt(r.http, (h) => ({
-      status: h.status,
+      httpStatus: h.status,
       date: h.date,
       server: h.server,
       strictTransportSecurity: h.strictTransportSecurity,
