@@ -249,6 +249,10 @@ export interface EndpointReport {
   /** a second handshake without SNI: its leaf, to detect SNI-dependent serving */
   noSni: Attempt<HandshakeResult>;
   chain: Attempt<ChainReport>;
+  /** the protocol scan against this address (absent in reports stored before per-address scans) */
+  protocols?: Attempt<ProtocolSupport>;
+  /** the HTTP request to this address (absent in reports stored before per-address requests) */
+  http?: Attempt<HttpResult>;
 }
 
 export interface ProbeReport {
@@ -258,9 +262,9 @@ export interface ProbeReport {
   resolution: Attempt<ResolvedAddress[]>;
   /** one per allowed address probed (at most 8); endpoints[0] is the primary */
   endpoints: EndpointReport[];
-  /** protocol scan against the primary address */
+  /** protocol scan against the primary address (endpoints[0]); every address's own is endpoints[i].protocols */
   protocols: Attempt<ProtocolSupport>;
-  /** one HTTP request to the primary address, for https targets */
+  /** the HTTP request to the primary address; every address's own is endpoints[i].http */
   http: Attempt<HttpResult>;
   /** reserved for the revocation issue (OCSP/CRL) */
   revocation: Attempt<unknown>;
