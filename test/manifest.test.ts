@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { App } from '@slack/bolt';
 import { Ajv } from 'ajv';
@@ -10,8 +10,12 @@ import { ACTION_IDS, BOT_EVENTS, BOT_SCOPES, SLASH_COMMAND, WEB_API_SCOPES } fro
 import { createLogger } from '../src/log.js';
 
 const root = new URL('../', import.meta.url);
-const vendor = new URL('test/vendor/slack-manifest-schema/', root);
-const readJson = (name: string) => JSON.parse(readFileSync(new URL(name, vendor), 'utf8'));
+/** Slack's published schema is third-party data: read from ../shared beside the checkout, never copied in. */
+const schemaDir = new URL('../shared/slack-manifest-schema/', root);
+const schemaSkip = existsSync(new URL('manifest.schema.json', schemaDir))
+  ? false
+  : `Slack's manifest schema is not at ${schemaDir.pathname} (../shared is absent beside the checkout)`;
+const readJson = (name: string) => JSON.parse(readFileSync(new URL(name, schemaDir), 'utf8'));
 
 interface Manifest {
   display_information: { name: string };
@@ -40,13 +44,13 @@ function validator() {
   return ajv.compile(readJson('manifest.schema.json'));
 }
 
-test('manifest.yml validates against the vendored Slack manifest schema', () => {
+test("manifest.yml validates against Slack's manifest schema", { skip: schemaSkip }, () => {
   const validate = validator();
   const ok = validate(manifest);
   assert.equal(ok, true, JSON.stringify(validate.errors, null, 2));
 });
 
-test('the schema really rejects a broken manifest (the validator is not vacuous)', () => {
+test('the schema really rejects a broken manifest (the validator is not vacuous)', { skip: schemaSkip }, () => {
   const validate = validator();
   const broken = structuredClone(manifest) as unknown as Record<string, Record<string, unknown>>;
   broken.settings.socket_mode_enabeld = true;
