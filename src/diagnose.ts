@@ -1,16 +1,20 @@
 import { detectServerStack, remediate } from './fixes/index.js';
-import type { ProbeReport } from './probe/types.js';
+import type { EndpointReport, ProbeReport } from './probe/types.js';
 import { rules, runRules } from './rules/index.js';
+import { findingKey } from './rules/lib/finding-key.js';
 import { observed } from './rules/lib/observed.js';
 import {
   type Diagnosis,
   defaultRuleOptions,
+  type EndpointJudgement,
+  type EndpointVerdict,
   type Finding,
   type Rule,
   type RuleContext,
   type RuleFinding,
   type RuleOptions,
   type RuleResult,
+  type RuleStatus,
   type Severity,
   type Verdict,
 } from './rules/types.js';
@@ -31,6 +35,7 @@ const EXPLAINS_NO_CERTIFICATE = new Set([
   'address_blocked',
   'connection_refused',
   'connection_timeout',
+  'connection_silent',
   'not_tls',
   'handshake_failed',
   'legacy_tls_only',
@@ -38,18 +43,28 @@ const EXPLAINS_NO_CERTIFICATE = new Set([
 
 /**
  * Run every rule over a probe report, attach clients and fixes, order the findings and pick the headline.
- * Pure apart from `remediate` (also pure); never throws for anything in the report.
+ * Endpoint-scoped rules run once per probed address (their findings merge across addresses when identical),
+ * then target-scoped rules run once with what each address showed. Pure apart from `remediate` (also pure);
+ * never throws for anything in the report.
  */
 export function diagnose(report: ProbeReport, opts: DiagnoseOptions): Diagnosis {
   const list = opts.rules ?? rules;
-  const ctx: RuleContext = {
-    report,
-    primary: report.endpoints[0] ?? null,
-    now: opts.now,
-    options: { ...defaultRuleOptions, ...opts.ruleOptions },
-  };
-  const { findings: raw, results } = runRules(ctx, list);
-  const serverStack = detectServerStack(report.http.status === 'completed' ? report.http.result.server : null);
+  const base = { report, now: opts.now, options: { ...defaultRuleOptions, ...opts.ruleOptions } };
+  const perEndpoint = list.filter((r) => r.scope === 'endpoint');
+  const perTarget = list.filter((r) => r.scope !== 'endpoint');
+  const runs = report.endpoints.map((ep) => ({ ep, ...runRules({ ...base, primary: ep, endpoint: ep }, perEndpoint) }));
+  // With no address probed, endpoint rules still report why they could not run (not_evaluated, never pass).
+  const empty = runs.length === 0 ? runRules({ ...base, primary: null }, perEndpoint) : null;
+  const judgements: EndpointJudgement[] = runs.map(({ ep, findings }) => ({
+    address: ep.address,
+    findings,
+    verdict: endpointVerdict(ep, findings),
+  }));
+  const ctx: RuleContext = { ...base, primary: report.endpoints[0] ?? null, judgements };
+  const target = runRules(ctx, perTarget);
+  const raw = [...(empty?.findings ?? []), ...mergeFindings(runs), ...target.findings];
+  const results = mergeResults(list, runs, [...(empty?.results ?? []), ...target.results]);
+  const serverStack = detectServerStack(primaryServerHeader(report));
   const findings = orderFindings(raw, list).map((f) => withRemediation(f, report, serverStack));
   const verdict = verdictOf(report, findings, results);
   return {
@@ -58,16 +73,75 @@ export function diagnose(report: ProbeReport, opts: DiagnoseOptions): Diagnosis 
     headline: verdict === 'ok' ? null : (findings[0] ?? null),
     findings,
     results,
+    endpoints: endpointVerdicts(judgements, findings),
     serverStack,
     checkedAt: opts.now.toISOString(),
     report,
   };
 }
 
+function primaryServerHeader(report: ProbeReport): string | null {
+  const http = report.endpoints[0]?.http ?? report.http;
+  return http.status === 'completed' ? http.result.server : null;
+}
+
+/** Same code, certificate and observed values → one finding listing every address it holds on. */
+function mergeFindings(runs: readonly { ep: EndpointReport; findings: RuleFinding[] }[]): RuleFinding[] {
+  const merged = new Map<string, RuleFinding & { addresses: string[] }>();
+  for (const { ep, findings } of runs) {
+    for (const f of findings) {
+      const key = findingKey(f);
+      const seen = merged.get(key);
+      if (seen) seen.addresses.push(ep.address);
+      else merged.set(key, { ...f, addresses: [ep.address] });
+    }
+  }
+  return [...merged.values()];
+}
+
+/** What one rule's status is for the whole target: the most telling across addresses. */
+const STATUS_RANK: Record<RuleStatus, number> = {
+  fail: 0,
+  rule_error: 1,
+  not_evaluated: 2,
+  pass: 3,
+  not_applicable: 4,
+};
+
+/**
+ * One result per rule, in registry order. A rule that failed anywhere failed; one that could not be judged on
+ * some address says so with that address's reason (a pass elsewhere must not hide an unchecked backend).
+ */
+function mergeResults(
+  list: readonly Rule[],
+  runs: readonly { ep: EndpointReport; results: RuleResult[] }[],
+  once: readonly RuleResult[],
+): RuleResult[] {
+  const byCode = new Map<string, { address: string | null; result: RuleResult }[]>();
+  const add = (address: string | null, r: RuleResult) =>
+    byCode.set(r.code, [...(byCode.get(r.code) ?? []), { address, result: r }]);
+  for (const { ep, results } of runs) for (const r of results) add(ep.address, r);
+  for (const r of once) add(null, r);
+  const several = runs.length > 1;
+  return list.flatMap((rule): RuleResult[] => {
+    const all = byCode.get(rule.meta.code);
+    if (!all) return [];
+    const status = all.map((x) => x.result.status).sort((a, b) => STATUS_RANK[a] - STATUS_RANK[b])[0]!;
+    const whys = all
+      .filter((x) => x.result.status === status && x.result.why !== undefined)
+      .map((x) =>
+        several && x.address && !x.result.why!.includes(x.address) ? `on ${x.address}: ${x.result.why}` : x.result.why!,
+      );
+    const why = [...new Set(whys)].join('; ');
+    return [why ? { code: rule.meta.code, status, why } : { code: rule.meta.code, status }];
+  });
+}
+
 /**
  * Deterministic order: severity (critical, warning, info); then certIndex ascending with −1 (not about one
  * certificate) last, because a finding about a concrete certificate names the thing to fix; then the rule's
- * position in the registry, which lists root causes before their consequences.
+ * position in the registry, which lists root causes before their consequences; then address order (the sort
+ * is stable and endpoint findings come in endpoint order).
  */
 export function orderFindings<T extends RuleFinding>(findings: readonly T[], list: readonly Rule[] = rules): T[] {
   const position = new Map(list.map((r, i) => [r.meta.code, i]));
@@ -80,25 +154,54 @@ export function orderFindings<T extends RuleFinding>(findings: readonly T[], lis
   );
 }
 
+/** A handshake reached the server's TLS layer (or its port's answer): something there was examined. */
+function examined(ep: EndpointReport): boolean {
+  const hs = ep.handshake;
+  return hs.status === 'completed' || (hs.status === 'error' && hs.code !== 'connection_refused');
+}
+
+function sawCertificate(ep: EndpointReport): boolean {
+  return observed(ep.handshake)?.sentChain.some((c) => !('malformed' in c)) ?? false;
+}
+
+function worst(findings: readonly RuleFinding[]): Verdict | null {
+  if (findings.some((f) => f.severity === 'critical')) return 'critical';
+  if (findings.some((f) => f.severity === 'warning')) return 'warning';
+  return null;
+}
+
+function endpointVerdict(ep: EndpointReport, findings: readonly RuleFinding[]): Verdict {
+  return worst(findings) ?? (sawCertificate(ep) ? 'ok' : 'unknown');
+}
+
 /**
- * critical / warning by the worst finding; 'unknown' when no certificate was looked at and no finding says
- * why, or when a rule crashed and nothing else was found (a bug must not read as "ok"); otherwise 'ok'
- * (info findings are advice).
+ * 'unknown' when nothing was examined — no address probed (DNS failure, every address refused by the address
+ * policy) or every address refused the connection — as monitoring plugins report a check that could not run
+ * (exit 3); also when no certificate was seen and no finding says why, or when a rule crashed and nothing else
+ * was found (a bug must not read as "ok"). Otherwise critical / warning by the worst finding, else 'ok' (info
+ * findings are advice).
  */
 export function verdictOf(
   report: ProbeReport,
   findings: readonly RuleFinding[],
   results: readonly RuleResult[],
 ): Verdict {
-  const sawCertificate = report.endpoints.some(
-    (ep) => observed(ep.handshake)?.sentChain.some((c) => !('malformed' in c)) ?? false,
-  );
+  if (!report.endpoints.some(examined)) return 'unknown';
   const explained = findings.some((f) => EXPLAINS_NO_CERTIFICATE.has(f.code));
-  if (!sawCertificate && !explained) return 'unknown';
-  if (findings.some((f) => f.severity === 'critical')) return 'critical';
-  if (findings.some((f) => f.severity === 'warning')) return 'warning';
+  if (!report.endpoints.some(sawCertificate) && !explained) return 'unknown';
+  const bad = worst(findings);
+  if (bad) return bad;
   if (results.some((r) => r.status === 'rule_error')) return 'unknown';
   return 'ok';
+}
+
+/** The per-backend matrix: each address's own verdict and the codes of the findings that hold on it. */
+function endpointVerdicts(judgements: readonly EndpointJudgement[], findings: readonly Finding[]): EndpointVerdict[] {
+  return judgements.map((j) => ({
+    address: j.address,
+    verdict: j.verdict,
+    codes: findings.filter((f) => f.addresses?.includes(j.address)).map((f) => f.code),
+  }));
 }
 
 function withRemediation(f: RuleFinding, report: ProbeReport, serverStack: string | null): Finding {

@@ -39,9 +39,9 @@ test('info-only findings keep the verdict ok and the headline empty', async () =
   assert.equal(d.headline, null);
 });
 
-test('a DNS failure is the headline and certificate rules are not_evaluated, never pass', async () => {
+test('a DNS failure is the headline, the verdict unknown, and certificate rules are not_evaluated, never pass', async () => {
   const d = await run({ resolution: err('dns_not_found') });
-  assert.equal(d.verdict, 'critical');
+  assert.equal(d.verdict, 'unknown');
   assert.equal(d.headline?.code, 'dns_not_found');
   const status = (code: string) => d.results.find((r) => r.code === code)?.status;
   for (const code of ['cert_expired', 'hostname_mismatch', 'chain_incomplete', 'legacy_tls_enabled', 'clock_skew']) {
@@ -64,16 +64,23 @@ test('verdict is unknown when no certificate was seen and nothing explains why',
   }
 });
 
-test('verdict follows the worst severity', async () => {
+test('verdict follows the worst severity; unknown (with the reason as headline) when nothing was examined', async () => {
   const cases: [ReportSpec, string, string][] = [
     [
       { resolution: ok([{ address: '10.0.0.5', family: 4, allowed: false, blockedBy: '10.0.0.0/8' }]) },
-      'warning',
+      'unknown',
       'address_blocked',
     ],
+    [{ resolution: err('dns_failed') }, 'unknown', 'dns_not_found'],
     [{ leaf: { notBefore: at(-80), notAfter: at(20) } }, 'warning', 'cert_expiring_soon'],
     [{ leaf: { notBefore: at(-80), notAfter: at(-1) } }, 'critical', 'cert_expired'],
-    [{ handshake: err('connection_refused') }, 'critical', 'connection_refused'],
+    [{ handshake: err('connection_refused') }, 'unknown', 'connection_refused'],
+    [
+      { handshake: err('connection_refused'), backends: [{ address: '203.0.113.11', serve: 'same' }] },
+      'critical',
+      'connection_refused',
+    ],
+    [{ handshake: err('connection_timeout') }, 'critical', 'connection_timeout'],
     [{ leaf: { omitSan: true } }, 'critical', 'no_san'],
     [{ selfSignedLeaf: true }, 'critical', 'cert_self_signed'],
   ];
@@ -147,6 +154,7 @@ test('the order does not depend on the order rules or findings arrive in', async
 });
 
 const throwing: Rule = {
+  scope: 'endpoint',
   meta: { code: 'test_throws', title: 'throws', citation: 'none', severity: 'critical' },
   applies: () => true,
   evaluate: () => {
@@ -154,6 +162,7 @@ const throwing: Rule = {
   },
 };
 const foreign: Rule = {
+  scope: 'endpoint',
   meta: { code: 'test_foreign', title: 'wrong code', citation: 'none', severity: 'critical' },
   applies: () => true,
   evaluate: () => ({

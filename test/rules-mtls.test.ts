@@ -55,6 +55,7 @@ const cases: { name: string; spec?: ReportSpec; edit: Edit; want: Record<string,
     edit: (hs, report) => {
       hs.clientCertRequest = request();
       report.http = { status: 'error', code: 'client_cert_required', error: 'simulated refusal' };
+      report.endpoints[0]!.http = report.http;
     },
     want: { hsts_missing: notEvaluated, clock_skew: notEvaluated, client_cert_required: fires('info', -1) },
   },

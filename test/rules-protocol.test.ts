@@ -85,9 +85,9 @@ const cases: RuleCase[] = [
   },
   {
     code: 'backends_inconsistent',
-    name: 'one address serves an expired certificate',
+    name: 'one address serves an expired certificate: critical, as its cert_expired',
     spec: async () => ({ backends: [{ address: '203.0.113.11', serve: await otherLeaf(['example.com'], -5) }] }),
-    want: fires('warning', -1),
+    want: fires('critical', -1, { odd: '203.0.113.11', reference: '203.0.113.10' }),
   },
   {
     code: 'backends_inconsistent',

@@ -8,6 +8,7 @@ import type { Rule } from './types.js';
  * looked at, the bot refused to connect.
  */
 export const addressBlocked: Rule = {
+  scope: 'target',
   meta: {
     code: 'address_blocked',
     title: 'Every address of the host is refused by the address policy',

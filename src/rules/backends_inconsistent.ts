@@ -1,63 +1,62 @@
-import type { EndpointReport } from '../probe/types.js';
-import { certCoversHost } from './lib/hostname.js';
-import { fail, isCert, isoDate, pass } from './lib/inputs.js';
-import type { Rule, RuleContext } from './types.js';
+import { differences, keyed, profileOf, reference, worstDiffering } from './lib/backends.js';
+import { fail, pass } from './lib/inputs.js';
+import type { Rule } from './types.js';
 
 /**
  * Clients pick any of the addresses DNS returns (RFC 6724 §6 destination address selection, RFC 8305 Happy
- * Eyeballs), so every address must serve the same working certificate; otherwise failures look random
- * ("works for me"). Critical when some addresses fail while others work, warning when an address serves a
- * certificate that is expired or not valid for the host, info when all differ but all work (a rollout).
+ * Eyeballs), so every address must serve the same working chain with the same protocol versions; otherwise
+ * failures look random ("works for me"). The odd addresses are named with what they serve. Severity is the
+ * worst among the per-address findings that hold on some addresses only (a backend serving an expired
+ * certificate makes this critical); info when the addresses differ but every one works (a rollout).
  */
-interface Backend {
-  address: string;
-  key: string;
-  label: string;
-  ok: boolean;
-  good: boolean;
-}
-
-function describe(ep: EndpointReport, ctx: RuleContext): Backend | null {
-  const hs = ep.handshake;
-  if (hs.status === 'skipped') return null;
-  if (hs.status === 'error') {
-    return { address: ep.address, key: `error:${hs.code}`, label: `${ep.address}: ${hs.code}`, ok: false, good: false };
-  }
-  const leaf = hs.result.sentChain[0];
-  if (!isCert(leaf))
-    return { address: ep.address, key: 'leaf:none', label: `${ep.address}: no leaf`, ok: true, good: false };
-  const good = Date.parse(leaf.notAfter) >= ctx.now.getTime() && certCoversHost(leaf, ctx.report.target.host);
-  const label = `${ep.address}: serial ${leaf.serialNumber}, expires ${isoDate(leaf.notAfter)}`;
-  return { address: ep.address, key: `leaf:${leaf.sha256}`, label, ok: true, good };
-}
-
 export const backendsInconsistent: Rule = {
+  scope: 'target',
   meta: {
     code: 'backends_inconsistent',
-    title: 'The addresses behind the name serve different certificates or fail differently',
+    title: 'The addresses behind the name serve different chains, protocols or results',
     citation: 'RFC 6724 §6; RFC 8305 §4 (clients may use any resolved address)',
     severity: 'warning',
   },
   applies: (ctx) => ctx.report.endpoints.length >= 2,
   evaluate(ctx) {
-    const backends = ctx.report.endpoints.map((ep) => describe(ep, ctx)).filter((b) => b !== null);
-    const keys = new Set(backends.map((b) => b.key));
-    const working = backends.filter((b) => b.ok);
-    if (keys.size < 2 || working.length === 0) return pass;
-    const someFail = working.length < backends.length;
-    const severity = someFail ? 'critical' : backends.some((b) => !b.good) ? 'warning' : 'info';
-    const labels = backends.map((b) => b.label).join('; ');
+    const judgements = ctx.judgements ?? [];
+    const profiles = keyed(
+      ctx.report.endpoints.map((ep) =>
+        profileOf(
+          ep,
+          ctx.report,
+          judgements.find((j) => j.address === ep.address),
+          ctx.now,
+        ),
+      ),
+    );
+    if (new Set(profiles.map((p) => p.key)).size < 2) return pass;
+    const ref = reference(profiles);
+    const odd = profiles.filter((p) => p.key !== ref.key);
+    const same = profiles.filter((p) => p.key === ref.key).map((p) => p.address);
+    const severity = worstDiffering(judgements) ?? 'info';
+    const oddText = odd.map((p) => differences(p, ref)).join('; ');
+    const refText = `${same.join(', ')} ${ref.serves}`;
+    const backends = profiles.map((p) => `${p.address}: ${p.serves}`).join('; ');
     return fail({
       code: 'backends_inconsistent',
       severity,
       certIndex: -1,
-      summary: `The ${backends.length} addresses of \`${ctx.report.target.host}\` behave differently (${labels}); expected every address to serve the same certificate.`,
-      params: { addresses: backends.map((b) => b.address).join(', '), backends: labels, someFail },
+      summary: `${odd.length} of the ${profiles.length} addresses of \`${ctx.report.target.host}\` differ: ${oddText}; ${refText}. Expected every address to serve the same chain and protocols.`,
+      params: {
+        addresses: profiles.map((p) => p.address).join(', '),
+        odd: odd.map((p) => p.address).join(', '),
+        reference: ref.address,
+        backends,
+        someFail: profiles.some((p) => p.chainKey.startsWith('error:')),
+      },
       causes: [
         'a certificate renewal was deployed to some servers of the pool but not all',
         'one server is down or misconfigured while the others work',
+        'one server runs an older TLS configuration or software (protocol versions differ)',
         'DNS still lists an old server (a stale A/AAAA record, often IPv6)',
       ],
+      addresses: odd.map((p) => p.address),
     });
   },
 };

@@ -7,6 +7,7 @@ import type { Rule } from './types.js';
  * leaf is expired only once `now` is strictly after notAfter.
  */
 export const certExpired: Rule = {
+  scope: 'endpoint',
   meta: {
     code: 'cert_expired',
     title: 'The certificate has expired',

@@ -8,6 +8,7 @@ import type { Rule } from './types.js';
  * expiringCriticalDays, compared on exact milliseconds so the thresholds are inclusive.
  */
 export const certExpiringSoon: Rule = {
+  scope: 'endpoint',
   meta: {
     code: 'cert_expiring_soon',
     title: 'The certificate expires soon',

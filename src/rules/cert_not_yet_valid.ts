@@ -6,6 +6,7 @@ import type { Rule } from './types.js';
  * future fails validation just like an expired certificate.
  */
 export const certNotYetValid: Rule = {
+  scope: 'endpoint',
   meta: {
     code: 'cert_not_yet_valid',
     title: 'The certificate is not valid yet',

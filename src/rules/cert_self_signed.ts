@@ -6,6 +6,7 @@ import type { Rule } from './types.js';
  * client that was given this exact certificate trusts it. Passes when the bot was given it (--ca).
  */
 export const certSelfSigned: Rule = {
+  scope: 'endpoint',
   meta: {
     code: 'cert_self_signed',
     title: 'The server presents a self-signed certificate',

@@ -11,6 +11,7 @@ import type { Rule } from './types.js';
  * same name (a renewed intermediate) that the path did not use; unknown (null) when the path is untrusted.
  */
 export const chainCertExpired: Rule = {
+  scope: 'endpoint',
   meta: {
     code: 'chain_cert_expired',
     title: 'An intermediate certificate the server sends has expired',

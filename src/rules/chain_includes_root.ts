@@ -8,6 +8,7 @@ import type { Rule } from './types.js';
  * 2020 AddTrust and 2021 DST Root CA X3 expiries), so that is a warning.
  */
 export const chainIncludesRoot: Rule = {
+  scope: 'endpoint',
   meta: {
     code: 'chain_includes_root',
     title: 'The server sends the root certificate',

@@ -9,6 +9,7 @@ import type { Rule } from './types.js';
  * browser, fails in the script".
  */
 export const chainIncomplete: Rule = {
+  scope: 'endpoint',
   meta: {
     code: 'chain_incomplete',
     title: 'The server does not send the intermediate certificates',

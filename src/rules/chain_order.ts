@@ -8,6 +8,7 @@ import type { Rule } from './types.js';
  * chain. A sent root is chain_includes_root's business and is not counted here.
  */
 export const chainOrder: Rule = {
+  scope: 'endpoint',
   meta: {
     code: 'chain_order',
     title: 'The server sends its certificates out of order or sends unrelated ones',

@@ -6,6 +6,7 @@ import type { Rule } from './types.js';
  * working_public_key_algorithm, the working_public_key, and the working_public_key_parameters."
  */
 export const chainSignatureInvalid: Rule = {
+  scope: 'endpoint',
   meta: {
     code: 'chain_signature_invalid',
     title: 'A certificate signature does not verify with its issuer key',

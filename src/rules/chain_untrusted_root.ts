@@ -7,6 +7,7 @@ import type { Rule } from './types.js';
  * cert_self_signed's business.
  */
 export const chainUntrustedRoot: Rule = {
+  scope: 'endpoint',
   meta: {
     code: 'chain_untrusted_root',
     title: 'The chain ends at a root that is not trusted',

@@ -9,6 +9,7 @@ import type { Rule } from './types.js';
  * long as the server's own certificate could be read and judged by the other rules.
  */
 export const clientCertRequired: Rule = {
+  scope: 'endpoint',
   meta: {
     code: 'client_cert_required',
     title: 'The server asks for a client certificate (mutual TLS)',

@@ -1,4 +1,4 @@
-import { fail, httpInput, pass } from './lib/inputs.js';
+import { fail, httpInput, pass, speaksHttp } from './lib/inputs.js';
 import type { Rule } from './types.js';
 
 /**
@@ -8,13 +8,14 @@ import type { Rule } from './types.js';
  * valid client certificates; a bot whose clock is off misjudges every validity date.
  */
 export const clockSkew: Rule = {
+  scope: 'endpoint',
   meta: {
     code: 'clock_skew',
     title: "The server's clock disagrees with ours",
     citation: 'RFC 9110 §6.6.1 (Date); RFC 5905 (NTP)',
     severity: 'warning',
   },
-  applies: (ctx) => ctx.report.target.protocol === 'https',
+  applies: (ctx) => speaksHttp(ctx.report.target.protocol),
   evaluate(ctx) {
     const http = httpInput(ctx);
     if (!http.ok) return http.outcome;

@@ -8,6 +8,7 @@ import type { Rule } from './types.js';
  * connection is rejected by this means." Nothing listens on the port, or a firewall rejects actively.
  */
 export const connectionRefused: Rule = {
+  scope: 'endpoint',
   meta: {
     code: 'connection_refused',
     title: 'Nothing accepts connections on the port',

@@ -8,6 +8,7 @@ import type { Rule } from './types.js';
  * firewall that drops packets.
  */
 export const connectionTimeout: Rule = {
+  scope: 'endpoint',
   meta: {
     code: 'connection_timeout',
     title: 'The connection or handshake timed out',

@@ -8,6 +8,7 @@ import type { Rule } from './types.js';
  * client can connect.
  */
 export const dnsNotFound: Rule = {
+  scope: 'target',
   meta: {
     code: 'dns_not_found',
     title: 'The host name does not resolve',

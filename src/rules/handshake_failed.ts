@@ -7,6 +7,7 @@ import type { Rule } from './types.js';
  * the connection." A reset mid-handshake (no alert) is reported here as well, with reason "reset".
  */
 export const handshakeFailed: Rule = {
+  scope: 'endpoint',
   meta: {
     code: 'handshake_failed',
     title: 'The TLS handshake failed',

@@ -10,6 +10,7 @@ import type { Rule } from './types.js';
  * comes first and explains the legacy-CN trap.
  */
 export const hostnameMismatch: Rule = {
+  scope: 'endpoint',
   meta: {
     code: 'hostname_mismatch',
     title: 'The certificate is not valid for the host name',

@@ -1,4 +1,4 @@
-import { fail, httpInput, pass } from './lib/inputs.js';
+import { fail, httpInput, pass, speaksHttp } from './lib/inputs.js';
 import type { Rule } from './types.js';
 
 /**
@@ -8,13 +8,14 @@ import type { Rule } from './types.js';
  * Without it a first visit over http:// can be downgraded (SSL stripping). Advice, not breakage: info.
  */
 export const hstsMissing: Rule = {
+  scope: 'endpoint',
   meta: {
     code: 'hsts_missing',
     title: 'No HTTP Strict Transport Security header',
     citation: 'RFC 6797 §6.1.1 and §7.1',
     severity: 'info',
   },
-  applies: (ctx) => ctx.report.target.protocol === 'https',
+  applies: (ctx) => speaksHttp(ctx.report.target.protocol),
   evaluate(ctx) {
     const http = httpInput(ctx);
     if (!http.ok) return http.outcome;

@@ -7,6 +7,7 @@ import type { Rule } from './types.js';
  * (MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY).
  */
 export const leafIsCa: Rule = {
+  scope: 'endpoint',
   meta: {
     code: 'leaf_is_ca',
     title: 'The server certificate is a CA certificate',

@@ -1,4 +1,4 @@
-import { completed, fail, pass } from './lib/inputs.js';
+import { fail, pass, protocolsInput } from './lib/inputs.js';
 import { LEGACY, MODERN, support, supported, versionLabel } from './lib/protocols.js';
 import type { Rule } from './types.js';
 
@@ -8,6 +8,7 @@ import type { Rule } from './types.js';
  * warning (compliance scans such as PCI DSS fail it), not an outage.
  */
 export const legacyTlsEnabled: Rule = {
+  scope: 'endpoint',
   meta: {
     code: 'legacy_tls_enabled',
     title: 'TLS 1.0/1.1 are still accepted',
@@ -16,7 +17,7 @@ export const legacyTlsEnabled: Rule = {
   },
   applies: () => true,
   evaluate(ctx) {
-    const scan = completed('protocol scan', ctx.report.protocols);
+    const scan = protocolsInput(ctx);
     if (!scan.ok) return scan.outcome;
     const modern = supported(scan.value, MODERN);
     const legacy = supported(scan.value, LEGACY);

@@ -1,4 +1,4 @@
-import { completed, fail, pass } from './lib/inputs.js';
+import { fail, pass, protocolsInput } from './lib/inputs.js';
 import { LEGACY, MODERN, support, supported, versionLabel } from './lib/protocols.js';
 import type { Rule } from './types.js';
 
@@ -8,6 +8,7 @@ import type { Rule } from './types.js';
  * and Python 3.10+ refuse both, so a server without TLS 1.2 or 1.3 is unreachable for modern clients.
  */
 export const legacyTlsOnly: Rule = {
+  scope: 'endpoint',
   meta: {
     code: 'legacy_tls_only',
     title: 'The server supports only TLS 1.0/1.1',
@@ -16,7 +17,7 @@ export const legacyTlsOnly: Rule = {
   },
   applies: () => true,
   evaluate(ctx) {
-    const scan = completed('protocol scan', ctx.report.protocols);
+    const scan = protocolsInput(ctx);
     if (!scan.ok) return scan.outcome;
     const legacy = supported(scan.value, LEGACY);
     if (legacy.length === 0 || supported(scan.value, MODERN).length > 0) return pass;

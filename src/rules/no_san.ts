@@ -7,6 +7,7 @@ import type { Rule } from './types.js';
  * Firefox 48, Go 1.15 and Python 3.7+ with OpenSSL 1.1 stopped reading the CN at all.
  */
 export const noSan: Rule = {
+  scope: 'endpoint',
   meta: {
     code: 'no_san',
     title: 'The certificate has no subjectAltName',

@@ -36,6 +36,7 @@ const STARTTLS_CAUSES = [
  * target the same code means the server did not offer or refused the in-band upgrade.
  */
 export const notTls: Rule = {
+  scope: 'endpoint',
   meta: {
     code: 'not_tls',
     title: 'The port does not speak TLS',

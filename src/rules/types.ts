@@ -46,6 +46,12 @@ export interface Finding {
   clients: ClientImpact[];
   /** filled by src/fixes; server stack named by the `Server` header first */
   fixes: Fix[];
+  /**
+   * the addresses the finding holds on: set by the diagnosis for endpoint-scoped rules (identical findings
+   * from several addresses merge into one), by a target-scoped rule when it concerns some addresses only;
+   * absent when the finding is about the name as a whole (DNS) or comes from a stored report that predates it
+   */
+  addresses?: string[];
 }
 
 /** What a rule produces before src/fixes adds clients and fixes. */
@@ -66,10 +72,25 @@ export const defaultRuleOptions: RuleOptions = {
   clockSkewSeconds: 300,
 };
 
+/** What the endpoint-scoped rules found on one address: the input of target-scoped rules that compare addresses. */
+export interface EndpointJudgement {
+  address: string;
+  findings: RuleFinding[];
+  /** worst severity of its findings; 'unknown' when nothing could be examined there (no certificate seen) */
+  verdict: Verdict;
+}
+
 export interface RuleContext {
   report: ProbeReport;
-  /** endpoints[0], when there is one */
+  /**
+   * The endpoint being judged: for endpoint-scoped rules the address each run is about; for target-scoped
+   * rules endpoints[0] (null when no address was probed).
+   */
   primary: EndpointReport | null;
+  /** set only while an endpoint-scoped rule runs: the same endpoint as `primary` */
+  endpoint?: EndpointReport;
+  /** set for target-scoped rules: what the endpoint-scoped rules found on each probed address, in endpoint order */
+  judgements?: EndpointJudgement[];
   /** the injected clock; rules never read the real one */
   now: Date;
   options: RuleOptions;
@@ -90,8 +111,16 @@ export type RuleOutcome =
   | { status: 'not_evaluated'; why: string }
   | { status: 'fail'; finding: RuleFinding };
 
+/**
+ * 'endpoint': judged once per probed address (× with/without SNI as the rule decides), on that address's own
+ * handshake, chain, protocol scan and HTTP response; 'target': judged once for the name (DNS, address policy,
+ * comparisons between addresses, SNI behaviour).
+ */
+export type RuleScope = 'endpoint' | 'target';
+
 export interface Rule {
   meta: RuleMeta;
+  scope: RuleScope;
   /** false → not_applicable (e.g. hsts_missing for an SMTP target) */
   applies(ctx: RuleContext): boolean;
   evaluate(ctx: RuleContext): RuleOutcome;
@@ -102,6 +131,14 @@ export interface RuleResult {
   status: RuleStatus;
   /** for not_evaluated / rule_error */
   why?: string;
+}
+
+/** One probed address as the diagnosis judged it: the per-backend matrix of every renderer. */
+export interface EndpointVerdict {
+  address: string;
+  verdict: Verdict;
+  /** codes of the findings that hold on this address, in the diagnosis's finding order */
+  codes: string[];
 }
 
 export type Verdict = 'ok' | 'warning' | 'critical' | 'unknown';
@@ -115,6 +152,8 @@ export interface Diagnosis {
   findings: Finding[];
   /** the status of every rule, for "what was checked" and not_evaluated */
   results: RuleResult[];
+  /** per probed address: its own verdict and codes (absent in diagnoses stored before per-endpoint rules) */
+  endpoints?: EndpointVerdict[];
   /** the server software named by the `Server` header, normalised (nginx, apache, …), or null */
   serverStack: string | null;
   /** the injected clock at diagnosis time, ISO */

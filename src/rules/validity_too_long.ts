@@ -12,6 +12,7 @@ const EFFECTIVE_FROM = Date.parse('2020-09-01T00:00:00Z');
 const MAX_DAYS = 398;
 
 export const validityTooLong: Rule = {
+  scope: 'endpoint',
   meta: {
     code: 'validity_too_long',
     title: 'The certificate is valid for longer than 398 days',

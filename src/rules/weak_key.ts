@@ -20,6 +20,7 @@ function isWeak(key: CertInfo['key']): boolean {
 }
 
 export const weakKey: Rule = {
+  scope: 'endpoint',
   meta: {
     code: 'weak_key',
     title: 'A certificate has a weak public key',

@@ -9,6 +9,7 @@ import type { Rule } from './types.js';
 const WEAKNESS: Record<string, number> = { MD2: 3, MD5: 2, 'SHA-1': 1 };
 
 export const weakSignatureAlgorithm: Rule = {
+  scope: 'endpoint',
   meta: {
     code: 'weak_signature_algorithm',
     title: 'A certificate is signed with a broken hash (SHA-1, MD5, MD2)',

@@ -29,6 +29,7 @@ function finding(cert: CertInfo, index: number, check: string, observed: string,
 }
 
 export const wrongKeyUsage: Rule = {
+  scope: 'endpoint',
   meta: {
     code: 'wrong_key_usage',
     title: 'The key usage or extended key usage does not allow TLS server authentication',

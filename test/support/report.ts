@@ -67,8 +67,22 @@ export interface ReportSpec {
   /** HTTP overrides or an attempt that replaces it; default 200 with HSTS and an accurate Date */
   http?: Partial<HttpResult> | Err | { status: 'skipped'; why: string };
   resolution?: Attempt<ResolvedAddress[]>;
-  /** extra endpoints after the primary: 'same' serves the primary's chain, a leaf, or a handshake error */
-  backends?: Array<{ address: string; serve: 'same' | CertInfo | Err }>;
+  /**
+   * extra endpoints after the primary: 'same' serves the primary's chain, a leaf, a whole sent chain, or a
+   * handshake error; `protocols` / `http` are that address's own scan and response (default: as the primary's)
+   */
+  backends?: Backend[];
+  /** leave out the per-address protocols/http, as in reports stored before per-address scans */
+  legacyReport?: boolean;
+}
+
+export interface Backend {
+  address: string;
+  serve: 'same' | CertInfo | SentCert[] | Err;
+  /** the chain report for this address (default: the primary's when it serves the same chain, else skipped) */
+  chain?: Attempt<ChainReport>;
+  protocols?: ReportSpec['protocols'];
+  http?: ReportSpec['http'];
 }
 
 export interface Built {
@@ -156,7 +170,7 @@ function chainAttempt(spec: ReportSpec, c: Chain, sent: SentCert[]): Attempt<Cha
   return ok({ ...base, ...overrides });
 }
 
-function protocolScan(spec: ReportSpec): Attempt<ProtocolSupport> {
+function protocolScan(spec: Pick<ReportSpec, 'protocols'>): Attempt<ProtocolSupport> {
   const p = spec.protocols;
   if (p && 'status' in p) return p as Err;
   const want = { 'TLSv1.2': true, 'TLSv1.3': true, ...(p as object) } as Partial<
@@ -170,7 +184,7 @@ function protocolScan(spec: ReportSpec): Attempt<ProtocolSupport> {
   return ok({ TLSv1: one('TLSv1'), 'TLSv1.1': one('TLSv1.1'), 'TLSv1.2': one('TLSv1.2'), 'TLSv1.3': one('TLSv1.3') });
 }
 
-function httpAttempt(spec: ReportSpec, now: Date): Attempt<HttpResult> {
+function httpAttempt(spec: Pick<ReportSpec, 'http'>, now: Date): Attempt<HttpResult> {
   const h = spec.http;
   if (h && 'status' in h && typeof h.status === 'string') return h as Err;
   return ok({
@@ -190,16 +204,41 @@ function noSniAttempt(spec: ReportSpec, sent: SentCert[]): Attempt<HandshakeResu
   return ok(handshakeOf([n]));
 }
 
-function backend(address: string, serve: 'same' | CertInfo | Err, sent: SentCert[], chain: Attempt<ChainReport>) {
+function backend(
+  b: Backend,
+  spec: ReportSpec,
+  sent: SentCert[],
+  chain: Attempt<ChainReport>,
+  now: Date,
+): EndpointReport {
+  const { serve } = b;
   const hs: Attempt<HandshakeResult> =
-    serve === 'same' ? ok(handshakeOf(sent)) : 'status' in serve ? serve : ok(handshakeOf([serve]));
-  return {
-    address,
+    serve === 'same'
+      ? ok(handshakeOf(sent))
+      : Array.isArray(serve)
+        ? ok(handshakeOf(serve))
+        : 'status' in serve
+          ? serve
+          : ok(handshakeOf([serve]));
+  const reached = hs.status === 'completed';
+  const ownChain = b.chain ?? (serve === 'same' ? chain : skipped('chain not given in the test spec'));
+  const ep: EndpointReport = {
+    address: b.address,
     family: 4 as const,
     handshake: hs,
     noSni: hs,
-    chain: hs.status === 'completed' ? chain : skipped(),
+    chain: reached ? ownChain : skipped(),
   };
+  if (spec.legacyReport) return ep;
+  ep.protocols =
+    reached || b.protocols ? protocolScan({ protocols: b.protocols ?? spec.protocols }) : skipped('no handshake');
+  const https = (spec.target?.protocol ?? 'https') === 'https';
+  ep.http = !https
+    ? skipped('not https')
+    : reached || b.http
+      ? httpAttempt({ http: b.http ?? spec.http }, now)
+      : skipped('no handshake');
+  return ep;
 }
 
 /** Minting costs tens of ms per certificate; identical specs share one chain (rules never mutate it). */
@@ -234,7 +273,7 @@ export async function reportWith(spec: ReportSpec = {}): Promise<Built> {
     noSni: tgt.sni === null ? skipped('IP target: no SNI') : noSniAttempt(spec, sent),
     chain: chainReport,
   };
-  const others = (spec.backends ?? []).map((b) => backend(b.address, b.serve, sent, chainReport));
+  const others = (spec.backends ?? []).map((b) => backend(b, spec, sent, chainReport, now));
   const addresses = [primary, ...others].map((e) => ({
     address: e.address,
     family: e.family,
@@ -244,18 +283,21 @@ export async function reportWith(spec: ReportSpec = {}): Promise<Built> {
   const reachable = handshake.status === 'completed';
   const resolved = spec.resolution ?? ok(addresses);
   const probed = resolved.status === 'completed' && resolved.result.some((a) => a.allowed);
+  const protocols = probed && (reachable || spec.protocols) ? protocolScan(spec) : skipped('no handshake');
+  const http =
+    tgt.protocol !== 'https'
+      ? skipped('not https')
+      : probed && (reachable || spec.http)
+        ? httpAttempt(spec, now)
+        : skipped('no handshake');
+  if (!spec.legacyReport) Object.assign(primary, { protocols, http });
   const report: ProbeReport = {
     target: tgt,
     startedAt: now.toISOString(),
     resolution: resolved,
     endpoints: probed ? [primary, ...others] : [],
-    protocols: probed && (reachable || spec.protocols) ? protocolScan(spec) : skipped('no handshake'),
-    http:
-      tgt.protocol !== 'https'
-        ? skipped('not https')
-        : probed && (reachable || spec.http)
-          ? httpAttempt(spec, now)
-          : skipped('no handshake'),
+    protocols,
+    http,
     revocation: skipped('revocation is not checked yet'),
     timings: { totalMs: 20, dnsMs: 1 },
     options: { timeoutMs: 10_000, extraCaCount: 0 },

@@ -6,7 +6,9 @@ import type {
   EndpointReport,
   HandshakeResult,
   HttpResult,
+  ProtocolSupport,
   SentCert,
+  TargetProtocol,
 } from '../../probe/types.js';
 import type { RuleContext, RuleFinding, RuleOutcome } from '../types.js';
 import { observed } from './observed.js';
@@ -78,10 +80,36 @@ export function leafInput(ctx: RuleContext): Input<CertInfo> {
   return { ok: true, value: leaf };
 }
 
-/** The HTTP response from the primary address (https targets only). */
+/**
+ * The HTTP response from the endpoint being judged: its own request, or the report-level one for reports
+ * stored before per-address requests (that one was made to endpoints[0], so only that endpoint may use it).
+ */
 export function httpInput(ctx: RuleContext): Input<HttpResult> {
   const ep = primaryEndpoint(ctx);
-  return ep.ok ? completed(`HTTP request to ${ep.value.address}`, ctx.report.http) : ep;
+  if (!ep.ok) return ep;
+  const attempt = ownOrPrimary(ctx, ep.value, ep.value.http, ctx.report.http);
+  return attempt
+    ? completed(`HTTP request to ${ep.value.address}`, attempt)
+    : notEvaluated(notPerAddress('HTTP request', ep.value));
+}
+
+/** The protocol scan of the endpoint being judged (same fallback as httpInput). */
+export function protocolsInput(ctx: RuleContext): Input<ProtocolSupport> {
+  const ep = primaryEndpoint(ctx);
+  if (!ep.ok) return ep;
+  const attempt = ownOrPrimary(ctx, ep.value, ep.value.protocols, ctx.report.protocols);
+  return attempt
+    ? completed(`protocol scan of ${ep.value.address}`, attempt)
+    : notEvaluated(notPerAddress('protocol scan', ep.value));
+}
+
+function ownOrPrimary<T>(ctx: RuleContext, ep: EndpointReport, own: Attempt<T> | undefined, top: Attempt<T>) {
+  if (own !== undefined) return own;
+  return ctx.report.endpoints.length === 0 || ctx.report.endpoints[0] === ep ? top : null;
+}
+
+function notPerAddress(step: string, ep: EndpointReport): string {
+  return `this report has no ${step} of ${ep.address} (only of the first address)`;
 }
 
 export function chainInput(ctx: RuleContext): Input<ChainReport> {
@@ -141,4 +169,13 @@ export function certName(cert: CertInfo): string {
 /** The CN of an RFC 4514 name when it has one, else the whole name. */
 export function dnName(dn: string): string {
   return /(?:^|,\s*)CN=((?:\\.|[^,\\])+)/i.exec(dn)?.[1] ?? dn;
+}
+
+/**
+ * Whether an HTTP request may be made after the handshake: https, and bare TLS on any port (the probe asks
+ * and reports the HTTP step `skipped` with the reason when the server does not speak HTTP). STARTTLS
+ * protocols (smtp, imap, …) never carry HTTP.
+ */
+export function speaksHttp(protocol: TargetProtocol): boolean {
+  return protocol === 'https' || protocol === 'tls';
 }
