@@ -53,7 +53,10 @@ export async function runCheck(ctx: CommandContext, args: string): Promise<void>
     now: ctx.clock(),
   });
   await ctx.port.update(ref, diagnosisMessage(incident));
-  if (diagnosis.findings.length > 0) await ctx.port.reply(ref, { kind: 'findings', diagnosis });
+  // the thread carries the per-backend matrix too, so a name with several addresses always gets one
+  if (diagnosis.findings.length > 0 || diagnosis.report.endpoints.length > 1) {
+    await ctx.port.reply(ref, { kind: 'findings', diagnosis });
+  }
 }
 
 type ProbeOutcome = { ok: true; diagnosis: Diagnosis } | { ok: false; error: string };

@@ -2,10 +2,12 @@
  * Block Kit for the thread replies and short messages: fix guide, chain (sent vs built), progress,
  * help and notices. Every string from a certificate, a server or a user is escaped here.
  */
+
 import type { CommandHelp, NoticeCode } from '../chat/port.js';
 import type { CheckPhase } from '../check.js';
 import type { CertInfo, CertSource, SentCert, Target } from '../probe/types.js';
 import type { Diagnosis, Fix } from '../rules/types.js';
+import { chainStatusOf } from './backends.js';
 import { severityTag, targetText } from './blocks-diagnosis.js';
 import { type Block, context, esc, header, section } from './blocks-kit.js';
 import { formatDate, targetLabel } from './format.js';
@@ -77,11 +79,9 @@ export function chainBlocks(d: Diagnosis): Block[] {
     return [...blocks, section(`*As built:* not available (${esc(primary.chain.status)})`, 'chain:built')];
   }
   const chain = primary.chain.result;
-  const verdict = chain.trusted
-    ? 'ends at a trusted root'
-    : chain.missingIssuer
-      ? `issuer missing: ${esc(chain.missingIssuer)}`
-      : 'not trusted';
+  const verdict = chain.missingIssuer
+    ? `issuer missing: ${esc(chain.missingIssuer)}`
+    : esc(chainStatusOf(chain, new Date(d.checkedAt)).text);
   blocks.push(section(`*As built* (${chain.built.length}, ${verdict})`, 'chain:built'));
   chain.built.forEach((c, i) => {
     blocks.push(section(`#${i} ${certLine(c, chain.sources[i])}`, `built:${i}`));

@@ -6,9 +6,11 @@
  */
 import type { ChatMessage, IncidentView, MessageAction } from '../chat/port.js';
 import type { Diagnosis, Finding, Fix, Severity, Verdict } from '../rules/types.js';
+import { addressesNote, backendRows, chainStatusOf } from './backends.js';
 import {
   actions,
   type Block,
+  blockId,
   button,
   clip,
   context,
@@ -76,9 +78,8 @@ export function keyFacts(d: Diagnosis): string[] {
   }
   if (primary?.chain.status === 'completed') {
     const c = primary.chain.result;
-    out.push(
-      `*Chain*\n${c.built.length} cert${c.built.length === 1 ? '' : 's'}, ${c.trusted ? 'trusted' : 'not trusted'}`,
-    );
+    const status = chainStatusOf(c, new Date(d.checkedAt)).text;
+    out.push(`*Chain*\n${c.built.length} cert${c.built.length === 1 ? '' : 's'}, ${esc(status)}`);
   }
   return out;
 }
@@ -138,7 +139,9 @@ export function diagnosisBlocks(d: Diagnosis, incident: IncidentView, buttons: M
 
 /** One section per finding: summary, causes, clients, first fix; clipped to the section limit. */
 export function findingBlock(d: Diagnosis, f: Finding): Block {
-  const lines = [`${severityTag(f.severity)} \`${f.code}\`${certLabel(d, f.certIndex)}`, esc(f.summary)];
+  const on = addressesNote(d, f);
+  const lines = [`${severityTag(f.severity)} \`${f.code}\`${certLabel(d, f.certIndex)}${on ? ` _${esc(on)}_` : ''}`];
+  lines.push(esc(f.summary));
   if (f.causes.length) lines.push(`*Likely causes:* ${f.causes.map((c, i) => `${i + 1}. ${esc(c)}`).join(' ')}`);
   const breaks = f.clients.filter((c) => c.effect !== 'works');
   if (breaks.length)
@@ -150,8 +153,27 @@ export function findingBlock(d: Diagnosis, f: Finding): Block {
 /** The thread detail: a summary line and every finding, most severe first (the Diagnosis order). */
 export function findingsBlocks(d: Diagnosis): Block[] {
   const head = section(`*${countBySeverity(d.findings)}* for ${targetText(d)}`, `findings:${d.verdict}`);
-  if (!d.findings.length) return [head, section('Nothing to fix. Every rule that could run passed.', 'findings:none')];
-  return [head, ...d.findings.map((f) => findingBlock(d, f))];
+  const matrix = backendBlocks(d);
+  if (!d.findings.length) {
+    return [head, ...matrix, section('Nothing to fix. Every rule that could run passed.', 'findings:none')];
+  }
+  return [head, ...matrix, ...d.findings.map((f) => findingBlock(d, f))];
+}
+
+/**
+ * The per-backend matrix (more than one address): a heading, then one section per address whose block_id is
+ * `backend:<verdict>:<address>` so tools read each address's verdict without parsing prose.
+ */
+export function backendBlocks(d: Diagnosis): Block[] {
+  const rows = backendRows(d, new Date(d.checkedAt));
+  if (rows.length === 0) return [];
+  const lines = rows.map((r) => {
+    const fp = r.fingerprint ? `\`${r.fingerprint}\`` : '_no leaf_';
+    const cells = [fp, esc(r.expiry.text), esc(r.chain.text), esc(r.tls.text)];
+    const text = `${VERDICT_ICON[r.verdict.slug]} *${esc(r.address)}* — ${VERDICT_WORD[r.verdict.slug]}\n${cells.join(' · ')}`;
+    return section(clip(text, LIMITS.sectionText), blockId(`backend:${r.verdict.slug}:${r.address}`));
+  });
+  return [section(`*Backends* (${rows.length} addresses: fingerprint · expiry · chain · TLS)`, 'backends'), ...lines];
 }
 
 /** Codes joined for a block_id, cut at a whole code so the id stays parseable within 255 chars. */

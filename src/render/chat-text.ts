@@ -7,6 +7,7 @@
 import type { ChatMessage, CommandHelp, IncidentView, MessageAction } from '../chat/port.js';
 import type { CertInfo, ChainReport } from '../probe/types.js';
 import type { Diagnosis, Finding, Fix } from '../rules/types.js';
+import { addressesNote, backendRows, chainStatusOf } from './backends.js';
 import {
   certName,
   describeKey,
@@ -67,6 +68,7 @@ const PHASE_WORDS: Record<string, string> = {
 function diagnosisLines(d: Diagnosis, incident: IncidentView, actions: MessageAction[], opts: ChatTextOptions) {
   const lines = [headlineLine(d)];
   lines.push(...keyFacts(d).map((f) => `  ${f}`));
+  lines.push(...backendLines(d).map((l) => `  ${l}`));
   const fix = d.headline?.fixes[0];
   if (fix) lines.push(`  Top fix (${fix.stack}): ${fix.title}${fix.steps[0] ? ` — ${fix.steps[0]}` : ''}`);
   lines.push(`  ${incidentLine(incident)}`);
@@ -89,8 +91,22 @@ function keyFacts(d: Diagnosis): string[] {
     facts.push(`Expires: ${formatDate(leaf.notAfter)}   Key: ${describeKey(leaf.key)}`);
   }
   const chain = chainOf(d);
-  if (chain) facts.push(`Chain: ${chain.built.length} certificate(s), ${chain.trusted ? 'trusted' : 'not trusted'}`);
+  if (chain)
+    facts.push(`Chain: ${chain.built.length} certificate(s), ${chainStatusOf(chain, new Date(d.checkedAt)).text}`);
   return facts;
+}
+
+/** The per-backend matrix (more than one address): "backend <address> <VERDICT> · sha256 … · expiry · chain · TLS". */
+function backendLines(d: Diagnosis): string[] {
+  const rows = backendRows(d, new Date(d.checkedAt));
+  if (rows.length === 0) return [];
+  return [
+    `Backends (${rows.length} addresses):`,
+    ...rows.map((r) => {
+      const fp = r.fingerprint ? `sha256 ${r.fingerprint}` : 'no leaf';
+      return `  backend ${r.address} ${r.verdict.label} · ${fp} · ${r.expiry.text} · ${r.chain.text} · ${r.tls.text}`;
+    }),
+  ];
 }
 
 function incidentLine(i: IncidentView): string {
@@ -106,13 +122,13 @@ function actionsLine(actions: MessageAction[], numbered: boolean): string {
 
 function findingsLines(d: Diagnosis): string[] {
   if (d.findings.length === 0) return ['No problems found.'];
-  const lines = [`${d.findings.length} finding(s) for ${targetLabel(d.target)}:`];
-  for (const f of d.findings) lines.push(...findingLines(f));
+  const lines = [`${d.findings.length} finding(s) for ${targetLabel(d.target)}:`, ...backendLines(d)];
+  for (const f of d.findings) lines.push(...findingLines(f, addressesNote(d, f)));
   return lines;
 }
 
-function findingLines(f: Finding): string[] {
-  const where = f.certIndex >= 0 ? ` (cert #${f.certIndex})` : '';
+function findingLines(f: Finding, on: string): string[] {
+  const where = `${f.certIndex >= 0 ? ` (cert #${f.certIndex})` : ''}${on ? ` ${on}` : ''}`;
   const lines = [`• ${severityOf(f.severity).label} [${f.code}]${where}: ${f.summary}`];
   if (f.causes.length > 0) lines.push(`    Likely causes: ${f.causes.join('; ')}`);
   const failing = f.clients.filter((c) => c.effect === 'fails').map((c) => c.client);

@@ -10,6 +10,7 @@ import type {
   ChainReport,
   EndpointReport,
   HandshakeResult,
+  HttpResult,
   ProtocolSupport,
   SentCert,
   Target,
@@ -56,16 +57,10 @@ export function toJson(d: Diagnosis, opts: JsonOptions = {}): Obj {
         blockedBy: a.blockedBy,
       })),
     })),
-    endpoints: r.endpoints.map(endpoint),
+    endpoints: r.endpoints.map((ep) => endpoint(ep, d, der)),
     chain: primary ? chains(primary, der) : null,
-    protocols: attempt(r.protocols, (p) => ({ versions: protocolVersions(p) })),
-    http: attempt(r.http, (h) => ({
-      httpStatus: h.status,
-      date: h.date,
-      server: h.server,
-      strictTransportSecurity: h.strictTransportSecurity,
-      receivedAt: h.receivedAt,
-    })),
+    protocols: protocolsJson(r.protocols),
+    http: httpJson(r.http),
     timings: { totalMs: r.timings.totalMs, dnsMs: r.timings.dnsMs },
     options: { timeoutMs: r.options.timeoutMs, extraCaCount: r.options.extraCaCount },
     results: d.results.map((x) => ({ code: x.code, status: x.status, why: x.why })),
@@ -89,6 +84,7 @@ function finding(f: Finding): Obj {
     code: f.code,
     severity: f.severity,
     certIndex: f.certIndex,
+    addresses: f.addresses ? [...f.addresses] : undefined,
     summary: f.summary,
     params: sortedParams(f.params),
     causes: [...f.causes],
@@ -121,14 +117,44 @@ function attempt<T>(a: Attempt<T>, fields: (result: T) => Obj): Obj {
   return { status: 'completed', ...fields(a.result) };
 }
 
-function endpoint(ep: EndpointReport): Obj {
+/**
+ * One probed address: its handshakes, its own chain (as sent and as built, like the top-level `chain` of the
+ * primary), its own protocol scan and HTTP response when the report has them, and the verdict the diagnosis
+ * gave it with the codes that hold on it.
+ */
+function endpoint(ep: EndpointReport, d: Diagnosis, der: boolean): Obj {
+  const judged = d.endpoints?.find((x) => x.address === ep.address);
+  const sent = (observed(ep.handshake)?.sentChain ?? []).map((c) => sentCert(c, der));
   return {
     address: ep.address,
     family: ep.family,
     handshake: attempt(ep.handshake, handshake),
     noSni: attempt(ep.noSni, handshake),
-    chain: attempt(ep.chain, (c) => ({ trusted: c.trusted, length: c.built.length })),
+    chain: attempt(ep.chain, (c) => ({
+      trusted: c.trusted,
+      length: c.built.length,
+      sent,
+      built: attempt<ChainReport>({ status: 'completed', result: c }, (x) => builtChain(x, der)),
+    })),
+    protocols: ep.protocols ? protocolsJson(ep.protocols) : undefined,
+    http: ep.http ? httpJson(ep.http) : undefined,
+    verdict: judged?.verdict,
+    codes: judged ? [...judged.codes] : undefined,
   };
+}
+
+function protocolsJson(p: Attempt<ProtocolSupport>): Obj {
+  return attempt(p, (x) => ({ versions: protocolVersions(x) }));
+}
+
+function httpJson(h: Attempt<HttpResult>): Obj {
+  return attempt(h, (x) => ({
+    httpStatus: x.status,
+    date: x.date,
+    server: x.server,
+    strictTransportSecurity: x.strictTransportSecurity,
+    receivedAt: x.receivedAt,
+  }));
 }
 
 function handshake(h: HandshakeResult): Obj {

@@ -2,9 +2,10 @@
  * The chain part of the terminal diagnosis: the chain we built drawn as a tree (root at the top, leaf at the
  * bottom, like a browser's certificate viewer), then the chain as the server sent it when that differs.
  */
-import type { CertInfo, ChainReport, SentCert } from '../probe/types.js';
+import type { CertInfo, ChainReport, EndpointReport, SentCert } from '../probe/types.js';
 import type { Diagnosis, Finding } from '../rules/types.js';
 import type { Style } from './ansi.js';
+import { chainStatusOf } from './backends.js';
 import {
   certName,
   daysLeft,
@@ -34,19 +35,47 @@ const MARKS: Record<Grade, string> = { bad: '✗', warn: '!', neutral: 'i', good
 /** Colour only: expiry within this many days is shown as a warning (the rule's own threshold decides findings). */
 const EXPIRY_WARN_DAYS = 30;
 
+/**
+ * The chain of every distinct served chain: one drawing when every address sends the same certificates (the
+ * usual case), else one per group of addresses, headed by those addresses. Markers show only the findings
+ * that hold on those addresses.
+ */
 export function renderChains(d: Diagnosis, ctx: TextContext): string {
-  const primary = d.report.endpoints[0];
-  if (primary?.handshake.status !== 'completed') return '';
-  const sent = primary.handshake.result.sentChain;
-  const marks = findingsByCert(d.findings);
-  if (primary.chain.status !== 'completed') {
-    const why = primary.chain.status === 'error' ? `${primary.chain.code}: ${primary.chain.error}` : primary.chain.why;
-    const head = `${ctx.st.bold('Chain')} not built — ${e(why)}`;
+  const groups = chainGroups(d.report.endpoints);
+  const several = groups.length > 1;
+  return groups
+    .map((g) => {
+      const findings = d.findings.filter((f) => !f.addresses || g.some((ep) => f.addresses!.includes(ep.address)));
+      const where = several ? ` ${ctx.st.dim(`for ${g.map((ep) => e(ep.address)).join(', ')}`)}` : '';
+      return renderChain(g[0]!, findings, where, ctx);
+    })
+    .filter((s) => s !== '')
+    .join('\n\n');
+}
+
+/** Endpoints grouped by the exact chain they sent, in endpoint order; endpoints without a handshake left out. */
+function chainGroups(endpoints: EndpointReport[]): EndpointReport[][] {
+  const groups = new Map<string, EndpointReport[]>();
+  for (const ep of endpoints) {
+    if (ep.handshake.status !== 'completed') continue;
+    const key = ep.handshake.result.sentChain.map((c) => ('malformed' in c ? c.der : c.sha256)).join('|');
+    groups.set(key, [...(groups.get(key) ?? []), ep]);
+  }
+  return [...groups.values()];
+}
+
+function renderChain(ep: EndpointReport, findings: Finding[], where: string, ctx: TextContext): string {
+  if (ep.handshake.status !== 'completed') return '';
+  const sent = ep.handshake.result.sentChain;
+  const marks = findingsByCert(findings);
+  if (ep.chain.status !== 'completed') {
+    const why = ep.chain.status === 'error' ? `${ep.chain.code}: ${ep.chain.error}` : ep.chain.why;
+    const head = `${ctx.st.bold('Chain')}${where} not built — ${e(why)}`;
     return [head, ...sentLines(sent, null, marks, ctx)].join('\n');
   }
-  const chain = primary.chain.result;
+  const chain = ep.chain.result;
   const out = [
-    `${ctx.st.bold('Chain as built')} ${ctx.st.dim('(root at top, leaf at bottom)')} — ${chainStatus(chain, ctx)}`,
+    `${ctx.st.bold('Chain as built')}${where} ${ctx.st.dim('(root at top, leaf at bottom)')} — ${chainStatus(chain, ctx)}`,
   ];
   out.push(...treeLines(builtNodes(chain, marks, ctx), ctx));
   if (ctx.verbose) out.push(...aiaLines(chain, ctx));
@@ -55,16 +84,8 @@ export function renderChains(d: Diagnosis, ctx: TextContext): string {
 }
 
 function chainStatus(chain: ChainReport, ctx: TextContext): string {
-  if (chain.trusted) {
-    const via = chain.aia.completedChain ? ', completed only via AIA' : '';
-    return ctx.st.grade(
-      chain.aia.completedChain ? 'warn' : 'good',
-      `trusted (${chain.anchorStore ?? 'unknown'} store${via})`,
-    );
-  }
-  if (chain.missingIssuer !== null) return ctx.st.grade('bad', 'incomplete: an issuer is missing');
-  if (chain.untrustedRoot) return ctx.st.grade('bad', 'ends at a root that is not trusted');
-  return ctx.st.grade('bad', `not trusted${chain.rejectionHint ? `: ${e(chain.rejectionHint)}` : ''}`);
+  const status = chainStatusOf(chain, ctx.now);
+  return ctx.st.grade(status.grade, e(status.text));
 }
 
 function builtNodes(chain: ChainReport, marks: Map<number, Finding[]>, ctx: TextContext): TreeNode[] {

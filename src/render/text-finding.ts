@@ -20,9 +20,12 @@ const ITEM = INDENT.repeat(2);
 const DETAIL = INDENT.repeat(4);
 const MARKS: Record<Grade, string> = { good: '✓', warn: '!', bad: '✗', neutral: '·' };
 
-export function findingBlock(f: Finding, serverStack: string | null, ctx: TextContext): string {
+/** `addresses`: "on 127.0.0.3 (1 of 2 addresses)" when the name has several addresses, else ''. */
+export function findingBlock(f: Finding, serverStack: string | null, ctx: TextContext, addresses = ''): string {
   const sev = severityOf(f.severity);
-  const where = f.certIndex < 0 ? '' : ctx.st.dim(f.certIndex === 0 ? ' · leaf (#0)' : ` · chain cert #${f.certIndex}`);
+  const cert = f.certIndex < 0 ? '' : f.certIndex === 0 ? ' · leaf (#0)' : ` · chain cert #${f.certIndex}`;
+  const whereText = `${cert}${addresses ? ` · ${e(addresses)}` : ''}`;
+  const where = whereText ? ctx.st.dim(whereText) : '';
   const lines = [`${INDENT}${ctx.st.grade(sev.grade, `[${sev.label}]`)} ${ctx.st.bold(e(f.code))}${where}`];
   lines.push(`${INDENT}${e(f.summary)}`);
   if (f.causes.length > 0) {

@@ -6,6 +6,7 @@
 import type { Attempt, EndpointReport, HttpResult, ProtocolSupport, TlsVersion } from '../probe/types.js';
 import type { Diagnosis } from '../rules/types.js';
 import { makeStyle } from './ansi.js';
+import { addressesNote, backendRows } from './backends.js';
 import {
   addressLabel,
   escapeControl as e,
@@ -40,7 +41,14 @@ export function renderText(d: Diagnosis, opts: TextOptions): string {
     now: opts.now ?? new Date(d.checkedAt),
     verbose: opts.verbose === true,
   };
-  const sections = [headline(d, ctx), facts(d, ctx), findings(d, ctx), renderChains(d, ctx), checkedLines(d, ctx)];
+  const sections = [
+    headline(d, ctx),
+    facts(d, ctx),
+    backends(d, ctx),
+    findings(d, ctx),
+    renderChains(d, ctx),
+    checkedLines(d, ctx),
+  ];
   return `${sections.filter((s) => s !== '').join('\n\n')}\n`;
 }
 
@@ -125,10 +133,37 @@ function attemptError(a: { code: string; error: string }, ctx: TextContext): str
   return ctx.st.grade('bad', `error ${e(a.code)}: ${e(a.error)}`);
 }
 
+/** The per-backend matrix, as aligned columns: only when the name has more than one address. */
+function backends(d: Diagnosis, ctx: TextContext): string {
+  const rows = backendRows(d, ctx.now);
+  if (rows.length === 0) return '';
+  const cells = rows.map((r) => [
+    { text: r.address, grade: null },
+    { text: r.fingerprint ? `sha256 ${r.fingerprint}` : 'no leaf', grade: null },
+    r.expiry,
+    r.chain,
+    r.tls,
+    { text: r.verdict.label, grade: r.verdict.grade },
+  ]);
+  const widths = cells[0]!.map((_, i) => Math.max(...cells.map((row) => e(row[i]!.text).length)));
+  const lines = cells.map(
+    (row) =>
+      INDENT +
+      row
+        .map((c, i) => {
+          const text = e(c.text).padEnd(i === row.length - 1 ? 0 : widths[i]!);
+          return c.grade ? ctx.st.grade(c.grade, text) : text;
+        })
+        .join('  ')
+        .trimEnd(),
+  );
+  return [ctx.st.bold(`Backends (${rows.length} addresses)`), ...lines].join('\n');
+}
+
 function findings(d: Diagnosis, ctx: TextContext): string {
   if (d.findings.length === 0) return '';
   const head = ctx.st.bold(`Findings (${d.findings.length})`);
-  return [head, ...d.findings.map((f) => findingBlock(f, d.serverStack, ctx))].join('\n\n');
+  return [head, ...d.findings.map((f) => findingBlock(f, d.serverStack, ctx, addressesNote(d, f)))].join('\n\n');
 }
 
 function checkedLines(d: Diagnosis, ctx: TextContext): string {
@@ -143,6 +178,9 @@ function checkedLines(d: Diagnosis, ctx: TextContext): string {
   if (ctx.verbose) {
     const passed = d.results.filter((r) => r.status === 'pass').map((r) => e(r.code));
     if (passed.length > 0) lines.push(ctx.st.dim(`passed: ${passed.join(', ')}`));
+    const na = d.results.filter((r) => r.status === 'not_applicable').map((r) => e(r.code));
+    if (na.length > 0)
+      lines.push(ctx.st.dim(`not applicable to ${e(d.target.protocol)} on port ${d.target.port}: ${na.join(', ')}`));
   }
   return lines.join('\n');
 }

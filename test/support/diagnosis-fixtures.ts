@@ -12,7 +12,7 @@ import type {
   ProtocolSupport,
   Target,
 } from '../../src/probe/types.js';
-import type { Diagnosis, Finding, RuleResult, Verdict } from '../../src/rules/types.js';
+import type { Diagnosis, EndpointVerdict, Finding, RuleResult, Verdict } from '../../src/rules/types.js';
 
 export const CHECKED_AT = '2026-03-01T12:00:00.000Z';
 const DAY = 86_400_000;
@@ -161,13 +161,28 @@ function results(overrides: Record<string, Omit<RuleResult, 'code'>>): RuleResul
   return ALL_RULES.map((code) => ({ code, ...(overrides[code] ?? { status: 'pass' as const }) }));
 }
 
+const RANK: Record<Verdict, number> = { ok: 0, unknown: 1, warning: 2, critical: 3 };
+
+/** Each address's verdict: the worst of the findings that hold on it (all of them when a finding names none). */
+function endpointVerdicts(r: ProbeReport, findings: Finding[]): EndpointVerdict[] {
+  return r.endpoints.map((ep) => {
+    const on = findings.filter((f) => !f.addresses || f.addresses.includes(ep.address));
+    const seen: Verdict = ep.handshake.status === 'completed' ? 'ok' : 'unknown';
+    const verdict = on
+      .map((f): Verdict => (f.severity === 'info' ? 'ok' : f.severity))
+      .reduce((a, b) => (RANK[b] > RANK[a] ? b : a), seen);
+    return { address: ep.address, verdict, codes: on.filter((f) => f.addresses).map((f) => f.code) };
+  });
+}
+
 function diagnosis(verdict: Verdict, r: ProbeReport, findings: Finding[], res: RuleResult[]): Diagnosis {
   return {
     target: r.target,
     verdict,
-    headline: findings[0] ?? null,
+    headline: verdict === 'ok' ? null : (findings[0] ?? null),
     findings,
     results: res,
+    endpoints: endpointVerdicts(r, findings),
     serverStack: 'nginx',
     checkedAt: CHECKED_AT,
     report: r,
@@ -302,7 +317,7 @@ export function refusedDiagnosis(): Diagnosis {
   };
   const why = { status: 'not_evaluated' as const, why: 'no TLS handshake completed' };
   const res = ALL_RULES.map((code) => ({ code, ...why }));
-  return diagnosis('critical', r, [finding], res);
+  return diagnosis('unknown', r, [finding], res);
 }
 
 /** A hostile server: terminal escapes and newlines in the CN, SAN, issuer and Server header. */
@@ -389,6 +404,76 @@ export function misorderedDiagnosis(): Diagnosis {
   return diagnosis('warning', r, [order, legacyTls], res);
 }
 
+/**
+ * Three addresses that disagree: 192.0.2.1 serves the good chain, 192.0.2.2 a leaf that expired 8 days ago,
+ * 192.0.2.3 the good chain but only TLS 1.0. Per-address protocol scans; findings name their addresses.
+ */
+export function backendsDiagnosis(): Diagnosis {
+  const t = target('shop.example.com');
+  const leaf = cert({ subjectCN: 'shop.example.com', issuerCN: 'R11', issuer: R11.subject, sha256: 'f6'.repeat(32) });
+  const old = cert({
+    subjectCN: 'shop.example.com',
+    issuerCN: 'R11',
+    issuer: R11.subject,
+    sha256: '07'.repeat(32),
+    serialNumber: '0a1b2c3d4e47',
+    notBefore: isoIn(-98),
+    notAfter: isoIn(-8),
+  });
+  const tls10: ProtocolSupport = {
+    'TLSv1.3': { status: 'error', code: 'handshake_failed', error: 'alert protocol_version (70)' },
+    'TLSv1.2': { status: 'error', code: 'handshake_failed', error: 'alert protocol_version (70)' },
+    'TLSv1.1': { status: 'completed', result: false },
+    TLSv1: { status: 'completed', result: true },
+  };
+  const ep = (address: string, served: CertInfo, protocols: ProtocolSupport): EndpointReport => ({
+    address,
+    family: 4,
+    handshake: handshake([served, R11]),
+    noSni: handshake([served, R11]),
+    chain: chain({ built: [served, R11, ROOT], sources: ['sent', 'sent', 'trust_store'] }),
+    protocols: { status: 'completed', result: protocols },
+  });
+  const r = report(t, [ep('192.0.2.1', leaf, MODERN), ep('192.0.2.2', old, MODERN), ep('192.0.2.3', leaf, tls10)]);
+  const expired: Finding = {
+    code: 'cert_expired',
+    severity: 'critical',
+    certIndex: 0,
+    addresses: ['192.0.2.2'],
+    summary:
+      'The certificate expired 8 days ago (notAfter 2026-02-21T12:00:00.000Z); expected a certificate valid now.',
+    params: { notAfter: old.notAfter, daysAgo: 8 },
+    causes: ['the renewed certificate was not deployed to every server'],
+    clients: [{ client: 'browsers', effect: 'fails', note: 'NET::ERR_CERT_DATE_INVALID' }],
+    fixes: [],
+  };
+  const legacy: Finding = {
+    code: 'legacy_tls_only',
+    severity: 'critical',
+    certIndex: -1,
+    addresses: ['192.0.2.3'],
+    summary: 'The server accepts only TLS 1.0; expected TLS 1.2 or TLS 1.3.',
+    params: { supported: 'TLSv1', expected: 'TLSv1.2, TLSv1.3' },
+    causes: ['the protocol list is pinned to old versions'],
+    clients: [{ client: 'browsers', effect: 'fails', note: 'ERR_SSL_VERSION_OR_CIPHER_MISMATCH' }],
+    fixes: [],
+  };
+  const backends: Finding = {
+    code: 'backends_inconsistent',
+    severity: 'critical',
+    certIndex: -1,
+    addresses: ['192.0.2.2', '192.0.2.3'],
+    summary:
+      '2 of the 3 addresses of `shop.example.com` differ: 192.0.2.2 serves serial …4e47, which expired on 2026-02-21, verdict critical; 192.0.2.3 serves the same chain, accepts TLS 1.0, verdict critical; 192.0.2.1 serves serial …4e5f, valid until 2026-04-30. Expected every address to serve the same chain and protocols.',
+    params: { odd: '192.0.2.2, 192.0.2.3', reference: '192.0.2.1', someFail: false },
+    causes: ['a certificate renewal was deployed to some servers of the pool but not all'],
+    clients: [],
+    fixes: [],
+  };
+  const res = results({ cert_expired: { status: 'fail' } });
+  return diagnosis('critical', r, [expired, legacy, backends], res);
+}
+
 /** Every fixture by golden file stem. */
 export const FIXTURES: Record<string, () => Diagnosis> = {
   ok: okDiagnosis,
@@ -396,4 +481,5 @@ export const FIXTURES: Record<string, () => Diagnosis> = {
   'connection-refused': refusedDiagnosis,
   'hostile-cn': hostileDiagnosis,
   misordered: misorderedDiagnosis,
+  backends: backendsDiagnosis,
 };
