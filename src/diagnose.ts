@@ -127,14 +127,34 @@ function mergeResults(
     const all = byCode.get(rule.meta.code);
     if (!all) return [];
     const status = all.map((x) => x.result.status).sort((a, b) => STATUS_RANK[a] - STATUS_RANK[b])[0]!;
-    const whys = all
-      .filter((x) => x.result.status === status && x.result.why !== undefined)
-      .map((x) =>
-        several && x.address && !x.result.why!.includes(x.address) ? `on ${x.address}: ${x.result.why}` : x.result.why!,
-      );
-    const why = [...new Set(whys)].join('; ');
+    const whys = all.filter((x) => x.result.status === status && x.result.why !== undefined);
+    const why = describeWhys(
+      whys.map((x) => ({ address: x.address, why: x.result.why! })),
+      several,
+    );
     return [why ? { code: rule.meta.code, status, why } : { code: rule.meta.code, status }];
   });
+}
+
+/**
+ * One reason per distinct cause: reasons that differ only by the address they name collapse into the first,
+ * followed by the other addresses ("… (the same on 127.0.0.2, 127.0.0.3)").
+ */
+function describeWhys(whys: { address: string | null; why: string }[], several: boolean): string {
+  const groups = new Map<string, { why: string; addresses: string[] }>();
+  for (const { address, why } of whys) {
+    const key = address ? why.split(address).join('\u0000') : why;
+    const g = groups.get(key);
+    if (g) {
+      if (address) g.addresses.push(address);
+      continue;
+    }
+    const named = !several || !address || why.includes(address) ? why : `on ${address}: ${why}`;
+    groups.set(key, { why: named, addresses: address ? [address] : [] });
+  }
+  return [...groups.values()]
+    .map((g) => (g.addresses.length > 1 ? `${g.why} (the same on ${g.addresses.slice(1).join(', ')})` : g.why))
+    .join('; ');
 }
 
 /**

@@ -3,6 +3,7 @@
  * no-SNI handshake, the protocol scan, the HTTP request) under one deadline, then build each chain.
  * Returns a plain ProbeReport; never throws for anything a server does.
  */
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { AddressPolicy } from './address-policy.js';
 import type { AiaFetcher } from './aia.js';
@@ -45,6 +46,8 @@ const skipped = <T>(why: string): Attempt<T> => ({ status: 'skipped', why });
 export async function probe(target: Target, opts: ProbeOptions): Promise<ProbeReport> {
   const t0 = performance.now();
   const deadline = new AbortController();
+  // every per-address step (handshakes, scans, HTTP) listens on the one deadline: up to 8 addresses × 7 steps
+  setMaxListeners(128, deadline.signal);
   const timer = setTimeout(() => deadline.abort(), opts.timeoutMs);
   const remaining = () => Math.max(1, Math.floor(opts.timeoutMs - (performance.now() - t0)));
   const phase = (p: ProbePhase, detail: string) => {
@@ -81,25 +84,24 @@ export async function probe(target: Target, opts: ProbeOptions): Promise<ProbeRe
       };
     }
     phase('resolved', addresses.map((a) => a.address).join(', '));
-    const primary = addresses[0]!;
     const common = { port: target.port, signal: deadline.signal, starttls: target.protocol };
-    const protocols = scanProtocols({
-      ...common,
-      address: primary.address,
-      servername: target.sni,
-      timeoutMs: remaining(),
-    });
-    const http =
+    // Every address gets its own protocol scan and HTTP request (backends differ in TLS versions and clocks),
+    // concurrently, under the same deadline.
+    const scans = addresses.map((a) =>
+      scanProtocols({ ...common, address: a.address, servername: target.sni, timeoutMs: remaining() }),
+    );
+    const requests = addresses.map((a) =>
       target.protocol === 'https'
         ? fetchHttpHeaders({
             ...common,
-            address: primary.address,
+            address: a.address,
             servername: target.sni,
             hostHeader: hostHeader(target),
             timeoutMs: remaining(),
             now: new Date(opts.now.getTime() + (performance.now() - t0)),
           })
-        : Promise.resolve(skipped<never>(`${target.protocol} target: no HTTP request`));
+        : Promise.resolve(skipped<HttpResult>(`${target.protocol} target: no HTTP request`)),
+    );
     const chains = new Map<string, Promise<Attempt<ChainReport>>>();
     const endpoints = addresses.map(async (addr, i): Promise<EndpointReport> => {
       // legacy: a server that only speaks TLS 1.0/1.1 or sends a weak key still shows us its chain; this
@@ -130,15 +132,22 @@ export async function probe(target: Target, opts: ProbeOptions): Promise<ProbeRe
         seen && (hs.status === 'completed' || seen.sentChain.length > 0)
           ? await chainFor(seen, chains, opts)
           : skipped<ChainReport>('no handshake');
-      return { address: addr.address, family: addr.family, handshake: hs, noSni: await noSni, chain };
+      const ep: EndpointReport = {
+        address: addr.address,
+        family: addr.family,
+        handshake: hs,
+        noSni: await noSni,
+        chain,
+      };
+      return { ...ep, protocols: await scans[i]!, http: explainHttp(await requests[i]!, ep) };
     });
     const done = await Promise.all(endpoints);
     phase('chain', done[0]?.chain.status ?? 'skipped');
     return {
       ...base,
       endpoints: done,
-      protocols: await protocols,
-      http: explainHttp(await http, done[0]),
+      protocols: done[0]!.protocols!,
+      http: done[0]!.http!,
       timings: { totalMs: performance.now() - t0, dnsMs },
     };
   } finally {
@@ -161,11 +170,11 @@ function chainFor(hs: HandshakeResult, cache: Map<string, Promise<Attempt<ChainR
 }
 
 /**
- * The HTTP request makes no client certificate either: when the primary handshake showed the server requires
+ * The HTTP request makes no client certificate either: when the address's handshake showed the server requires
  * one, its failure is that refusal (a TLS 1.2 server's handshake_failure alert names no reason on its own).
  */
-function explainHttp(http: Attempt<HttpResult>, primary: EndpointReport | undefined): Attempt<HttpResult> {
-  const hs = primary?.handshake;
+function explainHttp(http: Attempt<HttpResult>, ep: EndpointReport): Attempt<HttpResult> {
+  const hs = ep.handshake;
   if (http.status !== 'error' || hs?.status !== 'completed' || hs.result.clientCertRequest?.required !== true) {
     return http;
   }
