@@ -35,7 +35,7 @@ const EXPLAINS_NO_CERTIFICATE = new Set([
   'address_blocked',
   'connection_refused',
   'connection_timeout',
-  'connection_silent',
+  'handshake_timeout',
   'not_tls',
   'handshake_failed',
   'legacy_tls_only',

@@ -79,6 +79,7 @@ test('the probe error code enum is exactly ProbeErrorCode', () => {
     bad_input: true,
     bug: true,
     client_cert_required: true,
+    handshake_timeout: true,
   };
   assert.deepEqual([...schema.$defs.probeErrorCode.enum].sort(), Object.keys(all).sort());
 });

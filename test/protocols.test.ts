@@ -72,9 +72,9 @@ test('scanProtocols: a silent port gives transport errors per version, not "unsu
   assert.ok(performance.now() - start < 2500, 'versions run concurrently');
   assert.equal(out.status, 'completed');
   assert.deepEqual(summary((out as { result: Record<TlsVersion, Attempt<boolean>> }).result), {
-    TLSv1: 'connection_timeout',
-    'TLSv1.1': 'connection_timeout',
-    'TLSv1.2': 'connection_timeout',
-    'TLSv1.3': 'connection_timeout',
+    TLSv1: 'handshake_timeout',
+    'TLSv1.1': 'handshake_timeout',
+    'TLSv1.2': 'handshake_timeout',
+    'TLSv1.3': 'handshake_timeout',
   });
 });

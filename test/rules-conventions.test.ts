@@ -43,6 +43,8 @@ const DESIGN_CODES = [
   'hsts_missing',
   // added after DESIGN.md's first list (codes are extended, never renamed)
   'client_cert_required',
+  // accepted-then-silent, split from connection_timeout (issue 6)
+  'handshake_timeout',
 ];
 
 const isRule = (v: unknown): v is Rule =>

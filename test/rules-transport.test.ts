@@ -69,6 +69,31 @@ const cases: RuleCase[] = [
     want: fires('critical', -1),
   },
   { code: 'connection_timeout', name: 'healthy', spec: {}, want: passes },
+  {
+    code: 'connection_timeout',
+    name: 'accepted, then silent, is not an unanswered SYN',
+    spec: { handshake: err('handshake_timeout') },
+    want: passes,
+  },
+  {
+    code: 'handshake_timeout',
+    name: 'accepted, then silent',
+    spec: { handshake: err('handshake_timeout') },
+    want: fires('critical', -1, { errorCode: 'handshake_timeout' }),
+  },
+  {
+    code: 'handshake_timeout',
+    name: 'an unanswered SYN is connection_timeout',
+    spec: { handshake: err('connection_timeout') },
+    want: passes,
+  },
+  { code: 'handshake_timeout', name: 'healthy', spec: {}, want: passes },
+  {
+    code: 'handshake_timeout',
+    name: 'nothing resolved',
+    spec: { resolution: err('dns_not_found') },
+    want: notEvaluated,
+  },
   { code: 'not_tls', name: 'plain HTTP on 443', spec: { handshake: err('not_tls') }, want: fires('critical', -1) },
   { code: 'not_tls', name: 'healthy', spec: {}, want: passes },
   {

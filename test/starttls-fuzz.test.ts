@@ -20,7 +20,14 @@ const RUNS = Number(process.env.STARTTLS_RUNS ?? 16);
 const BATCH = 3;
 const TIMEOUT_MS = 700;
 const MARGIN_MS = 5_000;
-const TYPED = new Set(['not_tls', 'connection_timeout', 'too_large', 'handshake_failed', 'connection_reset']);
+const TYPED = new Set([
+  'not_tls',
+  'connection_timeout',
+  'handshake_timeout',
+  'too_large',
+  'handshake_failed',
+  'connection_reset',
+]);
 const now = new Date('2025-06-01T12:00:00Z');
 
 const LDAP_OK = Buffer.from([0x30, 0x0c, 0x02, 0x01, 0x01, 0x78, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00]);

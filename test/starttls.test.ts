@@ -129,12 +129,12 @@ describe('a server that does not offer or refuses STARTTLS → not_tls, its repl
 
 describe('hostile transport during the negotiation', () => {
   for (const protocol of PROTOCOLS) {
-    test(`${protocol}: silent after connect → connection_timeout within the timeout`, async () => {
+    test(`${protocol}: silent after connect → handshake_timeout within the timeout`, async () => {
       const silent = await startSilent();
       open.push(silent);
       const start = performance.now();
       const e = errorOf(await shake(protocol, silent.port, 300));
-      assert.equal(e.code, 'connection_timeout', e.error);
+      assert.equal(e.code, 'handshake_timeout', e.error);
       assert.ok(performance.now() - start < 300 + 1500, `took ${performance.now() - start} ms`);
     });
 
@@ -155,7 +155,7 @@ describe('hostile transport during the negotiation', () => {
     const silent = await startSilent();
     open.push(silent);
     const e = errorOf(await shake('smtp', silent.port, 10_000, AbortSignal.timeout(100)));
-    assert.equal(e.code, 'connection_timeout', e.error);
+    assert.equal(e.code, 'handshake_timeout', e.error);
   });
 });
 

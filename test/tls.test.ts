@@ -143,14 +143,14 @@ const failures: { name: string; start: () => Promise<number>; code: string; maxM
   {
     name: 'silent listener',
     start: async () => track(await startSilent()),
-    code: 'connection_timeout',
+    code: 'handshake_timeout',
     maxMs: TIMEOUT + MARGIN,
   },
   { name: 'reset mid-handshake', start: async () => track(await startResetting()), code: 'connection_reset' },
   {
     name: 'trickling ServerHello',
     start: async () => track(await startTrickle(50)),
-    code: 'connection_timeout',
+    code: 'handshake_timeout',
     maxMs: TIMEOUT + MARGIN,
   },
   {
@@ -186,14 +186,14 @@ for (const c of failures) {
   });
 }
 
-test('an aborted signal ends the attempt as a timeout, at once', async () => {
+test('an aborted signal ends the attempt as a timeout, at once (accepted, then silent: handshake_timeout)', async () => {
   const port = track(await startSilent());
   const ac = new AbortController();
   setTimeout(() => ac.abort(), 50);
   const [out, ms] = await timed(
     handshake({ address: LOCAL, port, servername: null, timeoutMs: 5000, signal: ac.signal }),
   );
-  assert.equal(out.status === 'error' && out.code, 'connection_timeout');
+  assert.equal(out.status === 'error' && out.code, 'handshake_timeout');
   assert.ok(ms < 1000);
 });
 

@@ -185,6 +185,12 @@ export const CLIENT_IMPACT: Record<FindingCode, ImpactRecipe> = {
   ],
   connection_refused: unreachable,
   connection_timeout: unreachable,
+  handshake_timeout: () => [
+    fails(
+      'all',
+      'Every client hangs after connecting until its own timeout, then reports a handshake or read timeout.',
+    ),
+  ],
   not_tls: ({ t }) => {
     if (t.protocol === 'https' || t.protocol === 'tls') {
       return [fails('all', 'Every TLS client fails with a protocol error (e.g. "wrong version number").')];

@@ -362,9 +362,13 @@ class Session {
     this.settle(attempt);
   }
 
-  private settle(attempt: Attempt<HandshakeResult>): void {
+  private settle(result: Attempt<HandshakeResult>): void {
     if (this.settled) return;
     this.settled = true;
+    // Accepted, then silent, is its own condition (a PROXY-protocol listener, a service that is not TLS, a
+    // stuck terminator), whichever timer fired; connection_timeout stays for a SYN that is never answered.
+    const accepted = result.status === 'error' && result.code === 'connection_timeout' && this.connectedAt !== null;
+    const attempt: Attempt<HandshakeResult> = accepted ? { ...result, code: 'handshake_timeout' } : result;
     if (this.timer) clearTimeout(this.timer);
     if (this.grace) clearTimeout(this.grace);
     this.opts.signal?.removeEventListener('abort', this.onAbort);

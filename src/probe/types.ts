@@ -16,6 +16,11 @@ export type ProbeErrorCode =
   | 'connection_refused'
   /** results when a connect, handshake or read did not finish within its timeout or the probe deadline */
   | 'connection_timeout'
+  /**
+   * results when the TCP connection was accepted but the TLS (or STARTTLS) handshake got no answer within its
+   * timeout: something listens and stays silent, unlike a SYN nobody answers (connection_timeout)
+   */
+  | 'handshake_timeout'
   /** results when the peer reset or closed the connection mid-handshake (ECONNRESET, EPIPE, early EOF) */
   | 'connection_reset'
   /** results when the port answers but does not speak TLS (plain HTTP, SSH banner, garbage) */

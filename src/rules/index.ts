@@ -16,6 +16,7 @@ import { connectionRefused } from './connection_refused.js';
 import { connectionTimeout } from './connection_timeout.js';
 import { dnsNotFound } from './dns_not_found.js';
 import { handshakeFailed } from './handshake_failed.js';
+import { handshakeTimeout } from './handshake_timeout.js';
 import { hostnameMismatch } from './hostname_mismatch.js';
 import { hstsMissing } from './hsts_missing.js';
 import { leafIsCa } from './leaf_is_ca.js';
@@ -43,6 +44,7 @@ export const rules: Rule[] = [
   addressBlocked,
   connectionRefused,
   connectionTimeout,
+  handshakeTimeout,
   notTls,
   legacyTlsOnly,
   handshakeFailed,

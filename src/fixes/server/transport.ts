@@ -89,6 +89,44 @@ const connectionTimeout: ServerRecipe = ({ t }) => {
   };
 };
 
+/** Accepted, then silent: the fix is on the listening side (PROXY protocol, wrong service, stuck terminator). */
+const handshakeTimeout: ServerRecipe = ({ t }) => {
+  const title = `Answer TLS on port ${t.port} as soon as a client connects`;
+  return {
+    generic: {
+      title,
+      steps: [
+        'Check what listens on the port and whether it expects TLS at all (`ss -ltnp`); a database or broker port is not an HTTPS port.',
+        'If the listener expects a PROXY-protocol header, only the load balancer can talk to it: check through the load balancer, or test with a header (`curl --haproxy-protocol`).',
+        'If it is a TLS terminator, check it is not saturated: a full accept queue shows as Recv-Q ≥ Send-Q in `ss -ltn`; raise worker/connection limits or add capacity.',
+      ],
+      command: `${sClient(t, '-brief')} # hangs after CONNECTED when the server stays silent`,
+    },
+    nginx: {
+      title,
+      steps: [
+        `A \`listen ${t.port} ssl proxy_protocol;\` line makes nginx wait for a PROXY header: remove \`proxy_protocol\` unless every client is a load balancer that sends it.`,
+        'Check `worker_connections` and `worker_processes` against the load (`nginx -T | grep -E "worker_(connections|processes)"`).',
+      ],
+      command: reloadCommand('nginx', t),
+    },
+    haproxy: {
+      title,
+      steps: [
+        `\`bind :${t.port} accept-proxy\` waits for a PROXY header: remove \`accept-proxy\` unless the upstream load balancer sends one (\`send-proxy\`).`,
+        'Check `maxconn` in the `global` and `frontend` sections: connections past it wait in the backlog unanswered.',
+      ],
+      command: reloadCommand('haproxy', t),
+    },
+    awselb: {
+      title,
+      steps: [
+        'A target group with proxy protocol v2 enabled sends a header the target must expect; enable it on both sides or on neither.',
+      ],
+    },
+  };
+};
+
 const notTls: ServerRecipe = (x) => {
   const { t } = x;
   const starttls = enableStarttls(x);
@@ -182,6 +220,7 @@ export const transportRecipes = {
   dns_not_found: dnsNotFound,
   connection_refused: connectionRefused,
   connection_timeout: connectionTimeout,
+  handshake_timeout: handshakeTimeout,
   not_tls: notTls,
   handshake_failed: handshakeFailed,
   address_blocked: addressBlocked,
