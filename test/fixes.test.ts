@@ -179,7 +179,7 @@ test('observed values and the target are woven into the steps', () => {
     },
     {
       code: 'chain_incomplete',
-      params: { missingIssuer: "CN=R11, O=Let's Encrypt", aiaFetches: 'http://r11.i.lencr.org/' },
+      params: { missingIssuer: "CN=R11, O=Let's Encrypt", aiaUrl: 'http://r11.i.lencr.org/' },
       expect: ['CN=R11', 'http://r11.i.lencr.org/'],
     },
     {

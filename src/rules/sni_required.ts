@@ -1,5 +1,6 @@
 import { certCoversHost, certNames } from './lib/hostname.js';
 import { fail, isCert, leafInput, listNames, pass } from './lib/inputs.js';
+import type { FindingParams } from './params.js';
 import type { Rule } from './types.js';
 
 /**
@@ -40,7 +41,7 @@ export const sniRequired: Rule = {
   },
 };
 
-function finding(host: string, observed: string, params: Record<string, string>) {
+function finding(host: string, observed: string, params: Omit<FindingParams['sni_required'], 'host'>) {
   return fail({
     code: 'sni_required',
     severity: 'warning',

@@ -1,13 +1,13 @@
-import { certName } from '../shell.js';
+import { httpsUrl, sh } from '../shell.js';
 import type { StackKey } from '../stacks.js';
-import type { FixSpec, ServerRecipe } from '../types.js';
+import type { FixSpec, ServerRecipe, ServerRecipes } from '../types.js';
 import { reloadCommand } from './deploy.js';
 
 /** HTTP-level and time fixes: HSTS (RFC 6797) and server clock drift. */
 
 const HSTS = 'max-age=63072000; includeSubDomains';
 
-const hstsMissing: ServerRecipe = ({ t }) => {
+const hstsMissing: ServerRecipe<'hsts_missing'> = ({ t }) => {
   const title = 'Send Strict-Transport-Security';
   const with_ = (stack: StackKey, steps: string[], command = reloadCommand(stack, t)): FixSpec => ({
     title,
@@ -21,13 +21,13 @@ const hstsMissing: ServerRecipe = ({ t }) => {
         `Send \`Strict-Transport-Security: ${HSTS}\` on every HTTPS response. Start with a short \`max-age=300\` and raise it; add \`includeSubDomains\` only if every subdomain serves HTTPS; \`preload\` is hard to undo.`,
         'Check the header (command below).',
       ],
-      command: `curl -sI https://${certName(t)}/ | grep -i strict-transport-security`,
+      command: sh`curl -sI ${httpsUrl(t)} | grep -i strict-transport-security`,
     },
     nginx: with_('nginx', [
       `In the \`server\` block: \`add_header Strict-Transport-Security "${HSTS}" always;\` (a \`location\` with its own \`add_header\` drops it: repeat it there).`,
     ]),
     apache: with_('apache', [
-      `\`a2enmod headers\`, then in the \`<VirtualHost *:443>\`: \`Header always set Strict-Transport-Security "${HSTS}"\`.`,
+      `\`a2enmod headers\`, then in the \`<VirtualHost *:${t.port}>\`: \`Header always set Strict-Transport-Security "${HSTS}"\`.`,
     ]),
     haproxy: with_('haproxy', [
       `In the HTTPS frontend: \`http-response set-header Strict-Transport-Security "${HSTS}"\`.`,
@@ -58,7 +58,7 @@ const hstsMissing: ServerRecipe = ({ t }) => {
   };
 };
 
-const clockSkew: ServerRecipe = ({ p }) => {
+const clockSkew: ServerRecipe<'clock_skew'> = ({ p }) => {
   const skew = p.num('skewSeconds');
   const title = 'Synchronise the server clock';
   const observed = skew !== null ? `The server clock is off by ${skew} s. ` : '';
@@ -86,4 +86,4 @@ const clockSkew: ServerRecipe = ({ p }) => {
 export const httpRecipes = {
   hsts_missing: hstsMissing,
   clock_skew: clockSkew,
-} satisfies Record<string, ServerRecipe>;
+} satisfies Partial<ServerRecipes>;

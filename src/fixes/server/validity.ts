@@ -1,7 +1,7 @@
 import type { Target } from '../../probe/types.js';
-import { certName, chainSummary, internalCaSign } from '../shell.js';
+import { asCmd, certName, chainSummary, internalCaSign, opensslVerify, sh } from '../shell.js';
 import type { StackKey } from '../stacks.js';
-import type { FixSpec, ServerRecipe } from '../types.js';
+import type { FixSpec, ServerRecipe, ServerRecipes } from '../types.js';
 import { deploy, reissue, reloadCommand } from './deploy.js';
 
 /** Renewal and validity-window fixes. Renewing is per stack; the usual root cause is broken automation. */
@@ -10,19 +10,22 @@ function certbotRenew(t: Target, stack: StackKey): FixSpec {
   const name = certName(t);
   const reload = reloadCommand(stack, t);
   const steps = [
-    `Renew now: \`certbot renew --cert-name ${name} --force-renewal\` (acme.sh: \`acme.sh --renew -d ${name} --force\`); another CA: reissue from a new CSR.`,
+    `Renew now: \`${sh`certbot renew --cert-name ${name} --force-renewal`}\` (acme.sh: \`${sh`acme.sh --renew -d ${name} --force`}\`); another CA: reissue from a new CSR.`,
     'Find why automatic renewal stopped: `systemctl list-timers | grep -i certbot`, `journalctl -u certbot`, `/var/log/letsencrypt/letsencrypt.log` (usually a failing HTTP-01 challenge on port 80 or a moved DNS record).',
   ];
   if (stack === 'haproxy')
     steps.push(
-      `Rebuild the combined PEM: \`cat /etc/letsencrypt/live/${name}/fullchain.pem /etc/letsencrypt/live/${name}/privkey.pem > /etc/haproxy/certs/${name}.pem\`.`,
+      `Rebuild the combined PEM: \`${sh`cat ${`/etc/letsencrypt/live/${name}/fullchain.pem`} ${`/etc/letsencrypt/live/${name}/privkey.pem`} > ${`/etc/haproxy/certs/${name}.pem`}`}\`.`,
     );
   if (stack !== 'generic')
     steps.push(
       `Make every renewal reload it: a script running \`${reload}\` in \`/etc/letsencrypt/renewal-hooks/deploy/\`.`,
     );
   else steps.push('Reload the server: a renewed file on disk is not served until then.');
-  const command = `certbot renew --cert-name ${name} --force-renewal${reload && stack !== 'generic' ? ` && ${reload}` : ''}`;
+  const command =
+    reload && stack !== 'generic'
+      ? sh`certbot renew --cert-name ${name} --force-renewal && ${asCmd(reload)}`
+      : sh`certbot renew --cert-name ${name} --force-renewal`;
   return { title: 'Renew the certificate', steps, command };
 }
 
@@ -90,7 +93,7 @@ function retitled(fixes: Partial<Record<StackKey, FixSpec>>, title: string): Par
   return out;
 }
 
-const certExpired: ServerRecipe = ({ p, t }) => {
+const certExpired: ServerRecipe<'cert_expired'> = ({ p, t }) => {
   const notAfter = p.str('notAfter');
   return retitled(
     renewal(t),
@@ -98,14 +101,14 @@ const certExpired: ServerRecipe = ({ p, t }) => {
   );
 };
 
-const certExpiringSoon: ServerRecipe = ({ p, t }) => {
+const certExpiringSoon: ServerRecipe<'cert_expiring_soon'> = ({ p, t }) => {
   const days = p.num('daysLeft');
   const notAfter = p.str('notAfter');
   const when = notAfter ? ` before ${notAfter}` : '';
   return retitled(renewal(t), `Renew${when}${days !== null ? ` (${days} days left)` : ''}`);
 };
 
-const certNotYetValid: ServerRecipe = ({ p }) => {
+const certNotYetValid: ServerRecipe<'cert_not_yet_valid'> = ({ p }) => {
   const notBefore = p.str('notBefore');
   return {
     generic: {
@@ -119,7 +122,7 @@ const certNotYetValid: ServerRecipe = ({ p }) => {
   };
 };
 
-const chainCertExpired: ServerRecipe = ({ p, t }) => {
+const chainCertExpired: ServerRecipe<'chain_cert_expired'> = ({ p, t, caFile }) => {
   const subject = p.str('subject');
   const expired = subject
     ? `\`${subject}\`${p.str('notAfter') ? ` (expired ${p.str('notAfter')})` : ''}`
@@ -128,7 +131,7 @@ const chainCertExpired: ServerRecipe = ({ p, t }) => {
   const steps = [
     `Find it in what the server sends: \`${chainSummary(t)}\`.`,
     replace,
-    'Verify the new chain: `openssl verify -untrusted intermediate.crt leaf.crt`.',
+    `Verify the new chain: \`${opensslVerify(caFile)}\`.`,
   ];
   const fileBased = (stack: StackKey): FixSpec => ({
     title: 'Replace the expired chain certificate',
@@ -164,7 +167,7 @@ const chainCertExpired: ServerRecipe = ({ p, t }) => {
   };
 };
 
-const validityTooLong: ServerRecipe = ({ p, t }) => {
+const validityTooLong: ServerRecipe<'validity_too_long'> = ({ p, t }) => {
   const days = p.num('validityDays');
   return reissue(t, `Reissue with at most 397 days of validity${days !== null ? ` (now ${days})` : ''}`, {
     need: 'valid for at most 397 days (CA/B Forum BR §6.3.2; Apple and Chrome reject longer publicly trusted certificates, Apple 825 days even for private roots)',
@@ -178,4 +181,4 @@ export const validityRecipes = {
   cert_expiring_soon: certExpiringSoon,
   chain_cert_expired: chainCertExpired,
   validity_too_long: validityTooLong,
-} satisfies Record<string, ServerRecipe>;
+} satisfies Partial<ServerRecipes>;
