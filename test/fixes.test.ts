@@ -208,7 +208,7 @@ test('observed values and the target are woven into the steps', () => {
       code: 'legacy_tls_only',
       params: {},
       t: target({ host: '2001:db8::1', sni: null, ipVersion: 6 }),
-      expect: ['-connect [2001:db8::1]:443'],
+      expect: ["-connect '[2001:db8::1]:443'"],
     },
   ];
   for (const c of cases) {
