@@ -73,8 +73,8 @@ function trustFixes(f: TrustFile, t: Target): Fix[] {
       [
         'Debian/Ubuntu: command below (the file must end in `.crt`); RHEL: copy to `/etc/pki/ca-trust/source/anchors/` and run `update-ca-trust`.',
         f.addToDefaults
-          ? `Windows: \`certutil -addstore CA ${base}.cer\` (Intermediate Certification Authorities).`
-          : `Windows: \`certutil -addstore Root ${base}.cer\`; macOS: \`security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain ${f.file}\`.`,
+          ? `Windows (certutil reads PEM): \`certutil -addstore CA ${f.file}\` (Intermediate Certification Authorities).`
+          : `Windows (certutil reads PEM): \`certutil -addstore Root ${f.file}\`; macOS: \`security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain ${f.file}\`.`,
       ],
       sh`cp ${f.file} ${`/usr/local/share/ca-certificates/${base}.crt`} && update-ca-certificates`,
     ),

@@ -202,8 +202,10 @@ export function internalCaSign(t: Target): Cmd {
   return sh`openssl x509 -req -in ${`${name}.csr`} -CA ca.pem -CAkey ca.key -CAcreateserial -days 397 -sha256 -extfile <(printf '%s\\n' ${ext} ${`subjectAltName=${sanEntry(name)}`}) -out ${`${name}.crt`}`;
 }
 
-/** Every A record of the host, each probed for the certificate it serves. */
+/** Every A record of the host, each probed for the certificate it serves (an IP target has just the one). */
 export function perAddressFingerprints(t: Target): Cmd {
+  if (t.ipVersion !== null)
+    return sh`${sClient(t, '')} 2>/dev/null | openssl x509 -noout -fingerprint -sha256 -enddate`;
   const probe = sClient(t, '', sh`"$ip":${t.port}`);
   return sh`for ip in $(dig +short ${t.host} A); do echo "$ip"; ${probe} 2>/dev/null | openssl x509 -noout -fingerprint -sha256 -enddate; done`;
 }

@@ -125,7 +125,7 @@ const chainIncomplete: ServerRecipe<'chain_incomplete'> = ({ p, t, caFile }) => 
       'Install it into Local Computer → Intermediate Certification Authorities (`certlm.msc`), or run the command below.',
       'Re-select the certificate in IIS Manager → the site → Bindings… so Schannel rebuilds the chain; Kestrel: load a PEM/PFX that includes the intermediate and restart.',
     ],
-    command: 'certutil -addstore CA intermediate.cer',
+    command: 'certutil -addstore CA intermediate.crt',
   };
   return out;
 };

@@ -154,7 +154,7 @@ const chainCertExpired: ServerRecipe<'chain_cert_expired'> = ({ p, t, caFile }) 
         `Delete ${expired} from Local Computer → Intermediate Certification Authorities (\`certlm.msc\`).`,
         'Install the current intermediate (command below) and re-select the certificate in the site binding.',
       ],
-      command: 'certutil -addstore CA intermediate.cer',
+      command: 'certutil -addstore CA intermediate.crt',
     },
     kubernetes: {
       title: 'Issue with the current chain',
