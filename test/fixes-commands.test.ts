@@ -232,8 +232,8 @@ test('quoting round-trips through reference unquoters for any printable value (p
   );
 });
 
-test('pasteSafe: printable ASCII without a leading dash; line breaks, controls, bidi, look-alikes and smart quotes are not', () => {
-  for (const ok of ['api.example.com', "a';rm -rf /;'", '$(id)', 'http://ca.example/x.der', ''])
+test('pasteSafe: printable ASCII without a leading dash; line breaks, controls, bidi, look-alikes, smart quotes and backticks are not', () => {
+  for (const ok of ['api.example.com', "a';rm -rf /;'", '$(id)', '"$HOME"', 'http://ca.example/x.der', ''])
     assert.equal(pasteSafe(ok), true, ok);
   for (const bad of [
     'a\nb',
@@ -246,6 +246,7 @@ test('pasteSafe: printable ASCII without a leading dash; line breaks, controls, 
     'a\u200bb',
     '-oevil',
     '-',
+    'a`id`',
   ])
     assert.equal(pasteSafe(bad), false, JSON.stringify(bad));
 });

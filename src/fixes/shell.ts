@@ -19,15 +19,20 @@ import type { Target, TargetProtocol } from '../probe/types.js';
  *   they would end a quoted string) and U+2013/U+2014 as `-`; and a Unicode look-alike of a host name
  *   (Cyrillic `а` for Latin `a`) would send the command to another machine than the reader thinks. Host
  *   names reach us as punycode and URLs in certificates are IA5String, so real values never hit this.
+ * - a backtick: harmless inside sh single quotes, but commands are shown in Markdown/Slack mrkdwn code
+ *   spans and blocks, which a backtick ends, so the reader would copy a cut line.
  * - a leading `-`: quoting protects from the shell, not from the program, which would read it as an option
  *   (`curl '-o/etc/cron.d/x'`).
  * A withheld command renders as a note saying why (index.ts), never as a partial line.
+ *
+ * Placeholders the reader fills in are written quoted, `'<namespace>'`: pasted unedited, a bare `<namespace>`
+ * is a redirection (reads a file named `namespace`, and `>` after it creates a file).
  */
 
 /** What a withheld command turns into inside text; index.ts replaces it with WITHHELD_NOTE. */
 export const WITHHELD_MARK = '\u0000cert-doctor:withheld\u0000';
 export const WITHHELD_NOTE =
-  'command withheld: a value in it (from the certificate, DNS or your input) holds characters that cannot be pasted into a shell safely (a line break, a control or non-ASCII character, or a leading "-")';
+  'command withheld: a value in it (from the certificate, DNS or your input) holds characters that cannot be pasted into a shell safely (a line break, a control or non-ASCII character, a backtick, or a leading "-")';
 
 export type Shell = 'sh' | 'powershell';
 
@@ -47,9 +52,9 @@ export const UNSAFE = new Cmd(null);
 
 export type Arg = string | number | Cmd;
 
-/** True when `value` may appear in a command at all (printable ASCII, no leading `-`). */
+/** True when `value` may appear in a command at all (printable ASCII but the backtick, no leading `-`). */
 export function pasteSafe(value: string): boolean {
-  return /^[\x20-\x7e]*$/.test(value) && !value.startsWith('-');
+  return /^[\x20-\x5f\x61-\x7e]*$/.test(value) && !value.startsWith('-');
 }
 
 const BARE = /^[A-Za-z0-9_@%+=:,./-]+$/;
@@ -174,10 +179,11 @@ export function saveLeaf(t: Target, file: string): Cmd {
 /**
  * A CSR with the target in the SAN (RFC 5280 §4.2.1.6; CN alone is ignored by modern clients). Extra names
  * that are not valid host names are left out (a CA would refuse them, and `,` or `@` would be read by
- * OpenSSL's own config parser); `dropped` says how many.
+ * OpenSSL's own config parser); invalidSanNames lists them. A target name that is not one withholds it.
  */
 export function csrCommand(t: Target, opts: { ecdsa?: boolean; extraNames?: string[] } = {}): Cmd {
   const name = certName(t);
+  if (!validSanName(name)) return UNSAFE;
   const key = opts.ecdsa ? literal('ec -pkeyopt ec_paramgen_curve:P-256') : literal('rsa:2048');
   const extra = (opts.extraNames ?? []).filter((n) => n !== name && validSanName(n));
   const san = `subjectAltName=${[name, ...extra].map(sanEntry).join(',')}`;
@@ -196,6 +202,7 @@ export function invalidSanNames(names: string[]): string[] {
  */
 export function internalCaSign(t: Target): Cmd {
   const name = certName(t);
+  if (!validSanName(name)) return UNSAFE;
   const ext = literal(
     "'basicConstraints=critical,CA:FALSE' 'keyUsage=critical,digitalSignature,keyEncipherment' 'extendedKeyUsage=serverAuth'",
   );

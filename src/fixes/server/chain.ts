@@ -8,6 +8,8 @@ import {
   httpUrl,
   internalCaSign,
   opensslVerify,
+  ps,
+  type Shell,
   sh,
   verifyAgainst,
 } from '../shell.js';
@@ -53,7 +55,7 @@ function home(stack: StackKey, t: Target): ChainHome | null {
       file: '`tls.crt` of the TLS secret (cert-manager ACME issuers write the full chain; hand-made secrets often hold only the leaf)',
       apply: 'List what the secret holds (command below); the ingress controller reloads on its own.',
       command:
-        "kubectl -n <namespace> get secret <secret> -o jsonpath='{.data.tls\\.crt}' | base64 -d | openssl crl2pkcs7 -nocrl -certfile /dev/stdin | openssl pkcs7 -print_certs -noout",
+        "kubectl -n '<namespace>' get secret '<secret>' -o jsonpath='{.data.tls\\.crt}' | base64 -d | openssl crl2pkcs7 -nocrl -certfile /dev/stdin | openssl pkcs7 -print_certs -noout",
     },
     envoy: {
       file: "`tls.crt` of the Gateway's `credentialName` secret (plain Envoy: the `certificate_chain` file)",
@@ -98,10 +100,17 @@ function downloadCommand(url: string, out: string): Cmd {
     : sh`curl -s ${httpUrl(url)} | openssl x509 -inform DER -out ${out}`;
 }
 
-function fetchIntermediate(p: IncompleteParams): string {
+/** `powershell`: for IIS, where `curl` is Invoke-WebRequest; certutil reads the DER file as it comes. */
+function fetchIntermediate(p: IncompleteParams, shell: Shell = 'sh'): string {
   const url = p.str('aiaUrl');
-  if (url)
-    return `Download ${intermediateName(p)} from the CA Issuers URL of the certificate it issued: \`${downloadCommand(url, 'intermediate.crt')}\`.`;
+  const download =
+    url === null
+      ? null
+      : shell === 'powershell'
+        ? ps`Invoke-WebRequest -Uri ${httpUrl(url)} -OutFile intermediate.crt`
+        : downloadCommand(url, 'intermediate.crt');
+  if (download)
+    return `Download ${intermediateName(p)} from the CA Issuers URL of the certificate it issued: \`${download}\`.`;
   const via = p.bool('aiaCompleted') ? ' (the bot found it through the leaf’s AIA URL, so it is published)' : '';
   return `Download ${intermediateName(p)} from your CA's repository${via}; certbot already ships it in \`fullchain.pem\`.`;
 }
@@ -121,7 +130,7 @@ const chainIncomplete: ServerRecipe<'chain_incomplete'> = ({ p, t, caFile }) => 
   out.iis = {
     title,
     steps: [
-      fetchIntermediate(p),
+      fetchIntermediate(p, 'powershell'),
       'Install it into Local Computer → Intermediate Certification Authorities (`certlm.msc`), or run the command below.',
       'Re-select the certificate in IIS Manager → the site → Bindings… so Schannel rebuilds the chain; Kestrel: load a PEM/PFX that includes the intermediate and restart.',
     ],

@@ -59,7 +59,7 @@ export function deploy(stack: StackKey, t: Target): Deploy {
         'The ingress controller reloads on its own once the secret changes.',
       ],
       command:
-        'kubectl -n <namespace> create secret tls <secret> --cert=fullchain.pem --key=privkey.pem --dry-run=client -o yaml | kubectl apply -f -',
+        "kubectl -n '<namespace>' create secret tls '<secret>' --cert=fullchain.pem --key=privkey.pem --dry-run=client -o yaml | kubectl apply -f -",
     },
     envoy: {
       steps: [
@@ -78,7 +78,7 @@ export function deploy(stack: StackKey, t: Target): Deploy {
         'Re-import into ACM under the same ARN (the listener keeps it): leaf in `--certificate`, intermediates in `--certificate-chain`. ACM-issued certificates renew and deploy themselves.',
       ],
       command:
-        'aws acm import-certificate --certificate-arn <arn> --certificate fileb://cert.pem --certificate-chain fileb://chain.pem --private-key fileb://privkey.pem',
+        "aws acm import-certificate --certificate-arn '<arn>' --certificate fileb://cert.pem --certificate-chain fileb://chain.pem --private-key fileb://privkey.pem",
     },
     cloudflare: {
       steps: [
@@ -105,7 +105,7 @@ function obtain(stack: StackKey, t: Target, need: string): string {
   switch (stack) {
     case 'kubernetes':
     case 'envoy':
-      return `Edit the cert-manager \`Certificate\` (\`spec.dnsNames\`, \`spec.privateKey\`, \`spec.issuerRef\`) to get a certificate ${need}, then reissue: \`cmctl renew <certificate> -n <namespace>\` and watch \`kubectl describe certificate <certificate> -n <namespace>\`.`;
+      return `Edit the cert-manager \`Certificate\` (\`spec.dnsNames\`, \`spec.privateKey\`, \`spec.issuerRef\`) to get a certificate ${need}, then reissue: \`cmctl renew '<certificate>' -n '<namespace>'\` and watch \`kubectl describe certificate '<certificate>' -n '<namespace>'\`.`;
     case 'caddy':
       return `Caddy's automatic HTTPS gets a certificate ${need} once \`${name}\` is a site address in the Caddyfile; for a manual \`tls\` certificate, get one from your CA.`;
     case 'traefik':
@@ -113,7 +113,7 @@ function obtain(stack: StackKey, t: Target, need: string): string {
     case 'iis':
       return `Request a certificate ${need}: IIS Manager → Server Certificates → Create Certificate Request, or win-acme (\`wacs.exe\`) for ACME.`;
     case 'awselb':
-      return `Request an ACM certificate ${need} (\`${sh`aws acm request-certificate --domain-name ${name} --validation-method DNS`}\`) and attach it: \`aws elbv2 modify-listener --listener-arn <arn> --certificates CertificateArn=<new-arn>\`.`;
+      return `Request an ACM certificate ${need} (\`${sh`aws acm request-certificate --domain-name ${name} --validation-method DNS`}\`) and attach it: \`aws elbv2 modify-listener --listener-arn '<arn>' --certificates CertificateArn='<new-arn>'\`.`;
     case 'cloudflare':
       return `Order an Advanced certificate or upload a custom one ${need} (SSL/TLS → Edge Certificates).`;
     default:

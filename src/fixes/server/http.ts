@@ -33,9 +33,13 @@ const hstsMissing: ServerRecipe<'hsts_missing'> = ({ t }) => {
       `In the HTTPS frontend: \`http-response set-header Strict-Transport-Security "${HSTS}"\`.`,
     ]),
     caddy: with_('caddy', [`In the site block: \`header Strict-Transport-Security "${HSTS}"\`.`]),
-    iis: with_('iis', [
-      'IIS 10 (1709+): the site → HSTS…, or `<hsts enabled="true" max-age="63072000" includeSubDomains="true" redirectHttpToHttps="true" />` in the `<site>` of applicationHost.config; ASP.NET Core: `app.UseHsts()`.',
-    ]),
+    // No command: deploy('iis') imports a certificate, which has nothing to do with a header.
+    iis: {
+      title,
+      steps: [
+        'IIS 10 (1709+): the site → HSTS…, or `<hsts enabled="true" max-age="63072000" includeSubDomains="true" redirectHttpToHttps="true" />` in the `<site>` of applicationHost.config; ASP.NET Core: `app.UseHsts()`.',
+      ],
+    },
     kubernetes: with_(
       'kubernetes',
       [
@@ -52,7 +56,7 @@ const hstsMissing: ServerRecipe<'hsts_missing'> = ({ t }) => {
     awselb: with_(
       'awselb',
       ['Set the HTTPS listener attribute `routing.http.response.strict_transport_security.header_value`.'],
-      `aws elbv2 modify-listener-attributes --listener-arn <arn> --attributes 'Key=routing.http.response.strict_transport_security.header_value,Value="${HSTS}"'`,
+      `aws elbv2 modify-listener-attributes --listener-arn '<arn>' --attributes 'Key=routing.http.response.strict_transport_security.header_value,Value="${HSTS}"'`,
     ),
     cloudflare: with_('cloudflare', ['SSL/TLS → Edge Certificates → HTTP Strict Transport Security (HSTS): enable.']),
   };

@@ -27,7 +27,7 @@ function vhostStep(stack: StackKey, host: string, t: Target): string | null {
     kubernetes: `List \`${host}\` in the Ingress \`spec.tls[].hosts\` with a \`secretName\` holding its certificate — otherwise ingress-nginx serves its default "Kubernetes Ingress Controller Fake Certificate".`,
     iis: `Add an https binding on port ${port} with Host name \`${host}\` and "Require Server Name Indication" ticked (PowerShell: \`${binding}\`), bound to a certificate covering it.`,
     cloudflare: `Universal SSL covers the apex and one level (\`*.example.com\`); deeper names need an Advanced certificate, and the DNS record must be proxied.`,
-    awselb: `Attach a certificate covering \`${host}\` to the listener (ALB picks by SNI): \`aws elbv2 add-listener-certificates --listener-arn <arn> --certificates CertificateArn=<arn>\`.`,
+    awselb: `Attach a certificate covering \`${host}\` to the listener (ALB picks by SNI): \`aws elbv2 add-listener-certificates --listener-arn '<arn>' --certificates CertificateArn='<arn>'\`.`,
     envoy: `The Gateway's \`servers[].hosts\` must include \`${host}\` with a \`credentialName\` secret covering it.`,
     traefik: `The router for \`${host}\` needs \`tls\` set and a certificate (or \`certResolver\`) covering it.`,
   };

@@ -71,7 +71,7 @@ function modernProtocols(t: Target, title: string): Table {
     awselb: {
       title,
       steps: ['Switch the HTTPS listener to a TLS 1.2+ security policy.'],
-      command: 'aws elbv2 modify-listener --listener-arn <arn> --ssl-policy ELBSecurityPolicy-TLS13-1-2-2021-06',
+      command: "aws elbv2 modify-listener --listener-arn '<arn>' --ssl-policy ELBSecurityPolicy-TLS13-1-2-2021-06",
     },
     cloudflare: { title, steps: ['SSL/TLS → Edge Certificates → Minimum TLS Version: TLS 1.2.'] },
   };
@@ -161,7 +161,7 @@ const backendsInconsistent: ServerRecipe<'backends_inconsistent'> = ({ p, t }) =
     kubernetes: {
       title,
       steps: [
-        'Check every controller replica runs and no second Ingress or controller claims the host: `kubectl get ingress -A | grep <host>`.',
+        `Check every controller replica runs and no second Ingress or controller claims the host: \`${sh`kubectl get ingress -A | grep -F ${certName(t)}`}\`.`,
         'Restart stale controller pods so they re-read the secret.',
       ],
       command: 'kubectl -n ingress-nginx rollout restart deployment ingress-nginx-controller',

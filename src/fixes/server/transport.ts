@@ -30,7 +30,7 @@ const connectionRefused: ServerRecipe<'connection_refused'> = ({ t }) => {
       title,
       steps: [
         `Check something listens on ${port} on the server (command below); a firewall REJECT rule also looks like "refused".`,
-        'Start the service if it is down (`systemctl status <service>`).',
+        "Start the service if it is down (`systemctl status '<service>'`).",
       ],
       command: sh`ss -ltnp ${`sport = :${port}`}`,
     },

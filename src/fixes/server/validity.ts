@@ -32,8 +32,8 @@ function certbotRenew(t: Target, stack: StackKey): FixSpec {
 function renewal(t: Target): Partial<Record<StackKey, FixSpec>> {
   const title = 'Renew the certificate';
   const certManager = [
-    'Read the Ready condition and events: `kubectl describe certificate <certificate> -n <namespace>`.',
-    'Follow the failing step: `kubectl get certificaterequest,order,challenge -n <namespace>`, then `kubectl describe challenge <challenge> -n <namespace>` (HTTP-01 needs the ingress reachable; DNS-01 needs working provider credentials).',
+    "Read the Ready condition and events: `kubectl describe certificate '<certificate>' -n '<namespace>'`.",
+    "Follow the failing step: `kubectl get certificaterequest,order,challenge -n '<namespace>'`, then `kubectl describe challenge '<challenge>' -n '<namespace>'` (HTTP-01 needs the ingress reachable; DNS-01 needs working provider credentials).",
     'Force reissuance once the cause is fixed (command below).',
   ];
   return {
@@ -41,11 +41,11 @@ function renewal(t: Target): Partial<Record<StackKey, FixSpec>> {
     nginx: certbotRenew(t, 'nginx'),
     apache: certbotRenew(t, 'apache'),
     haproxy: certbotRenew(t, 'haproxy'),
-    kubernetes: { title, steps: certManager, command: 'cmctl renew <certificate> -n <namespace>' },
+    kubernetes: { title, steps: certManager, command: "cmctl renew '<certificate>' -n '<namespace>'" },
     envoy: {
       title,
       steps: [...certManager, `Confirm the gateway reloaded it: \`${deploy('envoy', t).command}\`.`],
-      command: 'cmctl renew <certificate> -n <namespace>',
+      command: "cmctl renew '<certificate>' -n '<namespace>'",
     },
     caddy: {
       title,
@@ -76,7 +76,7 @@ function renewal(t: Target): Partial<Record<StackKey, FixSpec>> {
         'ACM-issued: renewal needs the DNS validation CNAME still in place; read `RenewalSummary` (command below).',
         'Imported: ACM never renews it; re-import a renewed certificate under the same ARN.',
       ],
-      command: 'aws acm describe-certificate --certificate-arn <arn> --query Certificate.RenewalSummary',
+      command: "aws acm describe-certificate --certificate-arn '<arn>' --query Certificate.RenewalSummary",
     },
     cloudflare: {
       title,
@@ -162,7 +162,7 @@ const chainCertExpired: ServerRecipe<'chain_cert_expired'> = ({ p, t, caFile }) 
         'ACME issuers: set `spec.acme.preferredChain` on the Issuer/ClusterIssuer to the current root name, then reissue.',
         'Hand-made secrets: rebuild `tls.crt` as leaf + current intermediates.',
       ],
-      command: 'cmctl renew <certificate> -n <namespace>',
+      command: "cmctl renew '<certificate>' -n '<namespace>'",
     },
   };
 };
