@@ -104,6 +104,7 @@ const FRAGMENTS = [
   ',',
   '@',
   '$HOME',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a JS template
   '${IFS}',
   '$((1))',
   '\n',
@@ -123,6 +124,7 @@ const FRAGMENTS = [
   ';>pwned;',
   "';>pwned;'",
   '";>pwned;"',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a JS template
   '$(touch${IFS}pwned)',
   `>${PWNED_ABS}`,
   "'\\''",
@@ -190,6 +192,7 @@ before(() => {
   // write, so stubs running side by side in a pipeline do not interleave (O_APPEND; records < PIPE_BUF).
   const stub = [
     '#!/bin/sh',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a JS template
     'rec="\u001e${0##*/}"',
     'for a in "$@"; do rec="$rec\u001f$a"; done',
     'printf \'%s\\n\' "$rec" >> "$STUB_LOG"',
