@@ -19,6 +19,8 @@ export interface CheckOptions {
   allow?: string[];
   /** PEM bundles (file contents) of extra trust anchors */
   extraCaPem?: string[];
+  /** where those bundles came from (paths), named in fix commands; absent when they were given inline */
+  caFiles?: string[];
   ruleOptions?: Partial<RuleOptions>;
   /** resolver override (tests, or a resolver other than the system's); default: the system resolver */
   lookup?: LookupFn;
@@ -69,7 +71,7 @@ export async function check(input: string, opts: CheckOptions): Promise<Diagnosi
     lookup: opts.lookup,
     onPhase: opts.onPhase,
   });
-  const diagnosis = diagnose(report, { now, ruleOptions: opts.ruleOptions });
+  const diagnosis = diagnose(report, { now, ruleOptions: opts.ruleOptions, caFiles: opts.caFiles });
   notify(opts, 'done', diagnosis.verdict);
   return diagnosis;
 }

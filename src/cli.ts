@@ -157,6 +157,7 @@ async function runCheck(args: string[], io: CliIo): Promise<number> {
     timeoutMs: intOption('--timeout', values.timeout, 100, 300_000) ?? undefined,
     allow: allowList(values.allow ?? [], io.env),
     extraCaPem: await caBundles(values.ca ?? [], io.env),
+    caFiles: caFiles(values.ca ?? [], io.env),
     ruleOptions: ruleOptions(values['warn-days'], values['crit-days']),
   };
   // Loaded on demand: the probe graph is the bulk of start-up time, and --help should not pay for it.
@@ -225,6 +226,12 @@ function assertCidr(value: string, source: string): void {
   } catch (err) {
     throw new UsageError(`${source}: ${oneLine(err instanceof Error ? err.message : String(err))}`);
   }
+}
+
+/** The paths behind caBundles, for fix commands (CERT_DOCTOR_CA may hold the PEM itself: no path then). */
+function caFiles(files: string[], env: NodeJS.ProcessEnv): string[] {
+  const fromEnv = env.CERT_DOCTOR_CA?.trim();
+  return fromEnv && !fromEnv.includes(PEM_CERT) ? [...files, fromEnv] : files;
 }
 
 async function caBundles(files: string[], env: NodeJS.ProcessEnv): Promise<string[]> {

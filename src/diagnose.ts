@@ -1,4 +1,4 @@
-import { detectServerStack, remediate } from './fixes/index.js';
+import { detectServerStack, type FixContext, remediate } from './fixes/index.js';
 import type { EndpointReport, ProbeReport } from './probe/types.js';
 import { rules, runRules } from './rules/index.js';
 import { findingKey } from './rules/lib/finding-key.js';
@@ -25,6 +25,8 @@ export interface DiagnoseOptions {
   ruleOptions?: Partial<RuleOptions>;
   /** the rules to run; defaults to every registered rule (tests pass a subset) */
   rules?: readonly Rule[];
+  /** the --ca / CERT_DOCTOR_CA files the check trusted, so fix commands can name them (`openssl verify -CAfile`) */
+  caFiles?: readonly string[];
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
@@ -65,7 +67,12 @@ export function diagnose(report: ProbeReport, opts: DiagnoseOptions): Diagnosis 
   const raw = [...(empty?.findings ?? []), ...mergeFindings(runs), ...target.findings];
   const results = mergeResults(list, runs, [...(empty?.results ?? []), ...target.results]);
   const serverStack = detectServerStack(primaryServerHeader(report));
-  const findings = orderFindings(raw, list).map((f) => withRemediation(f, report, serverStack));
+  const fixContext: FixContext = {
+    target: report.target,
+    serverStack,
+    extraCa: { files: opts.caFiles ?? [], used: report.options.extraCaCount > 0 },
+  };
+  const findings = orderFindings(raw, list).map((f) => withRemediation(f, fixContext));
   const verdict = verdictOf(report, findings, results);
   return {
     target: report.target,
@@ -224,9 +231,9 @@ function endpointVerdicts(judgements: readonly EndpointJudgement[], findings: re
   }));
 }
 
-function withRemediation(f: RuleFinding, report: ProbeReport, serverStack: string | null): Finding {
+function withRemediation(f: RuleFinding, ctx: FixContext): Finding {
   try {
-    const { clients, fixes } = remediate(f, { target: report.target, serverStack });
+    const { clients, fixes } = remediate(f, ctx);
     return { ...f, clients, fixes };
   } catch {
     return { ...f, clients: [], fixes: [] };

@@ -179,7 +179,7 @@ test('observed values and the target are woven into the steps', () => {
     },
     {
       code: 'chain_incomplete',
-      params: { missingIssuer: "CN=R11, O=Let's Encrypt", aiaFetches: 'http://r11.i.lencr.org/' },
+      params: { missingIssuer: "CN=R11, O=Let's Encrypt", aiaUrl: 'http://r11.i.lencr.org/' },
       expect: ['CN=R11', 'http://r11.i.lencr.org/'],
     },
     {
@@ -208,7 +208,7 @@ test('observed values and the target are woven into the steps', () => {
       code: 'legacy_tls_only',
       params: {},
       t: target({ host: '2001:db8::1', sni: null, ipVersion: 6 }),
-      expect: ['-connect [2001:db8::1]:443'],
+      expect: ["-connect '[2001:db8::1]:443'"],
     },
   ];
   for (const c of cases) {

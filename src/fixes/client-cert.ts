@@ -1,5 +1,5 @@
 import type { Fix } from '../rules/types.js';
-import { hostPort } from './shell.js';
+import { type Cmd, httpsUrl, sh } from './shell.js';
 import type { ClientRecipe } from './types.js';
 
 /**
@@ -8,17 +8,17 @@ import type { ClientRecipe } from './types.js';
  */
 
 /** A client-side fix for one stack. */
-export const client = (stack: string, title: string, steps: string[], command?: string): Fix => ({
+export const client = (stack: string, title: string, steps: string[], command?: string | Cmd): Fix => ({
   audience: 'client',
   stack,
   title,
   steps,
-  ...(command ? { command } : {}),
+  ...(command ? { command: String(command) } : {}),
 });
 
-export const clientCertFixes: ClientRecipe = ({ p, t }) => {
+export const clientCertFixes: ClientRecipe<'client_cert_required'> = ({ p, t }) => {
   const cas = p.str('caNames');
-  const url = t.protocol === 'https' ? `https://${hostPort(t)}/` : null;
+  const url = t.protocol === 'https' ? httpsUrl(t) : null;
   return [
     client('any', 'Get a client certificate the server accepts', [
       `Ask the service owner for a client certificate and key issued by ${cas ? `one of \`${cas}\`` : 'a CA the server trusts'}, with the clientAuth extended key usage.`,
@@ -27,7 +27,7 @@ export const clientCertFixes: ClientRecipe = ({ p, t }) => {
       'curl',
       'curl: present the certificate',
       ['`--cert client.crt --key client.key` (a PKCS#12 file: `--cert client.p12:password --cert-type P12`).'],
-      url ? `curl --cert client.crt --key client.key ${url}` : undefined,
+      url ? sh`curl --cert client.crt --key client.key ${url}` : undefined,
     ),
     client('python', 'Python: present the certificate', [
       "requests: `requests.get(url, cert=('client.crt', 'client.key'))`; ssl/httpx/aiohttp: `ctx = ssl.create_default_context(); ctx.load_cert_chain('client.crt', 'client.key')`.",

@@ -2,7 +2,7 @@ import type { Target } from '../probe/types.js';
 import type { Fix } from '../rules/types.js';
 import { client, clientCertFixes } from './client-cert.js';
 import type { FindingCode } from './codes.js';
-import { hostPort, sClient } from './shell.js';
+import { httpsUrl, literal, saveLeaf, sh } from './shell.js';
 import type { ClientRecipe } from './types.js';
 
 /**
@@ -25,8 +25,10 @@ function trustFixes(f: TrustFile, t: Target): Fix[] {
   const base = f.file.replace(/\.pem$/, '');
   const bundle = f.addToDefaults ? 'bundle.pem' : f.file;
   const pyBundle = f.addToDefaults
-    ? `cat "$(python -m certifi)" ${f.file} > bundle.pem`
-    : `cp ${f.file} bundle.pem  # add "$(python -m certifi)" too if the app also calls public hosts`;
+    ? sh`cat "$(python -m certifi)" ${f.file} > bundle.pem`
+    : sh`cp ${f.file} bundle.pem`;
+  // A comment must end the line: anything after `#` is not run.
+  const pyNote = f.addToDefaults ? '' : '  # add "$(python -m certifi)" too if the app also calls public hosts';
   return [
     client('any', `Get ${f.file}`, [f.origin]),
     client(
@@ -36,7 +38,7 @@ function trustFixes(f: TrustFile, t: Target): Fix[] {
         `requests: \`requests.get(url, verify='/path/${bundle}')\`; ssl/httpx/aiohttp: \`ssl.create_default_context(cafile='/path/${bundle}')\` or \`ctx.load_verify_locations('/path/${bundle}')\`.`,
         'Process-wide: `REQUESTS_CA_BUNDLE` (requests) and `SSL_CERT_FILE` (ssl, httpx) point at the bundle; both replace certifi, so the bundle must include the public roots you still need.',
       ],
-      `${pyBundle} && export REQUESTS_CA_BUNDLE=$PWD/bundle.pem SSL_CERT_FILE=$PWD/bundle.pem`,
+      sh`${pyBundle} && export REQUESTS_CA_BUNDLE="$PWD/bundle.pem" SSL_CERT_FILE="$PWD/bundle.pem"${literal(pyNote)}`,
     ),
     client(
       'node',
@@ -44,7 +46,7 @@ function trustFixes(f: TrustFile, t: Target): Fix[] {
       [
         '`NODE_EXTRA_CA_CERTS` adds to the bundled roots (read once at start-up); `--use-openssl-ca` uses the OS store instead.',
       ],
-      `NODE_EXTRA_CA_CERTS=/path/${f.file} node app.js`,
+      sh`NODE_EXTRA_CA_CERTS=${`/path/${f.file}`} node app.js`,
     ),
     client(
       'java',
@@ -53,13 +55,13 @@ function trustFixes(f: TrustFile, t: Target): Fix[] {
         ...(f.addToDefaults ? ['Or let the JDK fetch it via AIA: `-Dcom.sun.security.enableAIAcaIssuers=true`.'] : []),
         'Import into the JDK cacerts (command below), or into a copy passed with `-Djavax.net.ssl.trustStore=/path/truststore.jks`; restart the JVM.',
       ],
-      `keytool -importcert -alias ${base} -file ${f.file} -keystore $JAVA_HOME/lib/security/cacerts -storepass changeit -noprompt`,
+      sh`keytool -importcert -alias ${base} -file ${f.file} -keystore "$JAVA_HOME/lib/security/cacerts" -storepass changeit -noprompt`,
     ),
     client(
       'curl',
       `curl: trust ${f.file}`,
       ['`--cacert` replaces the default bundle for that call (`CURL_CA_BUNDLE` for every call).'],
-      t.protocol === 'https' ? `curl --cacert ${bundle} https://${hostPort(t)}/` : undefined,
+      t.protocol === 'https' ? sh`curl --cacert ${bundle} ${httpsUrl(t)}` : undefined,
     ),
     client('go', `Go: trust ${f.file}`, [
       'Linux: `SSL_CERT_FILE=/path/bundle.pem` replaces the system file (include the public roots).',
@@ -71,10 +73,10 @@ function trustFixes(f: TrustFile, t: Target): Fix[] {
       [
         'Debian/Ubuntu: command below (the file must end in `.crt`); RHEL: copy to `/etc/pki/ca-trust/source/anchors/` and run `update-ca-trust`.',
         f.addToDefaults
-          ? `Windows: \`certutil -addstore CA ${base}.cer\` (Intermediate Certification Authorities).`
-          : `Windows: \`certutil -addstore Root ${base}.cer\`; macOS: \`security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain ${f.file}\`.`,
+          ? `Windows (certutil reads PEM): \`certutil -addstore CA ${f.file}\` (Intermediate Certification Authorities).`
+          : `Windows (certutil reads PEM): \`certutil -addstore Root ${f.file}\`; macOS: \`security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain ${f.file}\`.`,
       ],
-      `cp ${f.file} /usr/local/share/ca-certificates/${base}.crt && update-ca-certificates`,
+      sh`cp ${f.file} ${`/usr/local/share/ca-certificates/${base}.crt`} && update-ca-certificates`,
     ),
   ];
 }
@@ -91,7 +93,7 @@ const insecure: Fix = {
     'This turns off every certificate check: anyone on the path can impersonate the server and read the traffic. Never ship it; use the trust fixes above.',
 };
 
-export const CLIENT_RECIPES: Partial<Record<FindingCode, ClientRecipe>> = {
+export const CLIENT_RECIPES: { [C in FindingCode]?: ClientRecipe<C> } = {
   chain_untrusted_root: ({ p, t }) => [
     ...trustFixes(
       {
@@ -107,7 +109,7 @@ export const CLIENT_RECIPES: Partial<Record<FindingCode, ClientRecipe>> = {
     ...trustFixes(
       {
         file: 'server.pem',
-        origin: `Save the server's certificate (\`${sClient(t, '')} | openssl x509 -out server.pem\`) and confirm with the server owner that \`openssl x509 -noout -fingerprint -sha256 -in server.pem\` shows ${p.str('sha256') ? `\`${p.str('sha256')}\`` : 'their fingerprint'} before trusting it.`,
+        origin: `Save the server's certificate (\`${saveLeaf(t, 'server.pem')}\`) and confirm with the server owner that \`openssl x509 -noout -fingerprint -sha256 -in server.pem\` shows ${p.str('sha256') ? `\`${p.str('sha256')}\`` : 'their fingerprint'} before trusting it.`,
         addToDefaults: false,
       },
       t,

@@ -154,7 +154,7 @@ const cnOnly: ClientImpact[] = [
 ];
 
 /** hostname_mismatch raised on a SAN-less certificate whose Common Name is the host: the CN-fallback split. */
-function cnFallbackMatches(p: RecipeInput['p']): boolean {
+function cnFallbackMatches(p: RecipeInput<'hostname_mismatch'>['p']): boolean {
   const cn = p.str('subjectCN');
   const host = p.str('host');
   return p.list('names').length === 0 && cn !== null && host !== null && dnsNameMatches(cn, host);
@@ -179,7 +179,7 @@ const legacyOnly: ClientImpact[] = [
   warns('dotnet', '.NET follows the OS: fails where Windows or OpenSSL disable TLS 1.0/1.1'),
 ];
 
-export const CLIENT_IMPACT: Record<FindingCode, ImpactRecipe> = {
+export const CLIENT_IMPACT: { [C in FindingCode]: ImpactRecipe<C> } = {
   dns_not_found: () => [
     fails('all', 'The name does not resolve (from here; split-horizon DNS may still resolve it inside a network).'),
   ],

@@ -43,3 +43,7 @@ const KNOWN: ReadonlySet<string> = new Set(FINDING_CODES);
 export function isFindingCode(code: string): code is FindingCode {
   return KNOWN.has(code);
 }
+
+/** rules/params.ts types exactly these codes: a code added to one list and not the other fails to compile. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const PARAMS_COVER_EVERY_CODE: Same<FindingCode, import('../rules/params.js').ParamCode> = true;

@@ -1,18 +1,20 @@
-import type { RuleFinding } from '../rules/types.js';
+import type { FlatParams } from '../rules/params.js';
 
 /**
- * Typed, forgiving reads of `finding.params`. Rules are written in parallel and may omit or rename a value,
- * so every reader returns null (or []) instead of throwing, and callers fall back to generic wording.
+ * Typed, forgiving reads of `finding.params`. `T` is the code's entry in rules/params.ts, so a recipe can
+ * only name keys its rule emits (a compile error otherwise). At run time values may still be missing or
+ * odd (stored reports from older versions, hand-built findings), so every reader returns null (or [])
+ * instead of throwing, and callers fall back to generic wording.
  */
-export interface Params {
-  str(key: string): string | null;
-  num(key: string): number | null;
-  bool(key: string): boolean | null;
-  /** a comma/space separated string (e.g. `sans: "a.example, b.example"`) as a list */
-  list(key: string): string[];
+export interface Params<T> {
+  str(key: keyof T & string): string | null;
+  num(key: keyof T & string): number | null;
+  bool(key: keyof T & string): boolean | null;
+  /** a comma/space separated string (e.g. `names: "a.example, b.example"`) as a list */
+  list(key: keyof T & string): string[];
 }
 
-export function readParams(raw: RuleFinding['params'] | undefined | null): Params {
+export function readParams<T>(raw: FlatParams | undefined | null): Params<T> {
   const get = (key: string) => (raw && Object.hasOwn(raw, key) ? raw[key] : null);
   return {
     str(key) {

@@ -52,6 +52,7 @@ export const chainIncomplete: Rule = {
         aiaNeeded: aia.needed,
         aiaCompleted: aia.completedChain,
         aiaFetches: aiaUrls,
+        aiaUrl: from?.aia.caIssuers[0] ?? null,
       },
       causes: causesFor(lastSent > 0),
     });

@@ -1,4 +1,5 @@
-import { chainInput, fail, pass } from './lib/inputs.js';
+import type { SentCert } from '../probe/types.js';
+import { chainInput, fail, isCert, pass } from './lib/inputs.js';
 import type { Rule } from './types.js';
 
 /**
@@ -35,7 +36,11 @@ export const chainOrder: Rule = {
       severity: 'warning',
       certIndex: -1,
       summary: `The server ${problems.join(' and ')}; expected the leaf first and then each certificate's issuer in turn.`,
-      params: { outOfOrder, unusedSentIndexes: unused.join(', ') },
+      params: {
+        outOfOrder,
+        unusedSentIndexes: unused.join(', '),
+        leafFirst: leafFirst(hs?.status === 'completed' ? hs.result.sentChain : []),
+      },
       causes: [
         'the chain file was assembled by hand in the wrong order (intermediate before leaf, or root in the middle)',
         'the chain file still contains an old intermediate or a certificate for another site',
@@ -43,3 +48,10 @@ export const chainOrder: Rule = {
     });
   },
 };
+
+/** False when the first certificate sent is a CA that issued another sent one: the leaf came later. */
+function leafFirst(sent: SentCert[]): boolean {
+  const first = sent[0];
+  if (!isCert(first) || first.basicConstraints?.ca !== true) return true;
+  return !sent.some((c, i) => i > 0 && isCert(c) && !c.selfSigned && c.issuer === first.subject);
+}

@@ -2,6 +2,7 @@ import type { EndpointReport } from '../probe/types.js';
 import { certCoversHost, certNames } from './lib/hostname.js';
 import { fail, isCert, listNames, pass } from './lib/inputs.js';
 import { observed } from './lib/observed.js';
+import type { FindingParams } from './params.js';
 import type { Rule } from './types.js';
 
 /**
@@ -14,7 +15,7 @@ import type { Rule } from './types.js';
 type NoSniOutcome =
   | { kind: 'pass' }
   | { kind: 'unknown'; why: string }
-  | { kind: 'fail'; observed: string; params: Record<string, string> };
+  | { kind: 'fail'; observed: string; params: Omit<FindingParams['sni_required'], 'host'> };
 
 function judge(ep: EndpointReport, host: string): NoSniOutcome {
   const leaf = observed(ep.handshake)?.sentChain[0];

@@ -1,4 +1,5 @@
 import type { CertInfo, EndpointReport, ProbeReport } from '../probe/types.js';
+import type { ParamsFor } from './params.js';
 
 export type Severity = 'critical' | 'warning' | 'info';
 
@@ -30,16 +31,17 @@ export interface Fix {
   warning?: string;
 }
 
-export interface Finding {
+/** `C`: the finding's code, which types its params (rules/params.ts); plain `Finding` is any code. */
+export interface Finding<C extends string = string> {
   /** stable snake_case code from DESIGN.md; persisted, never reused */
-  code: string;
+  code: C;
   severity: Severity;
   /** 0 = leaf, n = n-th certificate of the built chain (or sent chain where stated), -1 = not about one cert */
   certIndex: number;
   /** one sentence, observed vs expected, concrete values */
   summary: string;
-  /** the observed and expected values the summary was made from */
-  params: Record<string, string | number | boolean | null>;
+  /** the observed and expected values the summary was made from: a flat record, typed per code */
+  params: ParamsFor<C>;
   /** likely causes, most likely first */
   causes: string[];
   /** filled by src/fixes */
@@ -55,7 +57,7 @@ export interface Finding {
 }
 
 /** What a rule produces before src/fixes adds clients and fixes. */
-export type RuleFinding = Omit<Finding, 'clients' | 'fixes'>;
+export type RuleFinding<C extends string = string> = Omit<Finding<C>, 'clients' | 'fixes'>;
 
 export interface RuleOptions {
   /** cert_expiring_soon: warning at or below this many days */

@@ -14,7 +14,13 @@ function ekuAllowsServer(cert: CertInfo): boolean {
   return cert.extKeyUsage === null || cert.extKeyUsage.some((o) => o === SERVER_AUTH || o === ANY_EKU);
 }
 
-function finding(cert: CertInfo, index: number, check: string, observed: string, expected: string): RuleFinding {
+function finding(
+  cert: CertInfo,
+  index: number,
+  check: string,
+  observed: string,
+  expected: string,
+): RuleFinding<'wrong_key_usage'> {
   return {
     code: 'wrong_key_usage',
     severity: 'critical',

@@ -1,8 +1,20 @@
 import type { Target } from '../../probe/types.js';
+import type { FindingParams } from '../../rules/params.js';
 import type { Params } from '../params.js';
-import { chainSummary, internalCaSign } from '../shell.js';
+import {
+  type Cmd,
+  certName,
+  chainSummary,
+  httpUrl,
+  internalCaSign,
+  opensslVerify,
+  ps,
+  type Shell,
+  sh,
+  verifyAgainst,
+} from '../shell.js';
 import type { StackKey } from '../stacks.js';
-import type { FixSpec, ServerRecipe } from '../types.js';
+import type { FixSpec, ServerRecipe, ServerRecipes } from '../types.js';
 import { reissue, reloadCommand } from './deploy.js';
 
 /**
@@ -15,7 +27,7 @@ interface ChainHome {
   file: string;
   /** how the edit takes effect, pointing at `command` when there is one */
   apply: string;
-  command?: string;
+  command?: string | Cmd;
 }
 
 const testReload = 'Test the configuration and reload (command below).';
@@ -43,7 +55,7 @@ function home(stack: StackKey, t: Target): ChainHome | null {
       file: '`tls.crt` of the TLS secret (cert-manager ACME issuers write the full chain; hand-made secrets often hold only the leaf)',
       apply: 'List what the secret holds (command below); the ingress controller reloads on its own.',
       command:
-        "kubectl -n <namespace> get secret <secret> -o jsonpath='{.data.tls\\.crt}' | base64 -d | openssl crl2pkcs7 -nocrl -certfile /dev/stdin | openssl pkcs7 -print_certs -noout",
+        "kubectl -n '<namespace>' get secret '<secret>' -o jsonpath='{.data.tls\\.crt}' | base64 -d | openssl crl2pkcs7 -nocrl -certfile /dev/stdin | openssl pkcs7 -print_certs -noout",
     },
     envoy: {
       file: "`tls.crt` of the Gateway's `credentialName` secret (plain Envoy: the `certificate_chain` file)",
@@ -73,71 +85,88 @@ function editChain(t: Target, title: string, action: string, generic: FixSpec): 
   return out;
 }
 
-function intermediateName(p: Params): string {
+type IncompleteParams = Params<FindingParams['chain_incomplete']>;
+
+function intermediateName(p: IncompleteParams): string {
   const issuer = p.str('missingIssuer');
   return issuer ? `the intermediate \`${issuer}\`` : 'the missing intermediate';
 }
 
-function fetchIntermediate(p: Params): string {
-  const url = p.str('aiaUrl') ?? p.list('aiaFetches')[0] ?? null;
-  if (url)
-    return `Download ${intermediateName(p)} from the leaf's CA Issuers URL: \`curl -s ${url} | openssl x509 -inform DER -out intermediate.crt\`.`;
+/** RFC 5280 §4.2.2.1: caIssuers points at one DER certificate or a DER "certs-only" CMS (.p7c) bundle. */
+function downloadCommand(url: string, out: string): Cmd {
+  const pkcs7 = /\.p7[bc]$/i.test(url);
+  return pkcs7
+    ? sh`curl -s ${httpUrl(url)} | openssl pkcs7 -inform DER -print_certs -out ${out}`
+    : sh`curl -s ${httpUrl(url)} | openssl x509 -inform DER -out ${out}`;
+}
+
+/** `powershell`: for IIS, where `curl` is Invoke-WebRequest; certutil reads the DER file as it comes. */
+function fetchIntermediate(p: IncompleteParams, shell: Shell = 'sh'): string {
+  const url = p.str('aiaUrl');
+  const download =
+    url === null
+      ? null
+      : shell === 'powershell'
+        ? ps`Invoke-WebRequest -Uri ${httpUrl(url)} -OutFile intermediate.crt`
+        : downloadCommand(url, 'intermediate.crt');
+  if (download)
+    return `Download ${intermediateName(p)} from the CA Issuers URL of the certificate it issued: \`${download}\`.`;
   const via = p.bool('aiaCompleted') ? ' (the bot found it through the leaf’s AIA URL, so it is published)' : '';
   return `Download ${intermediateName(p)} from your CA's repository${via}; certbot already ships it in \`fullchain.pem\`.`;
 }
 
-const chainIncomplete: ServerRecipe = ({ p, t }) => {
+const chainIncomplete: ServerRecipe<'chain_incomplete'> = ({ p, t, caFile }) => {
   const title = 'Serve the intermediate certificate';
   const out = editChain(t, title, `append ${intermediateName(p)} after the leaf (leaf first, then intermediates).`, {
     title,
     steps: [
       fetchIntermediate(p),
-      'Build the chain file: leaf first, then intermediates (no root).',
-      'Check the leaf verifies through it against the system roots: `openssl verify -untrusted intermediate.crt leaf.crt`.',
-      `After reloading, confirm the server sends both: \`${chainSummary(t)}\`.`,
+      'Build the chain file `fullchain.pem`: your certificate `leaf.crt` first, then `intermediate.crt` (no root); the command below also checks it.',
+      `The leaf must verify through \`intermediate.crt\` against ${verifyAgainst(caFile)}: \`${opensslVerify(caFile)}\`.`,
+      `Install \`fullchain.pem\`, reload, and confirm the server sends both: \`${chainSummary(t)}\`.`,
     ],
-    command: 'cat leaf.crt intermediate.crt > fullchain.pem && openssl verify -untrusted intermediate.crt leaf.crt',
+    command: sh`cat leaf.crt intermediate.crt > fullchain.pem && ${opensslVerify(caFile)}`,
   });
   out.iis = {
     title,
     steps: [
-      fetchIntermediate(p),
+      fetchIntermediate(p, 'powershell'),
       'Install it into Local Computer → Intermediate Certification Authorities (`certlm.msc`), or run the command below.',
       'Re-select the certificate in IIS Manager → the site → Bindings… so Schannel rebuilds the chain; Kestrel: load a PEM/PFX that includes the intermediate and restart.',
     ],
-    command: 'certutil -addstore CA intermediate.cer',
+    command: 'certutil -addstore CA intermediate.crt',
   };
   return out;
 };
 
 const publicCa = { need: "from a publicly trusted CA (e.g. Let's Encrypt) for public clients" };
 
-const chainUntrustedRoot: ServerRecipe = ({ t }) => ({
+const chainUntrustedRoot: ServerRecipe<'chain_untrusted_root'> = ({ t }) => ({
   ...reissue(t, 'Use a certificate clients trust', publicCa),
   generic: {
     title: 'Find the root, then use a public CA or distribute the private root',
     steps: [
       `Find the root the chain ends at (the last \`i:\` line): \`${chainSummary(t)}\`.`,
-      "Public service: replace the certificate with one from a publicly trusted CA (`certbot certonly -d <name>`); an old cross-signed chain: pick the current one (`certbot --preferred-chain 'ISRG Root X1'`).",
+      `Public service: replace the certificate with one from a publicly trusted CA (\`${sh`certbot certonly -d ${certName(t)}`}\`); an old cross-signed chain: pick the current one (\`certbot --preferred-chain 'ISRG Root X1'\`).`,
       'Internal service: keep the private CA and install its root on every client (client fixes below); the server cannot fix trust.',
     ],
     command: chainSummary(t),
   },
 });
 
-const certSelfSigned: ServerRecipe = ({ t }) => ({
+const certSelfSigned: ServerRecipe<'cert_self_signed'> = ({ t }) => ({
   ...reissue(t, 'Replace the self-signed certificate', publicCa),
   generic: {
     title: 'Issue from a CA instead of self-signing',
     steps: [
-      'Public service: get a certificate from a publicly trusted CA: `certbot certonly -d <name>`.',
+      `Public service: get a certificate from a publicly trusted CA: \`${sh`certbot certonly -d ${certName(t)}`}\`.`,
       'Internal service: sign a CSR with your internal CA (command below) so clients trust one CA root instead of every server; distribute `ca.pem` to clients.',
     ],
     command: internalCaSign(t),
   },
 });
 
-const chainOrder: ServerRecipe = ({ t }) =>
+const chainOrder: ServerRecipe<'chain_order'> = ({ t }) =>
   editChain(
     t,
     'Send the chain in order',
@@ -152,7 +181,7 @@ const chainOrder: ServerRecipe = ({ t }) =>
     },
   );
 
-const chainIncludesRoot: ServerRecipe = ({ p, t }) =>
+const chainIncludesRoot: ServerRecipe<'chain_includes_root'> = ({ p, t }) =>
   editChain(
     t,
     'Stop sending the root',
@@ -167,7 +196,7 @@ const chainIncludesRoot: ServerRecipe = ({ p, t }) =>
     },
   );
 
-const chainSignatureInvalid: ServerRecipe = ({ p, t }) =>
+const chainSignatureInvalid: ServerRecipe<'chain_signature_invalid'> = ({ p, t, caFile }) =>
   editChain(
     t,
     'Serve the intermediate that really issued the leaf',
@@ -175,11 +204,11 @@ const chainSignatureInvalid: ServerRecipe = ({ p, t }) =>
     {
       title: 'Serve the intermediate that really issued the leaf',
       steps: [
-        "Download the issuing intermediate from your CA (the leaf's AIA CA Issuers URL names it).",
-        'Check the signature verifies before deploying (command below), then install the chain file and reload.',
+        "Download the issuing intermediate from your CA (the leaf's AIA CA Issuers URL names it) as `intermediate.crt`.",
+        `Check \`leaf.crt\` verifies through it against ${verifyAgainst(caFile)} before deploying (command below), then install the chain file and reload.`,
         'If only this bot sees the bad signature, suspect a TLS-intercepting proxy between it and the server.',
       ],
-      command: 'openssl verify -untrusted intermediate.crt leaf.crt',
+      command: opensslVerify(caFile),
     },
   );
 
@@ -190,4 +219,4 @@ export const chainRecipes = {
   chain_order: chainOrder,
   chain_includes_root: chainIncludesRoot,
   chain_signature_invalid: chainSignatureInvalid,
-} satisfies Record<string, ServerRecipe>;
+} satisfies Partial<ServerRecipes>;

@@ -1,5 +1,5 @@
 import type { Target } from '../../probe/types.js';
-import { certName, csrCommand, leafSummary } from '../shell.js';
+import { type Cmd, certName, csrCommand, leafSummary, sh } from '../shell.js';
 import { STACK_KEYS, type StackKey } from '../stacks.js';
 import type { FixSpec } from '../types.js';
 
@@ -10,29 +10,30 @@ import type { FixSpec } from '../types.js';
 
 interface Deploy {
   steps: string[];
-  command?: string;
+  command?: string | Cmd;
 }
 
 export function deploy(stack: StackKey, t: Target): Deploy {
   const name = certName(t);
+  const port = t.port;
   const table: Record<StackKey, Deploy> = {
     nginx: {
       steps: [
-        `In the \`server { listen 443 ssl; server_name ${name}; }\` block set \`ssl_certificate\` to the full chain (leaf first, then intermediates: certbot's \`fullchain.pem\`, not \`cert.pem\`) and \`ssl_certificate_key\` to its key.`,
+        `In the \`server { listen ${port} ssl; server_name ${name}; }\` block set \`ssl_certificate\` to the full chain (leaf first, then intermediates: certbot's \`fullchain.pem\`, not \`cert.pem\`) and \`ssl_certificate_key\` to its key.`,
         'Test the configuration and reload nginx.',
       ],
       command: 'nginx -t && systemctl reload nginx',
     },
     apache: {
       steps: [
-        `In the \`<VirtualHost *:443>\` for ${name} set \`SSLCertificateFile\` to the full chain (httpd ≥ 2.4.8; older: intermediates in \`SSLCertificateChainFile\`) and \`SSLCertificateKeyFile\` to the key.`,
+        `In the \`<VirtualHost *:${port}>\` for ${name} set \`SSLCertificateFile\` to the full chain (httpd ≥ 2.4.8; older: intermediates in \`SSLCertificateChainFile\`) and \`SSLCertificateKeyFile\` to the key.`,
         'Test the configuration and reload (the unit is `httpd` on RHEL).',
       ],
       command: 'apachectl configtest && systemctl reload apache2',
     },
     haproxy: {
       steps: [
-        `Rebuild the PEM named by \`crt\` on the \`bind :443 ssl\` line as leaf, intermediates, then key: \`cat ${name}.crt intermediate.crt ${name}.key > /etc/haproxy/certs/${name}.pem\`.`,
+        `Rebuild the PEM named by \`crt\` on the \`bind :${port} ssl\` line as leaf, intermediates, then key: \`${sh`cat ${`${name}.crt`} intermediate.crt ${`${name}.key`} > ${`/etc/haproxy/certs/${name}.pem`}`}\`.`,
         'Check the configuration and reload HAProxy.',
       ],
       command: 'haproxy -c -f /etc/haproxy/haproxy.cfg && systemctl reload haproxy',
@@ -58,7 +59,7 @@ export function deploy(stack: StackKey, t: Target): Deploy {
         'The ingress controller reloads on its own once the secret changes.',
       ],
       command:
-        'kubectl -n <namespace> create secret tls <secret> --cert=fullchain.pem --key=privkey.pem --dry-run=client -o yaml | kubectl apply -f -',
+        "kubectl -n '<namespace>' create secret tls '<secret>' --cert=fullchain.pem --key=privkey.pem --dry-run=client -o yaml | kubectl apply -f -",
     },
     envoy: {
       steps: [
@@ -77,7 +78,7 @@ export function deploy(stack: StackKey, t: Target): Deploy {
         'Re-import into ACM under the same ARN (the listener keeps it): leaf in `--certificate`, intermediates in `--certificate-chain`. ACM-issued certificates renew and deploy themselves.',
       ],
       command:
-        'aws acm import-certificate --certificate-arn <arn> --certificate fileb://cert.pem --certificate-chain fileb://chain.pem --private-key fileb://privkey.pem',
+        "aws acm import-certificate --certificate-arn '<arn>' --certificate fileb://cert.pem --certificate-chain fileb://chain.pem --private-key fileb://privkey.pem",
     },
     cloudflare: {
       steps: [
@@ -94,7 +95,7 @@ export function deploy(stack: StackKey, t: Target): Deploy {
 }
 
 /** The stack's "apply the change" command (test + reload), when it has one. */
-export function reloadCommand(stack: StackKey, t: Target): string | undefined {
+export function reloadCommand(stack: StackKey, t: Target): string | Cmd | undefined {
   return deploy(stack, t).command;
 }
 
@@ -104,7 +105,7 @@ function obtain(stack: StackKey, t: Target, need: string): string {
   switch (stack) {
     case 'kubernetes':
     case 'envoy':
-      return `Edit the cert-manager \`Certificate\` (\`spec.dnsNames\`, \`spec.privateKey\`, \`spec.issuerRef\`) to get a certificate ${need}, then reissue: \`cmctl renew <certificate> -n <namespace>\` and watch \`kubectl describe certificate <certificate> -n <namespace>\`.`;
+      return `Edit the cert-manager \`Certificate\` (\`spec.dnsNames\`, \`spec.privateKey\`, \`spec.issuerRef\`) to get a certificate ${need}, then reissue: \`cmctl renew '<certificate>' -n '<namespace>'\` and watch \`kubectl describe certificate '<certificate>' -n '<namespace>'\`.`;
     case 'caddy':
       return `Caddy's automatic HTTPS gets a certificate ${need} once \`${name}\` is a site address in the Caddyfile; for a manual \`tls\` certificate, get one from your CA.`;
     case 'traefik':
@@ -112,11 +113,11 @@ function obtain(stack: StackKey, t: Target, need: string): string {
     case 'iis':
       return `Request a certificate ${need}: IIS Manager → Server Certificates → Create Certificate Request, or win-acme (\`wacs.exe\`) for ACME.`;
     case 'awselb':
-      return `Request an ACM certificate ${need} (\`aws acm request-certificate --domain-name ${name} --validation-method DNS\`) and attach it: \`aws elbv2 modify-listener --listener-arn <arn> --certificates CertificateArn=<new-arn>\`.`;
+      return `Request an ACM certificate ${need} (\`${sh`aws acm request-certificate --domain-name ${name} --validation-method DNS`}\`) and attach it: \`aws elbv2 modify-listener --listener-arn '<arn>' --certificates CertificateArn='<new-arn>'\`.`;
     case 'cloudflare':
       return `Order an Advanced certificate or upload a custom one ${need} (SSL/TLS → Edge Certificates).`;
     default:
-      return `Get a certificate ${need}: \`certbot certonly -d ${name}\` (or \`acme.sh --issue -d ${name}\`); for another CA submit a CSR made with \`${csrCommand(t)}\`.`;
+      return `Get a certificate ${need}: \`${sh`certbot certonly -d ${name}`}\` (or \`${sh`acme.sh --issue -d ${name}`}\`); for another CA submit a CSR made with \`${csrCommand(t)}\`.`;
   }
 }
 
@@ -124,7 +125,7 @@ export interface ReissueOptions {
   /** what the new certificate must be, completing "a certificate …" */
   need: string;
   /** copyable command for the generic fix (defaults to a CSR for the target) */
-  command?: string;
+  command?: string | Cmd;
   /** extra steps before deploying, e.g. "revoke the old one" */
   extra?: string[];
 }

@@ -1,13 +1,13 @@
-import { certName } from '../shell.js';
+import { httpsUrl, sh } from '../shell.js';
 import type { StackKey } from '../stacks.js';
-import type { FixSpec, ServerRecipe } from '../types.js';
+import type { FixSpec, ServerRecipe, ServerRecipes } from '../types.js';
 import { reloadCommand } from './deploy.js';
 
 /** HTTP-level and time fixes: HSTS (RFC 6797) and server clock drift. */
 
 const HSTS = 'max-age=63072000; includeSubDomains';
 
-const hstsMissing: ServerRecipe = ({ t }) => {
+const hstsMissing: ServerRecipe<'hsts_missing'> = ({ t }) => {
   const title = 'Send Strict-Transport-Security';
   const with_ = (stack: StackKey, steps: string[], command = reloadCommand(stack, t)): FixSpec => ({
     title,
@@ -21,21 +21,25 @@ const hstsMissing: ServerRecipe = ({ t }) => {
         `Send \`Strict-Transport-Security: ${HSTS}\` on every HTTPS response. Start with a short \`max-age=300\` and raise it; add \`includeSubDomains\` only if every subdomain serves HTTPS; \`preload\` is hard to undo.`,
         'Check the header (command below).',
       ],
-      command: `curl -sI https://${certName(t)}/ | grep -i strict-transport-security`,
+      command: sh`curl -sI ${httpsUrl(t)} | grep -i strict-transport-security`,
     },
     nginx: with_('nginx', [
       `In the \`server\` block: \`add_header Strict-Transport-Security "${HSTS}" always;\` (a \`location\` with its own \`add_header\` drops it: repeat it there).`,
     ]),
     apache: with_('apache', [
-      `\`a2enmod headers\`, then in the \`<VirtualHost *:443>\`: \`Header always set Strict-Transport-Security "${HSTS}"\`.`,
+      `\`a2enmod headers\`, then in the \`<VirtualHost *:${t.port}>\`: \`Header always set Strict-Transport-Security "${HSTS}"\`.`,
     ]),
     haproxy: with_('haproxy', [
       `In the HTTPS frontend: \`http-response set-header Strict-Transport-Security "${HSTS}"\`.`,
     ]),
     caddy: with_('caddy', [`In the site block: \`header Strict-Transport-Security "${HSTS}"\`.`]),
-    iis: with_('iis', [
-      'IIS 10 (1709+): the site → HSTS…, or `<hsts enabled="true" max-age="63072000" includeSubDomains="true" redirectHttpToHttps="true" />` in the `<site>` of applicationHost.config; ASP.NET Core: `app.UseHsts()`.',
-    ]),
+    // No command: deploy('iis') imports a certificate, which has nothing to do with a header.
+    iis: {
+      title,
+      steps: [
+        'IIS 10 (1709+): the site → HSTS…, or `<hsts enabled="true" max-age="63072000" includeSubDomains="true" redirectHttpToHttps="true" />` in the `<site>` of applicationHost.config; ASP.NET Core: `app.UseHsts()`.',
+      ],
+    },
     kubernetes: with_(
       'kubernetes',
       [
@@ -52,13 +56,13 @@ const hstsMissing: ServerRecipe = ({ t }) => {
     awselb: with_(
       'awselb',
       ['Set the HTTPS listener attribute `routing.http.response.strict_transport_security.header_value`.'],
-      `aws elbv2 modify-listener-attributes --listener-arn <arn> --attributes 'Key=routing.http.response.strict_transport_security.header_value,Value="${HSTS}"'`,
+      `aws elbv2 modify-listener-attributes --listener-arn '<arn>' --attributes 'Key=routing.http.response.strict_transport_security.header_value,Value="${HSTS}"'`,
     ),
     cloudflare: with_('cloudflare', ['SSL/TLS → Edge Certificates → HTTP Strict Transport Security (HSTS): enable.']),
   };
 };
 
-const clockSkew: ServerRecipe = ({ p }) => {
+const clockSkew: ServerRecipe<'clock_skew'> = ({ p }) => {
   const skew = p.num('skewSeconds');
   const title = 'Synchronise the server clock';
   const observed = skew !== null ? `The server clock is off by ${skew} s. ` : '';
@@ -86,4 +90,4 @@ const clockSkew: ServerRecipe = ({ p }) => {
 export const httpRecipes = {
   hsts_missing: hstsMissing,
   clock_skew: clockSkew,
-} satisfies Record<string, ServerRecipe>;
+} satisfies Partial<ServerRecipes>;

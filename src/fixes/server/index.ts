@@ -1,5 +1,4 @@
-import type { FindingCode } from '../codes.js';
-import type { ServerRecipe } from '../types.js';
+import type { ServerRecipes } from '../types.js';
 import { chainRecipes } from './chain.js';
 import { httpRecipes } from './http.js';
 import { identityRecipes } from './identity.js';
@@ -11,7 +10,7 @@ import { transportRecipes } from './transport.js';
 import { validityRecipes } from './validity.js';
 
 /** Every finding code's server fixes; the type makes a missing code a compile error. */
-export const SERVER_RECIPES: Record<FindingCode, ServerRecipe> = {
+export const SERVER_RECIPES: ServerRecipes = {
   ...transportRecipes,
   ...validityRecipes,
   ...chainRecipes,

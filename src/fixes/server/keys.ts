@@ -1,5 +1,5 @@
 import { certName, csrCommand, internalCaSign } from '../shell.js';
-import type { ServerRecipe } from '../types.js';
+import type { ServerRecipe, ServerRecipes } from '../types.js';
 import { reissue } from './deploy.js';
 
 /**
@@ -15,7 +15,7 @@ function chainNote(certIndex: number, what: string): string[] {
   ];
 }
 
-const weakSignatureAlgorithm: ServerRecipe = ({ p, t, certIndex }) => {
+const weakSignatureAlgorithm: ServerRecipe<'weak_signature_algorithm'> = ({ p, t, certIndex }) => {
   const algorithm = p.str('algorithm');
   return reissue(t, `Reissue signed with SHA-256${algorithm ? ` (now ${algorithm})` : ''}`, {
     need: 'signed with SHA-256 or better (the CA picks the hash: a fresh request to a current CA gets it; internal CAs: `-sha256`)',
@@ -24,7 +24,7 @@ const weakSignatureAlgorithm: ServerRecipe = ({ p, t, certIndex }) => {
   });
 };
 
-const weakKey: ServerRecipe = ({ p, t, certIndex }) => {
+const weakKey: ServerRecipe<'weak_key'> = ({ p, t, certIndex }) => {
   const algorithm = p.str('algorithm');
   const bits = p.num('bits');
   const observed = algorithm && bits !== null ? ` (now ${algorithm} ${bits} bits)` : '';
@@ -35,7 +35,7 @@ const weakKey: ServerRecipe = ({ p, t, certIndex }) => {
   });
 };
 
-const wrongKeyUsage: ServerRecipe = ({ p, t }) => {
+const wrongKeyUsage: ServerRecipe<'wrong_key_usage'> = ({ p, t }) => {
   const observed = p.str('observed');
   return reissue(t, `Reissue as a TLS server certificate${observed ? ` (now ${observed})` : ''}`, {
     need: 'with extendedKeyUsage `serverAuth` and keyUsage `digitalSignature` (RSA: also `keyEncipherment`) — use the CA\'s "web server" template',
@@ -43,7 +43,7 @@ const wrongKeyUsage: ServerRecipe = ({ p, t }) => {
   });
 };
 
-const leafIsCa: ServerRecipe = ({ t }) =>
+const leafIsCa: ServerRecipe<'leaf_is_ca'> = ({ t }) =>
   reissue(t, 'Issue a leaf certificate (CA:FALSE)', {
     need: `for \`${certName(t)}\` with \`basicConstraints=critical,CA:FALSE\``,
     command: internalCaSign(t),
@@ -57,4 +57,4 @@ export const keyRecipes = {
   weak_key: weakKey,
   wrong_key_usage: wrongKeyUsage,
   leaf_is_ca: leafIsCa,
-} satisfies Record<string, ServerRecipe>;
+} satisfies Partial<ServerRecipes>;

@@ -1,5 +1,5 @@
-import { sClient } from '../shell.js';
-import type { FixSpec, ServerRecipe } from '../types.js';
+import { type Cmd, sClient } from '../shell.js';
+import type { FixSpec, ServerRecipe, ServerRecipes } from '../types.js';
 import { reloadCommand } from './deploy.js';
 
 /**
@@ -11,11 +11,11 @@ import { reloadCommand } from './deploy.js';
 const title = (required: boolean | null) =>
   required === false ? 'Check the optional client-certificate setting' : 'Check who may connect without a certificate';
 
-const clientCert: ServerRecipe = ({ p, t }) => {
+const clientCert: ServerRecipe<'client_cert_required'> = ({ p, t }) => {
   const required = p.bool('required');
   const cas = p.str('caNames');
   const intro = `The server ${required === false ? 'asks for' : 'requires'} a client certificate${cas ? ` from \`${cas}\`` : ''}. If that is intended, give clients a certificate from that CA (client fixes below); if not, relax it here.`;
-  const spec = (steps: string[], command?: string): FixSpec => ({
+  const spec = (steps: string[], command?: string | Cmd): FixSpec => ({
     title: title(required),
     steps: [intro, ...steps],
     ...(command ? { command } : {}),
@@ -36,7 +36,7 @@ const clientCert: ServerRecipe = ({ p, t }) => {
     ),
     apache: spec(
       [
-        '`SSLVerifyClient require` (or `optional`, `none`) with `SSLCACertificateFile /etc/apache2/client-ca.pem` in the `<VirtualHost *:443>`; a `<Location>` with its own `SSLVerifyClient` triggers a renegotiation or TLS 1.3 post-handshake auth.',
+        `\`SSLVerifyClient require\` (or \`optional\`, \`none\`) with \`SSLCACertificateFile /etc/apache2/client-ca.pem\` in the \`<VirtualHost *:${t.port}>\`; a \`<Location>\` with its own \`SSLVerifyClient\` triggers a renegotiation or TLS 1.3 post-handshake auth.`,
       ],
       reloadCommand('apache', t),
     ),
@@ -67,4 +67,4 @@ const clientCert: ServerRecipe = ({ p, t }) => {
 
 export const mtlsRecipes = {
   client_cert_required: clientCert,
-} satisfies Record<string, ServerRecipe>;
+} satisfies Partial<ServerRecipes>;

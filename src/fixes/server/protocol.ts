@@ -1,7 +1,7 @@
 import type { Target } from '../../probe/types.js';
-import { certName, hostPort, perAddressFingerprints, sClient } from '../shell.js';
+import { certName, hostPort, perAddressFingerprints, sClient, sh } from '../shell.js';
 import type { StackKey } from '../stacks.js';
-import type { FixSpec, ServerRecipe } from '../types.js';
+import type { FixSpec, ServerRecipe, ServerRecipes } from '../types.js';
 import { reloadCommand } from './deploy.js';
 
 /**
@@ -71,23 +71,23 @@ function modernProtocols(t: Target, title: string): Table {
     awselb: {
       title,
       steps: ['Switch the HTTPS listener to a TLS 1.2+ security policy.'],
-      command: 'aws elbv2 modify-listener --listener-arn <arn> --ssl-policy ELBSecurityPolicy-TLS13-1-2-2021-06',
+      command: "aws elbv2 modify-listener --listener-arn '<arn>' --ssl-policy ELBSecurityPolicy-TLS13-1-2-2021-06",
     },
     cloudflare: { title, steps: ['SSL/TLS → Edge Certificates → Minimum TLS Version: TLS 1.2.'] },
   };
 }
 
-const legacyTlsOnly: ServerRecipe = ({ p, t }) => {
+const legacyTlsOnly: ServerRecipe<'legacy_tls_only'> = ({ p, t }) => {
   const supported = p.str('supported');
   return modernProtocols(t, `Enable TLS 1.2 and 1.3${supported ? ` (now only ${supported})` : ''}`);
 };
 
-const legacyTlsEnabled: ServerRecipe = ({ p, t }) => {
+const legacyTlsEnabled: ServerRecipe<'legacy_tls_enabled'> = ({ p, t }) => {
   const legacy = p.str('legacy');
   return modernProtocols(t, `Disable ${legacy ?? 'TLS 1.0 and 1.1'}`);
 };
 
-const sniRequired: ServerRecipe = ({ t }) => {
+const sniRequired: ServerRecipe<'sni_required'> = ({ t }) => {
   const name = certName(t);
   const title = 'Serve a default certificate to clients without SNI';
   return {
@@ -97,19 +97,19 @@ const sniRequired: ServerRecipe = ({ t }) => {
         'Pick the certificate clients without SNI (old Java/Python/Android, load-balancer health checks) should get and make it the default.',
         'Reproduce: the command below sends no SNI (OpenSSL ≥ 1.1.1).',
       ],
-      command: `openssl s_client -connect ${hostPort(t)} -noservername </dev/null`,
+      command: sh`openssl s_client -connect ${hostPort(t)} -noservername </dev/null`,
     },
     nginx: {
       title,
       steps: [
-        `Give the \`listen 443 ssl default_server;\` block the certificate for ${name}; remove \`ssl_reject_handshake on;\` there if clients without SNI must connect.`,
+        `Give the \`listen ${t.port} ssl default_server;\` block the certificate for ${name}; remove \`ssl_reject_handshake on;\` there if clients without SNI must connect.`,
       ],
       command: reloadCommand('nginx', t),
     },
     apache: {
       title,
       steps: [
-        'The first `<VirtualHost *:443>` is the default: give it a valid certificate; `SSLStrictSNIVHostCheck off`.',
+        `The first \`<VirtualHost *:${t.port}>\` is the default: give it a valid certificate; \`SSLStrictSNIVHostCheck off\`.`,
       ],
       command: reloadCommand('apache', t),
     },
@@ -123,7 +123,9 @@ const sniRequired: ServerRecipe = ({ t }) => {
     caddy: { title, steps: [`Add the global option \`default_sni ${name}\`.`], command: reloadCommand('caddy', t) },
     iis: {
       title,
-      steps: ['Keep one https binding on port 443 without a Host name and without "Require Server Name Indication".'],
+      steps: [
+        `Keep one https binding on port ${t.port} without a Host name and without "Require Server Name Indication".`,
+      ],
     },
     kubernetes: {
       title,
@@ -134,7 +136,7 @@ const sniRequired: ServerRecipe = ({ t }) => {
   };
 };
 
-const backendsInconsistent: ServerRecipe = ({ p, t }) => {
+const backendsInconsistent: ServerRecipe<'backends_inconsistent'> = ({ p, t }) => {
   const addresses = p.str('addresses');
   const title = 'Serve the same certificate on every backend';
   const each = (stack: StackKey): FixSpec => ({
@@ -159,7 +161,7 @@ const backendsInconsistent: ServerRecipe = ({ p, t }) => {
     kubernetes: {
       title,
       steps: [
-        'Check every controller replica runs and no second Ingress or controller claims the host: `kubectl get ingress -A | grep <host>`.',
+        `Check every controller replica runs and no second Ingress or controller claims the host: \`${sh`kubectl get ingress -A | grep -F ${certName(t)}`}\`.`,
         'Restart stale controller pods so they re-read the secret.',
       ],
       command: 'kubectl -n ingress-nginx rollout restart deployment ingress-nginx-controller',
@@ -178,4 +180,4 @@ export const protocolRecipes = {
   legacy_tls_enabled: legacyTlsEnabled,
   sni_required: sniRequired,
   backends_inconsistent: backendsInconsistent,
-} satisfies Record<string, ServerRecipe>;
+} satisfies Partial<ServerRecipes>;

@@ -1,5 +1,5 @@
-import { sClient } from '../shell.js';
-import type { ServerRecipe } from '../types.js';
+import { type Arg, httpUrl, literal, sClient, sh } from '../shell.js';
+import type { ServerRecipe, ServerRecipes } from '../types.js';
 import { reissue, reloadCommand } from './deploy.js';
 
 /**
@@ -8,7 +8,7 @@ import { reissue, reloadCommand } from './deploy.js';
  * so reissuing without the extension is often the only way out.
  */
 
-const certRevoked: ServerRecipe = ({ p, t }) => {
+const certRevoked: ServerRecipe<'cert_revoked'> = ({ p, t }) => {
   const reason = p.str('reason');
   return reissue(t, `Replace the revoked certificate${reason ? ` (reason: ${reason})` : ''}`, {
     need: 'for a NEW private key (never reuse the key of a revoked certificate)',
@@ -19,9 +19,9 @@ const certRevoked: ServerRecipe = ({ p, t }) => {
 };
 
 const STAPLE_CHECK = (t: Parameters<ServerRecipe>[0]['t']) =>
-  `${sClient(t, '-status')} 2>/dev/null | grep -i -A2 'OCSP response'`;
+  sh`${sClient(t, '-status')} 2>/dev/null | grep -i -A2 'OCSP response'`;
 
-const ocspMustStapleMissing: ServerRecipe = ({ t }) => {
+const ocspMustStapleMissing: ServerRecipe<'ocsp_must_staple_missing'> = ({ t }) => {
   const title = 'Staple OCSP responses, or drop Must-Staple';
   return {
     generic: {
@@ -43,7 +43,7 @@ const ocspMustStapleMissing: ServerRecipe = ({ t }) => {
     apache: {
       title,
       steps: [
-        '`SSLUseStapling On` in the `<VirtualHost *:443>` and `SSLStaplingCache shmcb:/var/run/ocsp(128000)` outside any `<VirtualHost>`.',
+        `\`SSLUseStapling On\` in the \`<VirtualHost *:${t.port}>\` and \`SSLStaplingCache shmcb:/var/run/ocsp(128000)\` outside any \`<VirtualHost>\`.`,
       ],
       command: reloadCommand('apache', t),
     },
@@ -72,18 +72,21 @@ const ocspMustStapleMissing: ServerRecipe = ({ t }) => {
   };
 };
 
-const revocationUnchecked: ServerRecipe = ({ p }) => {
-  const ocsp = p.str('ocspUrl');
-  const crl = p.str('crlUrl');
+const revocationUnchecked: ServerRecipe<'revocation_unchecked'> = ({ p }) => {
+  const url = (value: string | null, placeholder: string): Arg =>
+    value === null ? literal(placeholder) : httpUrl(value);
+  const ocsp = url(p.str('ocspUrl'), '<ocsp-url>');
+  const crl = url(p.str('crlUrl'), '<crl-url>');
+  const ocspCommand = sh`openssl ocsp -issuer intermediate.crt -cert leaf.crt -url ${ocsp} -resp_text`;
   return {
     generic: {
       title: 'Check revocation by hand',
       steps: [
         'The bot got no answer from the OCSP responder or CRL; nothing is known to be wrong. Check from a machine that can reach them:',
-        `OCSP: \`openssl ocsp -issuer intermediate.crt -cert leaf.crt -url ${ocsp ?? '<ocsp-url>'} -resp_text\`.`,
-        `CRL: \`curl -s ${crl ?? '<crl-url>'} | openssl crl -inform DER -noout -text\` and look for the leaf's serial.`,
+        `OCSP: \`${ocspCommand}\`.`,
+        `CRL: \`${sh`curl -s ${crl} | openssl crl -inform DER -noout -text`}\` and look for the leaf's serial.`,
       ],
-      command: `openssl ocsp -issuer intermediate.crt -cert leaf.crt -url ${ocsp ?? '<ocsp-url>'} -resp_text`,
+      command: ocspCommand,
     },
   };
 };
@@ -92,4 +95,4 @@ export const revocationRecipes = {
   cert_revoked: certRevoked,
   ocsp_must_staple_missing: ocspMustStapleMissing,
   revocation_unchecked: revocationUnchecked,
-} satisfies Record<string, ServerRecipe>;
+} satisfies Partial<ServerRecipes>;

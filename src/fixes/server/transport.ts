@@ -1,18 +1,18 @@
-import { certName, hostPort, sClient } from '../shell.js';
-import type { ServerRecipe } from '../types.js';
+import { certName, hostPort, ps, sClient, sh, targetArg } from '../shell.js';
+import type { ServerRecipe, ServerRecipes } from '../types.js';
 import { reloadCommand } from './deploy.js';
 import { enableStarttls } from './starttls.js';
 
 /** Transport fixes: the bot never got as far as a certificate. */
 
-const dnsNotFound: ServerRecipe = ({ t }) => ({
+const dnsNotFound: ServerRecipe<'dns_not_found'> = ({ t }) => ({
   generic: {
     title: `Publish a DNS record for ${t.host}`,
     steps: [
       'Check the name resolves (command below); NXDOMAIN means a typo or a missing record.',
       'Create the A/AAAA (or CNAME) record at your DNS provider. A name that only resolves inside your network (split-horizon DNS) cannot be checked from outside it.',
     ],
-    command: `dig +short ${t.host} A; dig +short ${t.host} AAAA`,
+    command: sh`dig +short ${t.host} A; dig +short ${t.host} AAAA`,
   },
   kubernetes: {
     title: `Publish a DNS record for ${t.host}`,
@@ -22,7 +22,7 @@ const dnsNotFound: ServerRecipe = ({ t }) => ({
   },
 });
 
-const connectionRefused: ServerRecipe = ({ t }) => {
+const connectionRefused: ServerRecipe<'connection_refused'> = ({ t }) => {
   const port = t.port;
   const title = `Listen on port ${port}`;
   return {
@@ -30,9 +30,9 @@ const connectionRefused: ServerRecipe = ({ t }) => {
       title,
       steps: [
         `Check something listens on ${port} on the server (command below); a firewall REJECT rule also looks like "refused".`,
-        'Start the service if it is down (`systemctl status <service>`).',
+        "Start the service if it is down (`systemctl status '<service>'`).",
       ],
-      command: `ss -ltnp 'sport = :${port}'`,
+      command: sh`ss -ltnp ${`sport = :${port}`}`,
     },
     nginx: {
       title,
@@ -51,7 +51,13 @@ const connectionRefused: ServerRecipe = ({ t }) => {
       steps: [`Add \`bind :${port} ssl crt /etc/haproxy/certs/\` to the frontend.`],
       command: reloadCommand('haproxy', t),
     },
-    iis: { title, steps: [`IIS Manager → the site → Bindings… → add https on port ${port}.`] },
+    iis: {
+      title,
+      steps: [
+        `IIS Manager → the site → Bindings… → add https on port ${port} (or the PowerShell below), with a certificate.`,
+      ],
+      command: ps`New-WebBinding -Name '<site>' -Protocol https -Port ${port}`,
+    },
     kubernetes: {
       title,
       steps: [`The ingress controller's Service must expose ${port} with an external IP that is not \`<pending>\`.`],
@@ -60,17 +66,15 @@ const connectionRefused: ServerRecipe = ({ t }) => {
   };
 };
 
-const connectionTimeout: ServerRecipe = ({ t }) => {
+const connectionTimeout: ServerRecipe<'connection_timeout'> = ({ t }) => {
   const title = `Let TCP ${t.port} through`;
   return {
     generic: {
       title,
       steps: [
-        'Packets are dropped silently: a firewall, security group or a host that is down. Test from outside (command below) and trace where it stops: `traceroute -T -p ' +
-          t.port +
-          ` ${t.host}\`.`,
+        `Packets are dropped silently: a firewall, security group or a host that is down. Test from outside (command below) and trace where it stops: \`${sh`traceroute -T -p ${t.port} ${t.host}`}\`.`,
       ],
-      command: `nc -vz -w 5 ${t.host} ${t.port}`,
+      command: sh`nc -vz -w 5 ${t.host} ${t.port}`,
     },
     awselb: {
       title,
@@ -90,7 +94,7 @@ const connectionTimeout: ServerRecipe = ({ t }) => {
 };
 
 /** Accepted, then silent: the fix is on the listening side (PROXY protocol, wrong service, stuck terminator). */
-const handshakeTimeout: ServerRecipe = ({ t }) => {
+const handshakeTimeout: ServerRecipe<'handshake_timeout'> = ({ t }) => {
   const title = `Answer TLS on port ${t.port} as soon as a client connects`;
   return {
     generic: {
@@ -127,7 +131,7 @@ const handshakeTimeout: ServerRecipe = ({ t }) => {
   };
 };
 
-const notTls: ServerRecipe = (x) => {
+const notTls: ServerRecipe<'not_tls'> = (x) => {
   const { t } = x;
   const starttls = enableStarttls(x);
   if (starttls) return { generic: starttls };
@@ -139,7 +143,7 @@ const notTls: ServerRecipe = (x) => {
         'Something answers but not with TLS; a plain HTTP server shows itself with the command below.',
         'STARTTLS services (SMTP 25/587, IMAP 143, POP3 110, FTP 21, XMPP 5222) start in clear text: check them as `smtp://host:587`, `imap://host:143`….',
       ],
-      command: `curl -sv http://${hostPort(t)}/ -o /dev/null`,
+      command: sh`curl -sv ${`http://${hostPort(t)}/`} -o /dev/null`,
     },
     nginx: {
       title,
@@ -159,7 +163,7 @@ const notTls: ServerRecipe = (x) => {
   };
 };
 
-const handshakeFailed: ServerRecipe = ({ p, t }) => {
+const handshakeFailed: ServerRecipe<'handshake_failed'> = ({ p, t }) => {
   const title = 'Find why the server aborts the handshake';
   const error = p.str('error');
   return {
@@ -200,7 +204,7 @@ const handshakeFailed: ServerRecipe = ({ p, t }) => {
   };
 };
 
-const addressBlocked: ServerRecipe = ({ p, t }) => {
+const addressBlocked: ServerRecipe<'address_blocked'> = ({ p, t }) => {
   const addresses = p.str('addresses');
   // The range the policy named, e.g. "127.0.0.0/8 (loopback)": allow exactly that, not a guess.
   const range = /[0-9a-f:.]+\/\d{1,3}/i.exec(p.str('blockedBy') ?? '')?.[0] ?? '10.0.0.0/8';
@@ -211,7 +215,7 @@ const addressBlocked: ServerRecipe = ({ p, t }) => {
         `Not a server fault: ${certName(t)} resolves to ${addresses ?? 'a private, loopback or link-local address'}, which the bot refuses by default.`,
         `To check internal hosts, the bot operator allows the range: \`CERT_DOCTOR_ALLOW=${range}\` in the environment, or \`--allow ${range}\` on the command line (narrow it to the host's own address where you can).`,
       ],
-      command: `cert-doctor check ${hostPort(t)} --allow ${range}`,
+      command: sh`cert-doctor check ${targetArg(t)} --allow ${range}`,
     },
   };
 };
@@ -224,4 +228,4 @@ export const transportRecipes = {
   not_tls: notTls,
   handshake_failed: handshakeFailed,
   address_blocked: addressBlocked,
-} satisfies Record<string, ServerRecipe>;
+} satisfies Partial<ServerRecipes>;

@@ -1,7 +1,7 @@
 import type { Target } from '../../probe/types.js';
-import { certName, chainSummary, internalCaSign } from '../shell.js';
+import { asCmd, certName, chainSummary, internalCaSign, opensslVerify, sh } from '../shell.js';
 import type { StackKey } from '../stacks.js';
-import type { FixSpec, ServerRecipe } from '../types.js';
+import type { FixSpec, ServerRecipe, ServerRecipes } from '../types.js';
 import { deploy, reissue, reloadCommand } from './deploy.js';
 
 /** Renewal and validity-window fixes. Renewing is per stack; the usual root cause is broken automation. */
@@ -10,27 +10,30 @@ function certbotRenew(t: Target, stack: StackKey): FixSpec {
   const name = certName(t);
   const reload = reloadCommand(stack, t);
   const steps = [
-    `Renew now: \`certbot renew --cert-name ${name} --force-renewal\` (acme.sh: \`acme.sh --renew -d ${name} --force\`); another CA: reissue from a new CSR.`,
+    `Renew now: \`${sh`certbot renew --cert-name ${name} --force-renewal`}\` (acme.sh: \`${sh`acme.sh --renew -d ${name} --force`}\`); another CA: reissue from a new CSR.`,
     'Find why automatic renewal stopped: `systemctl list-timers | grep -i certbot`, `journalctl -u certbot`, `/var/log/letsencrypt/letsencrypt.log` (usually a failing HTTP-01 challenge on port 80 or a moved DNS record).',
   ];
   if (stack === 'haproxy')
     steps.push(
-      `Rebuild the combined PEM: \`cat /etc/letsencrypt/live/${name}/fullchain.pem /etc/letsencrypt/live/${name}/privkey.pem > /etc/haproxy/certs/${name}.pem\`.`,
+      `Rebuild the combined PEM: \`${sh`cat ${`/etc/letsencrypt/live/${name}/fullchain.pem`} ${`/etc/letsencrypt/live/${name}/privkey.pem`} > ${`/etc/haproxy/certs/${name}.pem`}`}\`.`,
     );
   if (stack !== 'generic')
     steps.push(
       `Make every renewal reload it: a script running \`${reload}\` in \`/etc/letsencrypt/renewal-hooks/deploy/\`.`,
     );
   else steps.push('Reload the server: a renewed file on disk is not served until then.');
-  const command = `certbot renew --cert-name ${name} --force-renewal${reload && stack !== 'generic' ? ` && ${reload}` : ''}`;
+  const command =
+    reload && stack !== 'generic'
+      ? sh`certbot renew --cert-name ${name} --force-renewal && ${asCmd(reload)}`
+      : sh`certbot renew --cert-name ${name} --force-renewal`;
   return { title: 'Renew the certificate', steps, command };
 }
 
 function renewal(t: Target): Partial<Record<StackKey, FixSpec>> {
   const title = 'Renew the certificate';
   const certManager = [
-    'Read the Ready condition and events: `kubectl describe certificate <certificate> -n <namespace>`.',
-    'Follow the failing step: `kubectl get certificaterequest,order,challenge -n <namespace>`, then `kubectl describe challenge <challenge> -n <namespace>` (HTTP-01 needs the ingress reachable; DNS-01 needs working provider credentials).',
+    "Read the Ready condition and events: `kubectl describe certificate '<certificate>' -n '<namespace>'`.",
+    "Follow the failing step: `kubectl get certificaterequest,order,challenge -n '<namespace>'`, then `kubectl describe challenge '<challenge>' -n '<namespace>'` (HTTP-01 needs the ingress reachable; DNS-01 needs working provider credentials).",
     'Force reissuance once the cause is fixed (command below).',
   ];
   return {
@@ -38,11 +41,11 @@ function renewal(t: Target): Partial<Record<StackKey, FixSpec>> {
     nginx: certbotRenew(t, 'nginx'),
     apache: certbotRenew(t, 'apache'),
     haproxy: certbotRenew(t, 'haproxy'),
-    kubernetes: { title, steps: certManager, command: 'cmctl renew <certificate> -n <namespace>' },
+    kubernetes: { title, steps: certManager, command: "cmctl renew '<certificate>' -n '<namespace>'" },
     envoy: {
       title,
       steps: [...certManager, `Confirm the gateway reloaded it: \`${deploy('envoy', t).command}\`.`],
-      command: 'cmctl renew <certificate> -n <namespace>',
+      command: "cmctl renew '<certificate>' -n '<namespace>'",
     },
     caddy: {
       title,
@@ -73,7 +76,7 @@ function renewal(t: Target): Partial<Record<StackKey, FixSpec>> {
         'ACM-issued: renewal needs the DNS validation CNAME still in place; read `RenewalSummary` (command below).',
         'Imported: ACM never renews it; re-import a renewed certificate under the same ARN.',
       ],
-      command: 'aws acm describe-certificate --certificate-arn <arn> --query Certificate.RenewalSummary',
+      command: "aws acm describe-certificate --certificate-arn '<arn>' --query Certificate.RenewalSummary",
     },
     cloudflare: {
       title,
@@ -90,7 +93,7 @@ function retitled(fixes: Partial<Record<StackKey, FixSpec>>, title: string): Par
   return out;
 }
 
-const certExpired: ServerRecipe = ({ p, t }) => {
+const certExpired: ServerRecipe<'cert_expired'> = ({ p, t }) => {
   const notAfter = p.str('notAfter');
   return retitled(
     renewal(t),
@@ -98,14 +101,14 @@ const certExpired: ServerRecipe = ({ p, t }) => {
   );
 };
 
-const certExpiringSoon: ServerRecipe = ({ p, t }) => {
+const certExpiringSoon: ServerRecipe<'cert_expiring_soon'> = ({ p, t }) => {
   const days = p.num('daysLeft');
   const notAfter = p.str('notAfter');
   const when = notAfter ? ` before ${notAfter}` : '';
   return retitled(renewal(t), `Renew${when}${days !== null ? ` (${days} days left)` : ''}`);
 };
 
-const certNotYetValid: ServerRecipe = ({ p }) => {
+const certNotYetValid: ServerRecipe<'cert_not_yet_valid'> = ({ p }) => {
   const notBefore = p.str('notBefore');
   return {
     generic: {
@@ -119,7 +122,7 @@ const certNotYetValid: ServerRecipe = ({ p }) => {
   };
 };
 
-const chainCertExpired: ServerRecipe = ({ p, t }) => {
+const chainCertExpired: ServerRecipe<'chain_cert_expired'> = ({ p, t, caFile }) => {
   const subject = p.str('subject');
   const expired = subject
     ? `\`${subject}\`${p.str('notAfter') ? ` (expired ${p.str('notAfter')})` : ''}`
@@ -128,7 +131,7 @@ const chainCertExpired: ServerRecipe = ({ p, t }) => {
   const steps = [
     `Find it in what the server sends: \`${chainSummary(t)}\`.`,
     replace,
-    'Verify the new chain: `openssl verify -untrusted intermediate.crt leaf.crt`.',
+    `Verify the new chain: \`${opensslVerify(caFile)}\`.`,
   ];
   const fileBased = (stack: StackKey): FixSpec => ({
     title: 'Replace the expired chain certificate',
@@ -151,7 +154,7 @@ const chainCertExpired: ServerRecipe = ({ p, t }) => {
         `Delete ${expired} from Local Computer → Intermediate Certification Authorities (\`certlm.msc\`).`,
         'Install the current intermediate (command below) and re-select the certificate in the site binding.',
       ],
-      command: 'certutil -addstore CA intermediate.cer',
+      command: 'certutil -addstore CA intermediate.crt',
     },
     kubernetes: {
       title: 'Issue with the current chain',
@@ -159,12 +162,12 @@ const chainCertExpired: ServerRecipe = ({ p, t }) => {
         'ACME issuers: set `spec.acme.preferredChain` on the Issuer/ClusterIssuer to the current root name, then reissue.',
         'Hand-made secrets: rebuild `tls.crt` as leaf + current intermediates.',
       ],
-      command: 'cmctl renew <certificate> -n <namespace>',
+      command: "cmctl renew '<certificate>' -n '<namespace>'",
     },
   };
 };
 
-const validityTooLong: ServerRecipe = ({ p, t }) => {
+const validityTooLong: ServerRecipe<'validity_too_long'> = ({ p, t }) => {
   const days = p.num('validityDays');
   return reissue(t, `Reissue with at most 397 days of validity${days !== null ? ` (now ${days})` : ''}`, {
     need: 'valid for at most 397 days (CA/B Forum BR §6.3.2; Apple and Chrome reject longer publicly trusted certificates, Apple 825 days even for private roots)',
@@ -178,4 +181,4 @@ export const validityRecipes = {
   cert_expiring_soon: certExpiringSoon,
   chain_cert_expired: chainCertExpired,
   validity_too_long: validityTooLong,
-} satisfies Record<string, ServerRecipe>;
+} satisfies Partial<ServerRecipes>;

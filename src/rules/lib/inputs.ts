@@ -29,7 +29,8 @@ export function notApplicable(): { ok: false; outcome: RuleOutcome } {
   return { ok: false, outcome: { status: 'not_applicable' } };
 }
 
-export function fail(finding: RuleFinding): RuleOutcome {
+/** `C` is inferred from `code`, so `params` is checked against that code's entry in rules/params.ts. */
+export function fail<C extends string>(finding: RuleFinding<C>): RuleOutcome {
   return { status: 'fail', finding };
 }
 

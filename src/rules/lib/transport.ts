@@ -1,4 +1,5 @@
 import type { EndpointReport, ProbeErrorCode } from '../../probe/types.js';
+import type { TransportParams } from '../params.js';
 import type { RuleContext } from '../types.js';
 import { type Input, pass, primaryEndpoint } from './inputs.js';
 
@@ -29,7 +30,7 @@ export function endpointLabel(ctx: RuleContext, address: string): string {
 }
 
 /** params every transport finding carries. */
-export function transportParams(ctx: RuleContext, e: HandshakeError): Record<string, string | number | null> {
+export function transportParams(ctx: RuleContext, e: HandshakeError): TransportParams {
   const { host, port, sni } = ctx.report.target;
   return { host, port, sni, address: e.endpoint.address, errorCode: e.code, error: e.error };
 }
