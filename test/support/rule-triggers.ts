@@ -53,6 +53,7 @@ export const TRIGGERS: Partial<Record<FindingCode, Trigger[]>> = {
   ],
   connection_refused: [{ name: 'RST', spec: { handshake: err('connection_refused') } }],
   connection_timeout: [{ name: 'silent', spec: { handshake: err('connection_timeout') } }],
+  handshake_timeout: [{ name: 'accepted, then silent', spec: { handshake: err('handshake_timeout') } }],
   not_tls: [
     { name: 'plain HTTP', spec: { handshake: err('not_tls') } },
     { name: 'SMTP without STARTTLS', spec: { target: { protocol: 'smtp', port: 587 }, handshake: err('not_tls') } },
