@@ -25,11 +25,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
+import { diagnose } from '../src/diagnose.js';
 import { FINDING_CODES } from '../src/fixes/codes.js';
 import { remediate } from '../src/fixes/index.js';
 import { pasteSafe, psQuote, WITHHELD_NOTE } from '../src/fixes/shell.js';
 import type { Target } from '../src/probe/types.js';
 import type { Fix, RuleFinding } from '../src/rules/types.js';
+import { reportWith } from './support/report.js';
 import { triggeredFindings } from './support/rule-triggers.js';
 
 const BASH = '/bin/bash';
@@ -351,3 +353,27 @@ function assertPowerShell(cmd: string, h: Hostile): void {
     assert.ok(pasteSafe(value) && cmd.includes(psQuote(value)), `PowerShell ${tag} not quoted: ${cmd}`);
   }
 }
+
+test('issue 7\'s attack: SANs `$(>pwned)a.example` and `a";>pwned;".example` in a real certificate run nothing', async () => {
+  const attack = ['$(>pwned)a.example', 'a";>pwned;".example'];
+  const built = await reportWith({
+    leaf: { dnsNames: [...attack, 'ok.example'] },
+    target: { host: 'api.example.org' },
+  });
+  const d = diagnose(built.report, { now: built.now });
+  const mismatch = d.findings.find((f) => f.code === 'hostname_mismatch');
+  assert.ok(mismatch, 'the real rule fires');
+  const fixes = d.findings.flatMap((f) => f.fixes);
+  const commands = [...new Set(fixes.filter((f) => f.stack !== 'iis').flatMap(commandsOf))].filter(
+    (c) => !/>\s*'?\/(?!dev\/null)/.test(c),
+  );
+  const csr = mismatch.fixes.find((f) => f.stack === 'generic')!;
+  assert.match(csr.command!, /-addext subjectAltName=DNS:api\.example\.org,DNS:ok\.example$/);
+  assert.ok(
+    csr.steps.some((s) => /leaves out 2 name\(s\)/.test(s)),
+    csr.steps.join('\n'),
+  );
+  for (const cmd of commands) for (const san of attack) assert.ok(!cmd.includes(san), cmd);
+  runBatch(commands);
+  assertNoSideEffects();
+});
