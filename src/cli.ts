@@ -11,8 +11,9 @@ import { quote } from './probe/errors.js';
 import { parseTarget } from './probe/target.js';
 import { escapeControl } from './render/format.js';
 import { renderJson } from './render/json.js';
+import { perfData } from './render/perfdata.js';
 import { renderText } from './render/text.js';
-import { defaultRuleOptions, type RuleOptions, type Verdict } from './rules/types.js';
+import { type Diagnosis, defaultRuleOptions, type RuleOptions, type Verdict } from './rules/types.js';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -29,14 +30,17 @@ class UsageError extends Error {}
 export const USAGE = `cert-doctor — diagnose a TLS endpoint: what is wrong, which clients break, and the exact fix.
 
 Usage:
-  cert-doctor check TARGET [options]   diagnose TARGET: example.com, host:8443, https://host/path,
-                                       smtp://mail.example.com:587, [2001:db8::1]:443
+  cert-doctor check TARGET… [options]  diagnose each TARGET: example.com, host:8443, https://host/path,
+                                       smtp://mail.example.com:587, [2001:db8::1]:443; several targets are
+                                       checked concurrently and summarised one line each
   cert-doctor start                    run the chat bot: Slack when tokens are set, else a terminal chat
   cert-doctor shell                    the terminal chat, even when Slack tokens are set
   cert-doctor --help | --version
 
 Options for check:
-  --json           print the diagnosis as JSON (verdict, findings[].code, endpoints, chains, results)
+  --json           print the diagnosis as JSON (verdict, findings[].code, endpoints, chains, results);
+                   with several targets, a JSON array of them
+  --targets FILE   also check the targets listed in FILE (one per line, # comments)
   --ca FILE        also trust the CA certificates in this PEM bundle (repeatable)
   --allow CIDR     let the probe connect to addresses in this range, e.g. 127.0.0.0/8 (repeatable)
   --timeout MS     overall deadline for the probe, in milliseconds (default 10000)
@@ -50,7 +54,10 @@ Environment:
   CERT_DOCTOR_ALLOW  comma-separated CIDRs the probe may connect to
   NO_COLOR           set to turn colour off
 
-Exit status: 0 ok, 1 warning, 2 critical, 3 unknown or usage error.
+Text output ends its first line with Nagios performance data: | days_left=N;WARN;CRIT …
+
+Exit status: 0 ok, 1 warning, 2 critical, 3 unknown (nothing could be examined: DNS failure, every
+address refused or blocked) or usage error. Several targets: the worst (critical, unknown, warning, ok).
 `;
 
 const EXIT: Record<Verdict, number> = { ok: 0, warning: 1, critical: 2, unknown: 3 };
@@ -132,6 +139,7 @@ async function version(): Promise<string> {
 
 const CHECK_OPTIONS = {
   json: { type: 'boolean' },
+  targets: { type: 'string' },
   ca: { type: 'string', multiple: true },
   allow: { type: 'string', multiple: true },
   timeout: { type: 'string' },
@@ -144,30 +152,65 @@ const CHECK_OPTIONS = {
 async function runCheck(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCheckArgs(args);
   if (values.help) return showHelp([], io);
-  if (positionals.length !== 1) {
-    if (positionals.length === 0) throw new UsageError('check needs a TARGET, e.g. cert-doctor check example.com');
-    throw new UsageError(
-      `check takes one TARGET, got ${positionals.length}: ${positionals.map((p) => quote(p)).join(' ')}`,
-    );
-  }
+  const inputs = [...positionals, ...(values.targets === undefined ? [] : await targetsFile(values.targets))];
+  if (inputs.length === 0) throw new UsageError('check needs a TARGET, e.g. cert-doctor check example.com');
   // A typo fails here, before the probe is even loaded; check() parses the same way.
-  parseTarget(positionals[0]!);
+  for (const input of positionals) parseTarget(input);
+  const rules = ruleOptions(values['warn-days'], values['crit-days']);
   const options: CheckOptions = {
     now: () => new Date(),
     timeoutMs: intOption('--timeout', values.timeout, 100, 300_000) ?? undefined,
     allow: allowList(values.allow ?? [], io.env),
     extraCaPem: await caBundles(values.ca ?? [], io.env),
     caFiles: caFiles(values.ca ?? [], io.env),
-    ruleOptions: ruleOptions(values['warn-days'], values['crit-days']),
+    ruleOptions: rules,
+  };
+  const thresholds = {
+    warnDays: rules.expiringWarnDays ?? defaultRuleOptions.expiringWarnDays,
+    critDays: rules.expiringCriticalDays ?? defaultRuleOptions.expiringCriticalDays,
   };
   // Loaded on demand: the probe graph is the bulk of start-up time, and --help should not pay for it.
   const { check } = await import('./check.js');
-  const diagnosis = await check(positionals[0]!, options);
+  if (inputs.length > 1) {
+    const many = await import('./cli-check-many.js');
+    const outcomes = await many.checkAll(inputs, check, options);
+    let out = values.json ? many.renderManyJson(outcomes) : many.renderSummary(outcomes, thresholds);
+    if (values.verbose && !values.json) {
+      for (const o of outcomes)
+        if ('diagnosis' in o) out += `\n${renderText(o.diagnosis, { color: useColor(io), verbose: true })}`;
+    }
+    io.stdout.write(out);
+    return EXIT[many.worstVerdict(outcomes)];
+  }
+  const diagnosis = await check(inputs[0]!, options);
   const out = values.json
     ? renderJson(diagnosis)
-    : renderText(diagnosis, { color: useColor(io), verbose: values.verbose === true });
+    : withPerfData(
+        renderText(diagnosis, { color: useColor(io), verbose: values.verbose === true }),
+        diagnosis,
+        thresholds,
+      );
   io.stdout.write(out);
   return EXIT[diagnosis.verdict] ?? EXIT_UNKNOWN;
+}
+
+/** Nagios reads performance data after a `|` on the first line of a plugin's output. */
+function withPerfData(text: string, d: Diagnosis, t: { warnDays: number; critDays: number }): string {
+  const perf = perfData(d, t);
+  if (perf === '') return text;
+  const nl = text.indexOf('\n');
+  return nl < 0 ? `${text} | ${perf}` : `${text.slice(0, nl)} | ${perf}${text.slice(nl)}`;
+}
+
+async function targetsFile(path: string): Promise<string[]> {
+  const { readTargetsFile, assertTargetCount } = await import('./cli-check-many.js');
+  try {
+    const targets = await readTargetsFile(path);
+    assertTargetCount(targets.length);
+    return targets;
+  } catch (err) {
+    throw new UsageError(oneLine(err instanceof Error ? err.message : String(err)));
+  }
 }
 
 function parseCheckArgs(args: string[]) {

@@ -9,6 +9,8 @@ import { runCli } from './support/cli-io.js';
 const dir = mkdtempSync(join(tmpdir(), 'cert-doctor-cli-'));
 const notPem = join(dir, 'not-a-bundle.txt');
 writeFileSync(notPem, 'hello\n');
+const badTargets = join(dir, 'targets.txt');
+writeFileSync(badTargets, '# fleet\nexample.com:99999\n');
 
 function assertOneLine(stderr: string): void {
   assert.equal(
@@ -47,7 +49,9 @@ const USAGE_ERRORS: { name: string; args: string[]; env?: NodeJS.ProcessEnv; quo
   { name: 'unknown top-level flag', args: ['--frobnicate'], quoted: '"--frobnicate"' },
   { name: 'unknown command', args: ['chekc', 'example.com'], quoted: '"chekc"' },
   { name: 'missing target', args: ['check'], quoted: 'TARGET' },
-  { name: 'two targets', args: ['check', 'a.example', 'b.example'], quoted: '"b.example"' },
+  { name: 'bad second target', args: ['check', 'a.example', 'b example'], quoted: '"b example"' },
+  { name: 'missing --targets file', args: ['check', '--targets', join(dir, 'none.txt')], quoted: 'none.txt' },
+  { name: 'bad line in --targets file', args: ['check', '--targets', badTargets], quoted: 'line 2' },
   { name: 'missing --ca file', args: ['check', 'example.com', '--ca', join(dir, 'nope.pem')], quoted: 'nope.pem' },
   { name: '--ca without a certificate', args: ['check', 'example.com', '--ca', notPem], quoted: 'not-a-bundle.txt' },
   { name: 'bad --allow', args: ['check', 'example.com', '--allow', '10.0.0.0/33'], quoted: '"10.0.0.0/33"' },
