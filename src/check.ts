@@ -24,6 +24,11 @@ export interface CheckOptions {
   lookup?: LookupFn;
   /** called as phases complete; errors thrown by it are ignored */
   onPhase?: (phase: CheckPhase, detail: string) => void;
+  /**
+   * which lane of the worker pool runs it (src/pool): 'interactive' (default, a person waits) or 'sweep'
+   * (the scheduler, which gets a bounded share of the threads); ignored by check() itself
+   */
+  lane?: 'interactive' | 'sweep';
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;

@@ -201,6 +201,7 @@ export const CLIENT_IMPACT: Record<FindingCode, ImpactRecipe> = {
     fails('all', 'Clients offering the same versions and ciphers as the bot fail the same way.'),
   ],
   address_blocked: () => [],
+  check_deadline_exceeded: () => [],
   cert_expired: () => [...expired, warns('all', 'A client whose clock is wrong may disagree either way')],
   cert_not_yet_valid: () => notYetValid,
   cert_expiring_soon: ({ p }) => [

@@ -33,6 +33,7 @@ export const FINDING_CODES = [
   'clock_skew',
   'hsts_missing',
   'client_cert_required',
+  'check_deadline_exceeded',
 ] as const;
 
 export type FindingCode = (typeof FINDING_CODES)[number];
