@@ -61,6 +61,7 @@ export async function check(input: string, opts: CheckOptions): Promise<Diagnosi
   const fetchAia = createAiaFetcher({
     policy,
     timeoutMs: Math.min(5_000, timeoutMs),
+    deadlineAt: Date.now() + timeoutMs,
     cache: aiaCacheFor(policy.allow),
   });
   const now = opts.now();

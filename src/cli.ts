@@ -159,9 +159,10 @@ async function runCheck(args: string[], io: CliIo): Promise<number> {
     extraCaPem: await caBundles(values.ca ?? [], io.env),
     ruleOptions: ruleOptions(values['warn-days'], values['crit-days']),
   };
-  // Loaded on demand: the probe graph is the bulk of start-up time, and --help should not pay for it.
-  const { check } = await import('./check.js');
-  const diagnosis = await check(positionals[0]!, options);
+  // Loaded on demand: the probe graph is the bulk of start-up time, and --help should not pay for it. One
+  // check needs no worker pool (start-up cost), but it gets the same hard deadline as the bot's.
+  const { checkWithDeadline } = await import('./pool/deadline.js');
+  const diagnosis = await checkWithDeadline(positionals[0]!, options);
   const out = values.json
     ? renderJson(diagnosis)
     : renderText(diagnosis, { color: useColor(io), verbose: values.verbose === true });

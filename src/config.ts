@@ -37,6 +37,8 @@ export interface Config {
   logLevel: LogLevel;
   /** overall probe deadline for chat-triggered checks, ms */
   probeTimeoutMs: number;
+  /** worker threads that run checks (CERT_DOCTOR_WORKERS); null = from the CPU count (src/pool) */
+  workers: number | null;
   limits: LimitsConfig;
 }
 
@@ -136,6 +138,7 @@ export function loadConfig(env: Env): Config {
     sweepEveryMs: sweepEveryMs ?? 6 * 3_600_000,
     logLevel: LOG_LEVELS.includes(logRaw as LogLevel) ? (logRaw as LogLevel) : 'info',
     probeTimeoutMs: int('CERT_DOCTOR_TIMEOUT_MS', 10_000, 100, 120_000),
+    workers: str('CERT_DOCTOR_WORKERS') === null ? null : int('CERT_DOCTOR_WORKERS', 4, 1, 256),
     limits: {
       checksPerMinute: int('CERT_DOCTOR_CHECKS_PER_MINUTE', 5, 1, 10_000),
       maxConcurrentProbes: int('CERT_DOCTOR_MAX_PROBES', 8, 1, 1_000),

@@ -10,6 +10,7 @@ import { startShell } from './chat/shell/index.js';
 import { SlackStartError } from './chat/slack/identity.js';
 import { type Config, ConfigError, loadConfig, readEnv } from './config.js';
 import { createLogger, type Logger } from './log.js';
+import { createCheckPool, defaultPoolSize } from './pool/index.js';
 import { guardProcess } from './process-guard.js';
 import { openDb } from './store/db.js';
 import { SqliteEventDedup } from './store/events.js';
@@ -44,8 +45,12 @@ export async function start(
   const clock = () => new Date();
   const events = new SqliteEventDedup(db, { clock });
   events.prune();
+  // Checks run in worker threads: no host can hold up an ack, the shell prompt or another person's check.
+  const pool = createCheckPool({
+    size: config.workers ?? Math.min(defaultPoolSize(), config.limits.maxConcurrentProbes),
+  });
   const deps: SlackAppDeps = {
-    core: chatCore(config, extraCaPem),
+    core: chatCore(config, extraCaPem, pool),
     store: new SqliteIncidentStore(db),
     events,
     limits: new Limiter({ ...config.limits, clock }),
@@ -63,6 +68,7 @@ export async function start(
     return err.kind === 'refused' ? 3 : 1;
   } finally {
     unguard();
+    await pool.close();
     db.close();
   }
 }
