@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { CheckOptions } from './check.js';
+import { parseAllowList } from './config.js';
 import { parseCidr } from './probe/address-policy.js';
 import { quote } from './probe/errors.js';
 import { parseTarget } from './probe/target.js';
@@ -211,13 +212,11 @@ function ruleOptions(warnRaw: string | undefined, critRaw: string | undefined): 
 }
 
 function allowList(flags: string[], env: NodeJS.ProcessEnv): string[] {
-  const fromEnv = (env.CERT_DOCTOR_ALLOW ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
   for (const cidr of flags) assertCidr(cidr, '--allow');
-  for (const cidr of fromEnv) assertCidr(cidr, 'CERT_DOCTOR_ALLOW');
-  return [...flags, ...fromEnv];
+  // the bot's parser (src/config.ts), so both accept and refuse the same entries
+  const fromEnv = parseAllowList(env.CERT_DOCTOR_ALLOW);
+  if (fromEnv.problems.length > 0) throw new UsageError(oneLine(fromEnv.problems[0]!));
+  return [...flags, ...fromEnv.allow];
 }
 
 function assertCidr(value: string, source: string): void {
