@@ -10,6 +10,7 @@ import { parseAllowList } from './config.js';
 import { parseCidr } from './probe/address-policy.js';
 import { quote } from './probe/errors.js';
 import { parseTarget } from './probe/target.js';
+import { FileInputError, readRegularFile } from './read-file.js';
 import { escapeControl } from './render/format.js';
 import { renderJson } from './render/json.js';
 import { renderText } from './render/text.js';
@@ -58,11 +59,6 @@ const EXIT: Record<Verdict, number> = { ok: 0, warning: 1, critical: 2, unknown:
 const EXIT_UNKNOWN = 3;
 const MAX_CA_BYTES = 10 * 1024 * 1024;
 const PEM_CERT = '-----BEGIN CERTIFICATE-----';
-const FILE_ERRORS: Record<string, string> = {
-  ENOENT: 'no such file',
-  EACCES: 'permission denied',
-  EISDIR: 'is a directory',
-};
 
 const showHelp: Command = async (_args, io) => {
   io.stdout.write(USAGE);
@@ -240,13 +236,10 @@ async function caBundles(files: string[], env: NodeJS.ProcessEnv): Promise<strin
 async function readCaFile(path: string, what: string): Promise<string> {
   let pem: string;
   try {
-    pem = await readFile(path, 'utf8');
+    pem = (await readRegularFile(path, { what, maxBytes: MAX_CA_BYTES })).toString('utf8');
   } catch (err) {
-    const code = (err as { code?: string }).code ?? '';
-    const reason = FILE_ERRORS[code] ?? (code || 'unreadable');
-    throw new UsageError(`cannot read ${what} ${quote(path)}: ${reason}`);
+    throw err instanceof FileInputError ? new UsageError(oneLine(err.message)) : err;
   }
-  if (pem.length > MAX_CA_BYTES) throw new UsageError(`${what} ${quote(path)} is larger than 10 MiB`);
   if (!pem.includes(PEM_CERT)) throw new UsageError(`${what} ${quote(path)} holds no PEM certificate (${PEM_CERT})`);
   return pem;
 }

@@ -2,7 +2,6 @@
  * `cert-doctor start` / `npm start`: the shell bot when no Slack tokens are configured, the Slack app
  * otherwise. Takes its I/O as parameters; returns the exit code (3 on a configuration problem).
  */
-import { readFileSync } from 'node:fs';
 import { chatCore } from './chat/core.js';
 import { Limiter } from './chat/limits.js';
 import type { SlackAppDeps, StartSlackApp } from './chat/port.js';
@@ -12,6 +11,7 @@ import { type Config, ConfigError, loadConfig, readEnv } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { createCheckPool, defaultPoolSize } from './pool/index.js';
 import { guardProcess } from './process-guard.js';
+import { FileInputError, readRegularFile } from './read-file.js';
 import { openDb } from './store/db.js';
 import { SqliteEventDedup } from './store/events.js';
 import { SqliteIncidentStore } from './store/incidents.js';
@@ -34,7 +34,7 @@ export async function start(
   let extraCaPem: string[];
   try {
     config = loadConfig(readEnv(env, opts.cwd));
-    extraCaPem = config.caPath ? [readCa(config.caPath)] : [];
+    extraCaPem = config.caPath ? [await readCa(config.caPath)] : [];
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     io.stderr.write(`cert-doctor: ${err.message}\n`);
@@ -104,11 +104,12 @@ function processStop(): Promise<void> {
   });
 }
 
-function readCa(path: string): string {
+/** CERT_DOCTOR_CA: a regular file within the size cap (src/read-file.ts), else one configuration line. */
+async function readCa(path: string): Promise<string> {
   try {
-    return readFileSync(path, 'utf8');
+    return (await readRegularFile(path, { what: 'CERT_DOCTOR_CA file' })).toString('utf8');
   } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new ConfigError([`CERT_DOCTOR_CA: cannot read ${JSON.stringify(path)} (${why})`]);
+    if (!(err instanceof FileInputError)) throw err;
+    throw new ConfigError([`CERT_DOCTOR_CA: ${err.message}`]);
   }
 }
