@@ -6,6 +6,7 @@ import { chatCore } from './chat/core.js';
 import { Limiter } from './chat/limits.js';
 import type { SlackAppDeps, StartSlackApp } from './chat/port.js';
 import { startShell } from './chat/shell/index.js';
+import { SHELL_CHANNEL } from './chat/shell/port.js';
 import { SlackStartError } from './chat/slack/identity.js';
 import { type Config, ConfigError, loadConfig, readEnv } from './config.js';
 import { createLogger, type Logger } from './log.js';
@@ -15,6 +16,7 @@ import { FileInputError, readRegularFile } from './read-file.js';
 import { openDb } from './store/db.js';
 import { SqliteEventDedup } from './store/events.js';
 import { SqliteIncidentStore } from './store/incidents.js';
+import { SqlitePendingChecks } from './store/pending.js';
 
 export interface StartIo {
   stdin: NodeJS.ReadableStream;
@@ -49,9 +51,11 @@ export async function start(
   const pool = createCheckPool({
     size: config.workers ?? Math.min(defaultPoolSize(), config.limits.maxConcurrentProbes),
   });
+  const store = new SqliteIncidentStore(db);
   const deps: SlackAppDeps = {
     core: chatCore(config, extraCaPem, pool),
-    store: new SqliteIncidentStore(db),
+    store,
+    pending: new SqlitePendingChecks(db),
     events,
     limits: new Limiter({ ...config.limits, clock }),
     log,
@@ -59,7 +63,7 @@ export async function start(
   };
   const unguard = guardProcess(log);
   try {
-    if (config.mode === 'shell') await runShell(io, deps, env.USER || env.USERNAME || 'shell');
+    if (config.mode === 'shell') await runShell(io, deps, env.USER || env.USERNAME || 'shell', store);
     else await runSlack(io, config, deps, log);
     return 0;
   } catch (err) {
@@ -73,8 +77,11 @@ export async function start(
   }
 }
 
-async function runShell(io: StartIo, deps: SlackAppDeps, userId: string): Promise<void> {
+async function runShell(io: StartIo, deps: SlackAppDeps, userId: string, store: SqliteIncidentStore): Promise<void> {
   const session = startShell({
+    // numbering continues after earlier runs: "#1" again collided with a stored incident (UNIQUE channel, ts)
+    lastRef: store.lastNumericTs(SHELL_CHANNEL),
+    ...(deps.pending ? { pending: deps.pending } : {}),
     input: io.stdin,
     output: io.stdout,
     core: deps.core,

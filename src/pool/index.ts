@@ -62,8 +62,10 @@ export function workerFile(moduleUrl = import.meta.url): { filename: string; exe
   const fromSource = moduleUrl.endsWith('.ts');
   const filename = new URL(fromSource ? './check-worker.ts' : './check-worker.js', moduleUrl).href;
   const inherited = process.execArgv.filter((a) => !a.startsWith('--inspect'));
-  const hasTsx = inherited.some((a, i) => a === 'tsx' && inherited[i - 1] === '--import');
-  return { filename, execArgv: fromSource && !hasTsx ? [...inherited, '--import', 'tsx'] : inherited };
+  const hasTsx = inherited.some((a, i) => /(^|\/)tsx(\/|$)/.test(a) && inherited[i - 1] === '--import');
+  // resolved from here, not by name: a bare `--import tsx` is looked up from the process's cwd
+  const tsx = () => ['--import', import.meta.resolve('tsx')];
+  return { filename, execArgv: fromSource && !hasTsx ? [...inherited, ...tsx()] : inherited };
 }
 
 export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
