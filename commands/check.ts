@@ -33,6 +33,28 @@ export async function runCheck(ctx: CommandContext, args: string): Promise<void>
     grant.release();
     throw err;
   }
+  const pending = { channel: ref.channel, ts: ref.ts };
+  ctx.pending?.add({ ...pending, target: input, requestedBy: ctx.userId, startedAt: ctx.clock().toISOString() });
+  try {
+    await finishCheck(ctx, input, target, ref, grant);
+  } catch (err) {
+    // never leave "Checking…" behind: whatever failed after the post, the message says so (best effort)
+    await ctx.port
+      .update(ref, errorNotice('check_failed', `The check of ${input} failed inside cert-doctor: ${messageOf(err)}`))
+      .catch(() => undefined);
+    throw err;
+  } finally {
+    ctx.pending?.remove(pending);
+  }
+}
+
+async function finishCheck(
+  ctx: CommandContext,
+  input: string,
+  target: Target,
+  ref: MessageRef,
+  grant: { release(): void },
+): Promise<void> {
   const progress = progressUpdater(ctx, ref, target);
   const outcome = await probe(ctx, input, progress.phase).finally(() => grant.release());
   await progress.settled();

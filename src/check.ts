@@ -26,6 +26,11 @@ export interface CheckOptions {
   lookup?: LookupFn;
   /** called as phases complete; errors thrown by it are ignored */
   onPhase?: (phase: CheckPhase, detail: string) => void;
+  /**
+   * which lane of the worker pool runs it (src/pool): 'interactive' (default, a person waits) or 'sweep'
+   * (the scheduler, which gets a bounded share of the threads); ignored by check() itself
+   */
+  lane?: 'interactive' | 'sweep';
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -58,6 +63,7 @@ export async function check(input: string, opts: CheckOptions): Promise<Diagnosi
   const fetchAia = createAiaFetcher({
     policy,
     timeoutMs: Math.min(5_000, timeoutMs),
+    deadlineAt: Date.now() + timeoutMs,
     cache: aiaCacheFor(policy.allow),
   });
   const now = opts.now();

@@ -6,9 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { CheckOptions } from './check.js';
+import { parseAllowList } from './config.js';
 import { parseCidr } from './probe/address-policy.js';
 import { quote } from './probe/errors.js';
 import { parseTarget } from './probe/target.js';
+import { FileInputError, readRegularFile } from './read-file.js';
 import { escapeControl } from './render/format.js';
 import { renderJson } from './render/json.js';
 import { perfData } from './render/perfdata.js';
@@ -64,11 +66,6 @@ const EXIT: Record<Verdict, number> = { ok: 0, warning: 1, critical: 2, unknown:
 const EXIT_UNKNOWN = 3;
 const MAX_CA_BYTES = 10 * 1024 * 1024;
 const PEM_CERT = '-----BEGIN CERTIFICATE-----';
-const FILE_ERRORS: Record<string, string> = {
-  ENOENT: 'no such file',
-  EACCES: 'permission denied',
-  EISDIR: 'is a directory',
-};
 
 const showHelp: Command = async (_args, io) => {
   io.stdout.write(USAGE);
@@ -169,8 +166,9 @@ async function runCheck(args: string[], io: CliIo): Promise<number> {
     warnDays: rules.expiringWarnDays ?? defaultRuleOptions.expiringWarnDays,
     critDays: rules.expiringCriticalDays ?? defaultRuleOptions.expiringCriticalDays,
   };
-  // Loaded on demand: the probe graph is the bulk of start-up time, and --help should not pay for it.
-  const { check } = await import('./check.js');
+  // Loaded on demand: the probe graph is the bulk of start-up time, and --help should not pay for it. The CLI
+  // needs no worker pool (start-up cost), but each check gets the same hard deadline as the bot's.
+  const { checkWithDeadline: check } = await import('./pool/deadline.js');
   if (inputs.length > 1) {
     const many = await import('./cli-check-many.js');
     const outcomes = await many.checkAll(inputs, check, options);
@@ -254,13 +252,11 @@ function ruleOptions(warnRaw: string | undefined, critRaw: string | undefined): 
 }
 
 function allowList(flags: string[], env: NodeJS.ProcessEnv): string[] {
-  const fromEnv = (env.CERT_DOCTOR_ALLOW ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
   for (const cidr of flags) assertCidr(cidr, '--allow');
-  for (const cidr of fromEnv) assertCidr(cidr, 'CERT_DOCTOR_ALLOW');
-  return [...flags, ...fromEnv];
+  // the bot's parser (src/config.ts), so both accept and refuse the same entries
+  const fromEnv = parseAllowList(env.CERT_DOCTOR_ALLOW);
+  if (fromEnv.problems.length > 0) throw new UsageError(oneLine(fromEnv.problems[0]!));
+  return [...flags, ...fromEnv.allow];
 }
 
 function assertCidr(value: string, source: string): void {
@@ -290,13 +286,10 @@ async function caBundles(files: string[], env: NodeJS.ProcessEnv): Promise<strin
 async function readCaFile(path: string, what: string): Promise<string> {
   let pem: string;
   try {
-    pem = await readFile(path, 'utf8');
+    pem = (await readRegularFile(path, { what, maxBytes: MAX_CA_BYTES })).toString('utf8');
   } catch (err) {
-    const code = (err as { code?: string }).code ?? '';
-    const reason = FILE_ERRORS[code] ?? (code || 'unreadable');
-    throw new UsageError(`cannot read ${what} ${quote(path)}: ${reason}`);
+    throw err instanceof FileInputError ? new UsageError(oneLine(err.message)) : err;
   }
-  if (pem.length > MAX_CA_BYTES) throw new UsageError(`${what} ${quote(path)} is larger than 10 MiB`);
   if (!pem.includes(PEM_CERT)) throw new UsageError(`${what} ${quote(path)} holds no PEM certificate (${PEM_CERT})`);
   return pem;
 }

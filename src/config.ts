@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import dotenv from 'dotenv';
+import { parseCidr } from './probe/address-policy.js';
 
 export type Mode = 'socket' | 'http' | 'shell';
 
@@ -37,6 +38,8 @@ export interface Config {
   logLevel: LogLevel;
   /** overall probe deadline for chat-triggered checks, ms */
   probeTimeoutMs: number;
+  /** worker threads that run checks (CERT_DOCTOR_WORKERS); null = from the CPU count (src/pool) */
+  workers: number | null;
   limits: LimitsConfig;
 }
 
@@ -108,13 +111,8 @@ export function loadConfig(env: Env): Config {
     problems.push(`SLACK_API_URL must be an http(s) URL, got ${JSON.stringify(apiUrl)}`);
   }
 
-  const allow = (str('CERT_DOCTOR_ALLOW') ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const cidr of allow) {
-    if (!isCidr(cidr)) problems.push(`CERT_DOCTOR_ALLOW: ${JSON.stringify(cidr)} is not a CIDR like 10.0.0.0/8`);
-  }
+  const { allow, problems: allowProblems } = parseAllowList(str('CERT_DOCTOR_ALLOW'));
+  problems.push(...allowProblems);
 
   const sweepRaw = str('CERT_DOCTOR_SWEEP_EVERY') ?? '6h';
   const sweepEveryMs = parseDuration(sweepRaw);
@@ -136,6 +134,7 @@ export function loadConfig(env: Env): Config {
     sweepEveryMs: sweepEveryMs ?? 6 * 3_600_000,
     logLevel: LOG_LEVELS.includes(logRaw as LogLevel) ? (logRaw as LogLevel) : 'info',
     probeTimeoutMs: int('CERT_DOCTOR_TIMEOUT_MS', 10_000, 100, 120_000),
+    workers: str('CERT_DOCTOR_WORKERS') === null ? null : int('CERT_DOCTOR_WORKERS', 4, 1, 256),
     limits: {
       checksPerMinute: int('CERT_DOCTOR_CHECKS_PER_MINUTE', 5, 1, 10_000),
       maxConcurrentProbes: int('CERT_DOCTOR_MAX_PROBES', 8, 1, 1_000),
@@ -181,13 +180,24 @@ function isHttpUrl(s: string): boolean {
   }
 }
 
-function isCidr(s: string): boolean {
-  const m = /^([^/]+)\/(\d{1,3})$/.exec(s);
-  if (!m) return false;
-  const bits = Number(m[2]);
-  const ip = m[1]!;
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) return ip.split('.').every((o) => Number(o) <= 255) && bits <= 32;
-  return ip.includes(':') && /^[0-9a-f:.]+$/i.test(ip) && bits <= 128;
+/**
+ * CERT_DOCTOR_ALLOW: comma-separated CIDRs or bare addresses (a /32 or /128), parsed by the address policy's
+ * own parser so the CLI and the bot accept and refuse exactly the same entries. One problem line per bad
+ * entry, naming the variable and quoting the entry.
+ */
+export function parseAllowList(raw: string | null | undefined): { allow: string[]; problems: string[] } {
+  const allow: string[] = [];
+  const problems: string[] = [];
+  for (const entry of (raw ?? '').split(',').map((s) => s.trim())) {
+    if (entry === '') continue;
+    try {
+      parseCidr(entry);
+      allow.push(entry);
+    } catch (err) {
+      problems.push(`CERT_DOCTOR_ALLOW: ${(err as Error).message}`);
+    }
+  }
+  return { allow, problems };
 }
 
 /** The config with secrets replaced, for logging. */

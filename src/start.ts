@@ -2,18 +2,21 @@
  * `cert-doctor start` / `npm start`: the shell bot when no Slack tokens are configured, the Slack app
  * otherwise. Takes its I/O as parameters; returns the exit code (3 on a configuration problem).
  */
-import { readFileSync } from 'node:fs';
 import { chatCore } from './chat/core.js';
 import { Limiter } from './chat/limits.js';
 import type { SlackAppDeps, StartSlackApp } from './chat/port.js';
 import { startShell } from './chat/shell/index.js';
+import { SHELL_CHANNEL } from './chat/shell/port.js';
 import { SlackStartError } from './chat/slack/identity.js';
 import { type Config, ConfigError, loadConfig, readEnv } from './config.js';
 import { createLogger, type Logger } from './log.js';
+import { createCheckPool, defaultPoolSize } from './pool/index.js';
 import { guardProcess } from './process-guard.js';
+import { FileInputError, readRegularFile } from './read-file.js';
 import { openDb } from './store/db.js';
 import { SqliteEventDedup } from './store/events.js';
 import { SqliteIncidentStore } from './store/incidents.js';
+import { SqlitePendingChecks } from './store/pending.js';
 
 export interface StartIo {
   stdin: NodeJS.ReadableStream;
@@ -33,7 +36,7 @@ export async function start(
   let extraCaPem: string[];
   try {
     config = loadConfig(readEnv(env, opts.cwd));
-    extraCaPem = config.caPath ? [readCa(config.caPath)] : [];
+    extraCaPem = config.caPath ? [await readCa(config.caPath)] : [];
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     io.stderr.write(`cert-doctor: ${err.message}\n`);
@@ -44,9 +47,15 @@ export async function start(
   const clock = () => new Date();
   const events = new SqliteEventDedup(db, { clock });
   events.prune();
+  // Checks run in worker threads: no host can hold up an ack, the shell prompt or another person's check.
+  const pool = createCheckPool({
+    size: config.workers ?? Math.min(defaultPoolSize(), config.limits.maxConcurrentProbes),
+  });
+  const store = new SqliteIncidentStore(db);
   const deps: SlackAppDeps = {
-    core: chatCore(config, extraCaPem),
-    store: new SqliteIncidentStore(db),
+    core: chatCore(config, extraCaPem, pool),
+    store,
+    pending: new SqlitePendingChecks(db),
     events,
     limits: new Limiter({ ...config.limits, clock }),
     log,
@@ -54,7 +63,7 @@ export async function start(
   };
   const unguard = guardProcess(log);
   try {
-    if (config.mode === 'shell') await runShell(io, deps, env.USER || env.USERNAME || 'shell');
+    if (config.mode === 'shell') await runShell(io, deps, env.USER || env.USERNAME || 'shell', store);
     else await runSlack(io, config, deps, log);
     return 0;
   } catch (err) {
@@ -63,12 +72,16 @@ export async function start(
     return err.kind === 'refused' ? 3 : 1;
   } finally {
     unguard();
+    await pool.close();
     db.close();
   }
 }
 
-async function runShell(io: StartIo, deps: SlackAppDeps, userId: string): Promise<void> {
+async function runShell(io: StartIo, deps: SlackAppDeps, userId: string, store: SqliteIncidentStore): Promise<void> {
   const session = startShell({
+    // numbering continues after earlier runs: "#1" again collided with a stored incident (UNIQUE channel, ts)
+    lastRef: store.lastNumericTs(SHELL_CHANNEL),
+    ...(deps.pending ? { pending: deps.pending } : {}),
     input: io.stdin,
     output: io.stdout,
     core: deps.core,
@@ -98,11 +111,12 @@ function processStop(): Promise<void> {
   });
 }
 
-function readCa(path: string): string {
+/** CERT_DOCTOR_CA: a regular file within the size cap (src/read-file.ts), else one configuration line. */
+async function readCa(path: string): Promise<string> {
   try {
-    return readFileSync(path, 'utf8');
+    return (await readRegularFile(path, { what: 'CERT_DOCTOR_CA file' })).toString('utf8');
   } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new ConfigError([`CERT_DOCTOR_CA: cannot read ${JSON.stringify(path)} (${why})`]);
+    if (!(err instanceof FileInputError)) throw err;
+    throw new ConfigError([`CERT_DOCTOR_CA: ${err.message}`]);
   }
 }

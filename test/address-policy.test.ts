@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createAddressPolicy, parseCidr, policyFromEnv } from '../src/probe/address-policy.js';
+import ipaddr from 'ipaddr.js';
+import { createAddressPolicy, hostAddresses, parseCidr, policyFromEnv } from '../src/probe/address-policy.js';
+import { SPECIAL_RANGES } from '../src/probe/special-ranges.js';
 
 /** [address, allow-list, expected blockedBy range (prefix of the reason) or null when allowed] */
 const CASES: ReadonlyArray<readonly [string, string[], string | null]> = [
@@ -149,4 +151,110 @@ test('policyFromEnv names an invalid CERT_DOCTOR_ALLOW entry', () => {
     },
   );
   assert.throws(() => policyFromEnv({}, ['nope']), { code: 'bad_input' });
+});
+
+/** Issue 7's gaps, written out by hand (independent of the table below, so a wrong table fails here). */
+const ISSUE_7: ReadonlyArray<readonly [string, string[], string]> = [
+  ['192.0.2.1', [], '192.0.2.0/24 (documentation'],
+  ['198.51.100.255', [], '198.51.100.0/24 (documentation'],
+  ['203.0.113.0', [], '203.0.113.0/24 (documentation'],
+  ['2001:db8::1', [], '2001:db8::/32 (documentation'],
+  ['3fff::1', [], '3fff::/20 (documentation'],
+  ['fec0::1', [], 'fec0::/10 (deprecated site-local'],
+  ['100::1', [], '100::/64 (discard-only'],
+  ['::ffff:0:7f00:1', [], '::ffff:0:0:0/96 (IPv4-translated'],
+  ['::ffff:0:7f00:1', ['::/0'], '127.0.0.0/8 (loopback) via IPv4-translated 127.0.0.1'],
+  ['::ffff:0:a9fe:a9fe', ['0.0.0.0/0'], '::ffff:0:0:0/96 (IPv4-translated'],
+  ['::ffff:0:a9fe:a9fe', ['0.0.0.0/0', '::/0'], '169.254.0.0/16 (link-local'],
+  ['64:ff9b:1::1', [], '64:ff9b:1::/48 (local-use NAT64'],
+  // RFC 6052 §2.2 /48 layout: 127.0.0.1 is 7f00 in bits 48-63, then the u octet, then 00 01
+  ['64:ff9b:1:7f00:0:100::', ['::/0'], '127.0.0.0/8 (loopback) via local-use NAT64 127.0.0.1'],
+  ['2001:2::1', [], '2001:2::/48 (benchmarking'],
+  ['5f00::1', [], '5f00::/16 (segment routing'],
+  ['2001:0:a9fe:a9fe::', ['0.0.0.0/0', '::/0'], '169.254.0.0/16 (link-local'],
+];
+
+test("issue 7's address-policy gaps are refused, embedded IPv4 judged under every form", () => {
+  for (const [address, allow, blocked] of ISSUE_7) {
+    const verdict = createAddressPolicy(allow, { hostAddresses: [] }).check(address);
+    assert.equal(verdict.allowed, false, `${address} [${allow}]`);
+    assert.ok(verdict.blockedBy?.startsWith(blocked), `${address} [${allow}]: got ${verdict.blockedBy}`);
+  }
+});
+
+test("the bot host's own interface addresses are refused unless an allow entry covers them", () => {
+  const own = ['8.8.4.4', '2a00:1450::1'];
+  const policy = createAddressPolicy([], { hostAddresses: own });
+  for (const a of own) assert.match(policy.check(a).blockedBy ?? '', /this machine's own interface address/, a);
+  assert.equal(policy.check('8.8.8.8').allowed, true);
+  assert.equal(createAddressPolicy(['8.8.4.4'], { hostAddresses: own }).check('8.8.4.4').allowed, true);
+  // loopback interfaces stay "loopback" (the table decides first)
+  const lo = createAddressPolicy([], { hostAddresses: ['127.0.0.1'] }).check('127.0.0.1');
+  assert.match(lo.blockedBy ?? '', /^127\.0\.0\.0\/8 \(loopback\)/);
+  // the real interfaces: every non-internal one is refused by default
+  for (const a of hostAddresses()) assert.equal(createAddressPolicy([]).check(a).allowed, false, a);
+});
+
+const toBig = (ip: string) =>
+  ipaddr
+    .parse(ip)
+    .toByteArray()
+    .reduce((n, b) => (n << 8n) | BigInt(b), 0n);
+function fromBig(n: bigint, family: 4 | 6): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < (family === 4 ? 4 : 16); i++, n >>= 8n) bytes.unshift(Number(n & 0xffn));
+  return ipaddr.fromByteArray(bytes).toString();
+}
+function edges(cidr: string) {
+  const [net, prefixText] = cidr.split('/') as [string, string];
+  const family = net.includes(':') ? 6 : 4;
+  const bits = family === 4 ? 32 : 128;
+  const first = toBig(net);
+  const last = first + (1n << BigInt(bits - Number(prefixText))) - 1n;
+  const max = (1n << BigInt(bits)) - 1n;
+  return {
+    inside: [fromBig(first, family), fromBig(last, family)],
+    outside: [first > 0n ? fromBig(first - 1n, family) : null, last < max ? fromBig(last + 1n, family) : null].filter(
+      (x): x is string => x !== null,
+    ),
+  };
+}
+/** The most specific table entry holding an address: the one that decides. */
+const decider = (ip: string) =>
+  SPECIAL_RANGES.find((r) => {
+    const [net, p] = r.cidr.split('/') as [string, string];
+    const a = ipaddr.parse(ip);
+    const n = ipaddr.parse(net);
+    return a.kind() === n.kind() && a.match(n, Number(p));
+  });
+
+test('every special-purpose range, first and last address inside and the neighbours on each edge', () => {
+  const none = createAddressPolicy([], { hostAddresses: [] });
+  const blanket = createAddressPolicy(['0.0.0.0/0', '::/0'], { hostAddresses: [] });
+  let checked = 0;
+  for (const range of SPECIAL_RANGES) {
+    const { inside, outside } = edges(range.cidr);
+    for (const ip of inside) {
+      const deciding = decider(ip);
+      const verdict = none.check(ip);
+      const label = `${ip} in ${range.cidr} (${range.action}; decided by ${deciding?.cidr})`;
+      if (deciding?.cidr !== range.cidr) continue; // a more specific entry decides; it has its own rows
+      checked++;
+      if (range.action === 'global') {
+        // passes as itself; only an embedded IPv4 address (Teredo, 6to4, NAT64) may refuse it
+        assert.ok(verdict.allowed || / via /.test(verdict.blockedBy ?? ''), `${label}: ${verdict.blockedBy}`);
+        continue;
+      }
+      assert.equal(verdict.allowed, false, label);
+      assert.ok(verdict.blockedBy?.startsWith(`${range.cidr} `), `${label}: ${verdict.blockedBy}`);
+      const opened = createAddressPolicy([range.cidr, '0.0.0.0/0'], { hostAddresses: [] }).check(ip);
+      assert.equal(opened.allowed, true, `${label}: an allow entry naming it opens it: ${opened.blockedBy}`);
+      if (range.action === 'explicit') assert.equal(blanket.check(ip).allowed, false, `${label}: ::/0 opened it`);
+    }
+    for (const ip of outside) {
+      const by = none.check(ip).blockedBy ?? '';
+      assert.ok(!by.startsWith(`${range.cidr} `), `${ip} is outside ${range.cidr} but refused by it`);
+    }
+  }
+  assert.ok(checked >= SPECIAL_RANGES.length, `${checked} edge addresses checked`);
 });

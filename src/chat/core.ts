@@ -1,13 +1,21 @@
 /** The probing core as chat handlers see it, wired from the configuration. */
 import { check } from '../check.js';
 import type { Config } from '../config.js';
+import type { CheckPool } from '../pool/index.js';
 import { parseTarget } from '../probe/target.js';
 import type { ChatCore } from './port.js';
 
-/** `extraCaPem`: contents of CERT_DOCTOR_CA, read by the caller. */
-export function chatCore(config: Pick<Config, 'allow' | 'probeTimeoutMs'>, extraCaPem: string[] = []): ChatCore {
+/**
+ * `extraCaPem`: contents of CERT_DOCTOR_CA, read by the caller. `pool`: run checks in worker threads under
+ * the hard deadline (the bot); without it, check() runs in this thread (tests that inject a resolver).
+ */
+export function chatCore(
+  config: Pick<Config, 'allow' | 'probeTimeoutMs'>,
+  extraCaPem: string[] = [],
+  pool?: Pick<CheckPool, 'check'>,
+): ChatCore {
   return {
-    check,
+    check: pool ? (input, opts) => pool.check(input, opts) : check,
     parseTarget,
     checkDefaults: { allow: config.allow, extraCaPem, timeoutMs: config.probeTimeoutMs },
   };

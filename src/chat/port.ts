@@ -193,6 +193,28 @@ export interface IncidentStore {
   resolve(id: string, by: string, at: Date): Incident;
 }
 
+/** A "Checking…" message in flight (src/store/pending.ts). */
+export interface PendingCheck {
+  channel: string;
+  ts: string;
+  /** what the user typed */
+  target: string;
+  requestedBy: string;
+  /** ISO time the message was posted */
+  startedAt: string;
+}
+
+/**
+ * "Checking…" messages in flight, kept across a crash: at start the transport marks every one left behind
+ * failed in place, so no message says "Checking…" forever.
+ */
+export interface PendingCheckStore {
+  add(check: PendingCheck): void;
+  remove(ref: MessageRef): void;
+  /** every row, oldest first */
+  list(): PendingCheck[];
+}
+
 /** Slack event ids already processed (src/store/events.ts), so retried deliveries never double-post. */
 export interface EventDedup {
   /** true when `eventId` was seen within the TTL; otherwise records it (atomically) and returns false */
@@ -239,6 +261,8 @@ export interface CommandContext {
   store: IncidentStore;
   clock: () => Date;
   limits: ProbeLimiter;
+  /** where "Checking…" messages are recorded while in flight; absent = not recorded (tests) */
+  pending?: PendingCheckStore;
 }
 
 /** A button click (or numbered action in the shell) on an incident message. */
@@ -260,6 +284,8 @@ export interface SlackAppDeps {
   limits: ProbeLimiter;
   log: Logger;
   clock: () => Date;
+  /** "Checking…" messages in flight; those a crash left are marked failed at start */
+  pending?: PendingCheckStore;
 }
 
 /** A running transport. `port` is the bound HTTP port in HTTP mode (useful with PORT=0 in tests). */

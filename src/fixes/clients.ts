@@ -207,6 +207,7 @@ export const CLIENT_IMPACT: { [C in FindingCode]: ImpactRecipe<C> } = {
     fails('all', 'Clients offering the same versions and ciphers as the bot fail the same way.'),
   ],
   address_blocked: () => [],
+  check_deadline_exceeded: () => [],
   cert_expired: () => [...expired, warns('all', 'A client whose clock is wrong may disagree either way')],
   cert_not_yet_valid: () => notYetValid,
   cert_expiring_soon: ({ p }) => [

@@ -34,6 +34,7 @@ export const FINDING_CODES = [
   'hsts_missing',
   'client_cert_required',
   'handshake_timeout',
+  'check_deadline_exceeded',
 ] as const;
 
 export type FindingCode = (typeof FINDING_CODES)[number];

@@ -1,5 +1,7 @@
 import { BlockList, isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { InputError, quote } from './errors.js';
+import { type RangeAction, SPECIAL_RANGES } from './special-ranges.js';
 
 /**
  * Which addresses the bot may connect to. The bot dials wherever a user points it, so loopback,
@@ -32,8 +34,8 @@ export interface AddressPolicy {
 interface Range {
   cidr: Cidr;
   what: string;
-  /** opened only by an allow entry inside this range, never by a broader one such as 0.0.0.0/0 */
-  explicitOnly: boolean;
+  /** 'explicit': opened only by an allow entry inside this range, never by a broader one such as 0.0.0.0/0 */
+  action: RangeAction;
   list: BlockList;
 }
 
@@ -43,29 +45,6 @@ interface View {
   /** how the IPv4 address was embedded in the IPv6 one; null for the address itself */
   via: string | null;
 }
-
-/** Special-purpose ranges (RFC 6890 registries) that must not be reachable by default; specific before general. */
-const DEFAULT_BLOCKED: ReadonlyArray<readonly [string, string, boolean?]> = [
-  ['0.0.0.0/8', '"this network"'],
-  ['10.0.0.0/8', 'private, RFC 1918'],
-  ['100.64.0.0/10', 'carrier-grade NAT, RFC 6598'],
-  ['127.0.0.0/8', 'loopback'],
-  ['169.254.0.0/16', 'link-local, cloud metadata 169.254.169.254', true],
-  ['172.16.0.0/12', 'private, RFC 1918'],
-  ['192.0.0.0/24', 'IETF protocol assignments'],
-  ['192.168.0.0/16', 'private, RFC 1918'],
-  ['198.18.0.0/15', 'benchmarking, RFC 2544'],
-  ['224.0.0.0/4', 'multicast'],
-  ['255.255.255.255/32', 'broadcast'],
-  ['240.0.0.0/4', 'reserved'],
-  ['::/128', 'unspecified'],
-  ['::1/128', 'loopback'],
-  ['fd00:ec2::254/128', 'AWS instance metadata', true],
-  ['fe80::/10', 'link-local', true],
-  ['fc00::/7', 'unique local, RFC 4193'],
-  ['64:ff9b:1::/48', 'local-use NAT64, RFC 8215'],
-  ['ff00::/8', 'multicast'],
-];
 
 function ipv4Bytes(ip: string): number[] {
   return ip.split('.').map(Number);
@@ -129,14 +108,26 @@ function contains(list: BlockList, cidr: Cidr, view: View): boolean {
   return cidr.family === view.family && list.check(view.address, view.family === 4 ? 'ipv4' : 'ipv6');
 }
 
-const RANGES: readonly Range[] = DEFAULT_BLOCKED.map(([text, what, explicitOnly = false]) => {
+const RANGES: readonly Range[] = SPECIAL_RANGES.map(({ cidr: text, what, action }) => {
   const cidr = parseCidr(text);
-  return { cidr, what, explicitOnly, list: listOf(cidr) };
+  return { cidr, what, action, list: listOf(cidr) };
 });
 
 /**
+ * This machine's own interface addresses: a check of the bot's own public address reaches services bound
+ * to it (admin ports, metrics) as loopback would. Loopback and link-local ones are in the table already.
+ */
+export function hostAddresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((i) => i !== undefined && !i.internal)
+    .map((i) => i!.address.split('%')[0]!);
+}
+
+/**
  * The IPv4 addresses an IPv6 address carries: IPv4-mapped and IPv4-compatible (RFC 4291 §2.5.5),
- * NAT64 well-known prefix (RFC 6052 §2.1), 6to4 (RFC 3056 §2), Teredo server and client (RFC 4380 §4).
+ * IPv4-translated (RFC 6145), NAT64 well-known and local-use prefixes (RFC 6052 §2.1, RFC 8215), 6to4
+ * (RFC 3056 §2), Teredo server and client (RFC 4380 §4).
  */
 function embeddedIPv4(ip: string): View[] {
   const b = ipv6Bytes(ip);
@@ -145,10 +136,15 @@ function embeddedIPv4(ip: string): View[] {
   const views: View[] = [];
   const add = (address: string, via: string) => views.push({ address, family: 4, via });
   if (zeroUpTo(10) && b[10] === 0xff && b[11] === 0xff) add(v4(12), 'IPv4-mapped');
+  // ::ffff:0:a.b.c.d, RFC 6145 §2 / RFC 2765 §2.1
+  else if (zeroUpTo(8) && b[8] === 0xff && b[9] === 0xff && b[10] === 0 && b[11] === 0) add(v4(12), 'IPv4-translated');
   // `::` and `::1` are not IPv4-compatible (RFC 4291 §2.5.5.1); they are judged as themselves
   else if (zeroUpTo(12) && b[12] !== 0) add(v4(12), 'IPv4-compatible');
   else if (b[0] === 0x00 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && b.slice(4, 12).every((x) => x === 0)) {
     add(v4(12), 'NAT64');
+  } else if (b[0] === 0x00 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && b[4] === 0 && b[5] === 1) {
+    // 64:ff9b:1::/48, RFC 8215: a /48 NAT64 prefix puts the IPv4 address in bits 48-63 and 72-95 (RFC 6052 §2.2)
+    add(bytesToIp([b[6]!, b[7]!, b[9]!, b[10]!]), 'local-use NAT64');
   } else if (b[0] === 0x20 && b[1] === 0x02) add(v4(2), '6to4');
   else if (b[0] === 0x20 && b[1] === 0x01 && b[2] === 0 && b[3] === 0) {
     add(v4(4), 'Teredo server');
@@ -157,19 +153,39 @@ function embeddedIPv4(ip: string): View[] {
   return views;
 }
 
-/** Build a policy. Each allow entry opens its range; link-local and metadata need an entry inside them. */
-export function createAddressPolicy(allow: string[]): AddressPolicy {
+export interface PolicyOptions {
+  /** this machine's interface addresses, refused like loopback; default: os.networkInterfaces() */
+  hostAddresses?: readonly string[];
+}
+
+/**
+ * Build a policy. The most specific special-purpose range containing an address decides; each allow entry
+ * opens what it covers, but link-local and metadata need an entry inside them. The host's own addresses
+ * are refused unless an allow entry covers them.
+ */
+export function createAddressPolicy(allow: string[], opts: PolicyOptions = {}): AddressPolicy {
   const entries = allow.map((s) => {
     const cidr = parseCidr(s);
     return { cidr, list: listOf(cidr) };
   });
+  const own: Range[] = (opts.hostAddresses ?? hostAddresses())
+    .filter((a) => isIP(a) !== 0)
+    .map((a) => {
+      const cidr = parseCidr(a);
+      return { cidr, what: "this machine's own interface address", action: 'block' as const, list: listOf(cidr) };
+    });
   const opened = (range: Range, view: View): boolean =>
-    entries.some((e) => contains(e.list, e.cidr, view) && (!range.explicitOnly || e.cidr.prefix >= range.cidr.prefix));
+    entries.some(
+      (e) => contains(e.list, e.cidr, view) && (range.action !== 'explicit' || e.cidr.prefix >= range.cidr.prefix),
+    );
   const judge = (view: View): string | null => {
     const range = RANGES.find((r) => contains(r.list, r.cidr, view));
-    if (!range || opened(range, view)) return null;
+    const hit = range?.action !== 'global' ? range : undefined;
+    // the special-purpose table first: 127.0.0.1 is "loopback" even though it is also an interface address
+    const blocking = hit ?? own.find((r) => contains(r.list, r.cidr, view));
+    if (!blocking || opened(blocking, view)) return null;
     const where = view.via ? ` via ${view.via} ${view.address}` : '';
-    return `${range.cidr.text} (${range.what})${where}`;
+    return `${blocking.cidr.text} (${blocking.what})${where}`;
   };
   return {
     allow: Object.freeze([...new Set(entries.map((e) => e.cidr.text))]),

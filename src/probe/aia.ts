@@ -21,6 +21,11 @@ export interface AiaFetcherOptions {
   policy: AddressPolicyLike;
   /** for the whole fetch: DNS, connect, redirects and body */
   timeoutMs: number;
+  /**
+   * epoch ms when the probe's one deadline passes: every fetch (in series or not) ends by then, so four
+   * trickling URLs cannot take four timeouts (DESIGN.md "Safety": AIA fetches share the probe's deadline)
+   */
+  deadlineAt?: number;
   /** body cap; real CA certificates are 1–2 KiB, PKCS#7 bundles a few */
   maxBytes?: number;
   lookup?: LookupFn;
@@ -64,6 +69,7 @@ export function createAiaFetcher(opts: AiaFetcherOptions): AiaFetcher {
       inflight.set(url, pending);
     }
     const result = await pending;
+    if (result.error?.includes("the check's deadline")) return result;
     if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
     cache.set(url, { expiresAt: now() + (result.status === 'ok' ? SUCCESS_TTL_MS : FAILURE_TTL_MS), result });
     return result;
@@ -71,8 +77,13 @@ export function createAiaFetcher(opts: AiaFetcherOptions): AiaFetcher {
 }
 
 async function fetchWithDeadline(url: string, opts: AiaFetcherOptions): Promise<AiaResult> {
+  const left = opts.deadlineAt === undefined ? opts.timeoutMs : Math.floor(opts.deadlineAt - Date.now());
+  const budgetMs = Math.min(opts.timeoutMs, left);
+  if (budgetMs <= 0) {
+    return failure(url, 'error', `connection_timeout: not fetched: the check's deadline had passed`);
+  }
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), opts.timeoutMs);
+  const timer = setTimeout(() => controller.abort(), budgetMs);
   try {
     const ders = await followRedirects(url, opts, controller.signal);
     const certs = ders.map((d) => createHash('sha256').update(d).digest('hex'));
@@ -83,7 +94,7 @@ async function fetchWithDeadline(url: string, opts: AiaFetcherOptions): Promise<
       return failure(
         url,
         'error',
-        `connection_timeout: no complete answer from ${quote(url)} within ${opts.timeoutMs} ms`,
+        `connection_timeout: no complete answer from ${quote(url)} within ${budgetMs} ms${budgetMs < opts.timeoutMs ? " (what was left of the check's deadline)" : ''}`,
       );
     }
     return failure(url, 'error', describeError(err, url));

@@ -276,4 +276,9 @@ export interface ProbeReport {
   timings: { totalMs: number; dnsMs: number | null };
   /** the options that shaped the probe, for the record */
   options: { timeoutMs: number; extraCaCount: number };
+  /**
+   * present when the check's hard deadline passed before it finished (src/pool/deadline.ts): the report
+   * holds what was observed until then; `reached`/`unfinished` name the steps (resolve, handshake, chain, …)
+   */
+  deadline?: { timeoutMs: number; elapsedMs: number; reached: string[]; unfinished: string[] };
 }

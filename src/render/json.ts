@@ -63,6 +63,14 @@ export function toJson(d: Diagnosis, opts: JsonOptions = {}): Obj {
     http: httpJson(r.http),
     timings: { totalMs: r.timings.totalMs, dnsMs: r.timings.dnsMs },
     options: { timeoutMs: r.options.timeoutMs, extraCaCount: r.options.extraCaCount },
+    deadline: r.deadline
+      ? {
+          timeoutMs: r.deadline.timeoutMs,
+          elapsedMs: r.deadline.elapsedMs,
+          reached: r.deadline.reached,
+          unfinished: r.deadline.unfinished,
+        }
+      : undefined,
     results: d.results.map((x) => ({ code: x.code, status: x.status, why: x.why })),
   };
 }

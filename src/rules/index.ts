@@ -10,6 +10,7 @@ import { chainIncomplete } from './chain_incomplete.js';
 import { chainOrder } from './chain_order.js';
 import { chainSignatureInvalid } from './chain_signature_invalid.js';
 import { chainUntrustedRoot } from './chain_untrusted_root.js';
+import { checkDeadlineExceeded } from './check_deadline_exceeded.js';
 import { clientCertRequired } from './client_cert_required.js';
 import { clockSkew } from './clock_skew.js';
 import { connectionRefused } from './connection_refused.js';
@@ -71,6 +72,7 @@ export const rules: Rule[] = [
   legacyTlsEnabled,
   clockSkew,
   hstsMissing,
+  checkDeadlineExceeded,
 ];
 
 /** One rule, isolated: a throw or a finding with a foreign code is our bug (`rule_error`), never the server's. */

@@ -109,6 +109,8 @@ export interface FindingParams {
   };
   hsts_missing: { header: string | null; status: number };
   handshake_timeout: TransportParams & { timeoutMs: number };
+  /** `unfinished` / `reached`: step names joined with ", " ("none" when empty) */
+  check_deadline_exceeded: { timeoutMs: number; elapsedMs: number; unfinished: string; reached: string };
   client_cert_required: {
     required: boolean | null;
     refusal: string | null;

@@ -30,6 +30,14 @@ const MIGRATIONS: readonly string[] = [
      seen_at INTEGER NOT NULL
    );
    CREATE INDEX processed_events_seen_at ON processed_events (seen_at);`,
+  `CREATE TABLE pending_checks (
+     channel TEXT NOT NULL,
+     ts TEXT NOT NULL,
+     target TEXT NOT NULL,
+     requested_by TEXT NOT NULL,
+     started_at TEXT NOT NULL,
+     PRIMARY KEY (channel, ts)
+   );`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

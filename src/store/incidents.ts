@@ -35,6 +35,7 @@ export class SqliteIncidentStore implements IncidentStore {
   #byMessage;
   #update;
   #resolve;
+  #lastNumericTs;
 
   constructor(db: Db) {
     this.#insert = db.prepare<[string, string, string, string, string, string, string]>(
@@ -51,6 +52,14 @@ export class SqliteIncidentStore implements IncidentStore {
          resolved_by = CASE WHEN @status = 'open' THEN NULL ELSE resolved_by END,
          resolved_at = CASE WHEN @status = 'open' THEN NULL ELSE resolved_at END
        WHERE id = @id`,
+    );
+    // the shell's message refs are plain numbers ("12"); Slack's ("1700000000.000100") never match GLOB [0-9]*
+    this.#lastNumericTs = db.prepare<[string, string], { n: number | null }>(
+      `SELECT MAX(n) AS n FROM (
+         SELECT CAST(ts AS INTEGER) AS n FROM incidents WHERE channel = ? AND ts NOT GLOB '*[^0-9]*'
+         UNION ALL
+         SELECT CAST(ts AS INTEGER) FROM pending_checks WHERE channel = ? AND ts NOT GLOB '*[^0-9]*'
+       )`,
     );
     this.#resolve = db.prepare<[string, string, string, number]>(
       `UPDATE incidents SET status = 'resolved', resolved_by = ?, resolved_at = ?, updated_at = ? WHERE id = ?`,
@@ -69,6 +78,14 @@ export class SqliteIncidentStore implements IncidentStore {
       JSON.stringify(input.diagnosis),
     );
     return this.#must(String(info.lastInsertRowid));
+  }
+
+  /**
+   * The highest all-digit message ref used in `channel` by an incident or a check in flight (0 when none):
+   * the shell numbers its messages from there, so refs stay unique across runs on one database.
+   */
+  lastNumericTs(channel: string): number {
+    return this.#lastNumericTs.get(channel, channel)?.n ?? 0;
   }
 
   get(id: string): Incident | null {

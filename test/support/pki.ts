@@ -34,7 +34,8 @@ export interface CertSpec {
   keyUsage?: string[] | null;
   /** OIDs or names (serverAuth, clientAuth, codeSigning, emailProtection); null omits the extension */
   extKeyUsage?: string[] | null;
-  aiaIssuerUrl?: string;
+  /** one caIssuers URL, or several (in order) */
+  aiaIssuerUrl?: string | string[];
   ocspUrl?: string;
   crlUrl?: string;
   mustStaple?: boolean;

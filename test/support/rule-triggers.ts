@@ -135,6 +135,15 @@ export const TRIGGERS: Partial<Record<FindingCode, Trigger[]>> = {
       },
     },
   ],
+  check_deadline_exceeded: [
+    {
+      name: 'stopped with the HTTP request unfinished',
+      spec: {},
+      edit: (report) => {
+        report.deadline = { timeoutMs: 3000, elapsedMs: 3004, reached: ['resolve', 'handshake'], unfinished: ['http'] };
+      },
+    },
+  ],
 };
 
 /** Typed stand-ins for codes whose rules land with a later issue. */

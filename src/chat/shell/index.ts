@@ -6,7 +6,8 @@
 import { createInterface } from 'node:readline';
 import { handleAction } from '../../../commands/actions.js';
 import { routeCommand } from '../../../commands/router.js';
-import type { ActionId, ChatCore, IncidentStore, ProbeLimiter } from '../port.js';
+import { escapeControl } from '../../render/format.js';
+import type { ActionId, ChatCore, IncidentStore, PendingCheckStore, ProbeLimiter } from '../port.js';
 import { errorNotice } from '../views.js';
 import { SHELL_CHANNEL, ShellPort } from './port.js';
 
@@ -23,6 +24,10 @@ export interface ShellOptions {
   userId?: string;
   /** unexpected handler failures (already shown to the user as a notice) */
   onError?: (err: unknown) => void;
+  /** the highest message number earlier runs used on this database: numbering continues after it */
+  lastRef?: number;
+  /** "Checking…" messages in flight; rows a crash left for this channel are reported at start and dropped */
+  pending?: PendingCheckStore;
 }
 
 export interface ShellSession {
@@ -43,7 +48,7 @@ const ACTION_WORDS: Record<string, ActionId> = {
 };
 
 export function startShell(opts: ShellOptions): ShellSession {
-  const port = new ShellPort(opts.output);
+  const port = new ShellPort(opts.output, opts.lastRef ?? 0);
   const rl = createInterface({ input: opts.input, output: opts.output, terminal: Boolean(opts.output.isTTY) });
   rl.setPrompt(PROMPT);
   // Ctrl-C ends the session like `exit` (readline would otherwise only pause input).
@@ -56,6 +61,7 @@ export function startShell(opts: ShellOptions): ShellSession {
     store: opts.store,
     clock: opts.clock,
     limits: opts.limits,
+    ...(opts.pending ? { pending: opts.pending } : {}),
   };
 
   async function handle(line: string): Promise<boolean> {
@@ -75,6 +81,7 @@ export function startShell(opts: ShellOptions): ShellSession {
 
   const done = (async () => {
     opts.output.write('cert-doctor shell. Type "help", "check example.com", or "exit".\n');
+    reportInterrupted(opts);
     rl.prompt();
     for await (const line of rl) {
       if (!(await handle(line))) break;
@@ -94,4 +101,15 @@ function actionFor(text: string, port: ShellPort): { actionId: ActionId; inciden
   if (!id) return /^\d{1,2}$/.test(word) && port.latestActions.length === 0 ? 'none' : null;
   const chosen = port.latestActions.find((a) => a.id === id);
   return chosen ? { actionId: id, incidentId: chosen.value } : 'none';
+}
+
+/** Checks a crash interrupted in an earlier run: their "Checking…" lines cannot be updated; say so once. */
+function reportInterrupted(opts: ShellOptions): void {
+  const left = opts.pending?.list().filter((p) => p.channel === SHELL_CHANNEL) ?? [];
+  for (const p of left) {
+    opts.output.write(
+      `#${p.ts} ✗ the check of ${escapeControl(p.target)} (started ${p.startedAt}) was interrupted when cert-doctor stopped; run it again\n`,
+    );
+    opts.pending?.remove(p);
+  }
 }

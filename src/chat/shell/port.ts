@@ -15,8 +15,10 @@ export class ShellPort implements ConversationPort {
   /** the actions of the most recently printed diagnosis: what numbers and action words refer to */
   latestActions: MessageAction[] = [];
 
-  constructor(out: NodeJS.WritableStream) {
+  /** `lastRef`: the highest message number already used in this channel (earlier runs on the same database) */
+  constructor(out: NodeJS.WritableStream, lastRef = 0) {
     this.#out = out;
+    this.#seq = lastRef;
   }
 
   async post(msg: ChatMessage): Promise<MessageRef> {

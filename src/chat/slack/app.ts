@@ -10,6 +10,7 @@ import { boltLogger } from './bolt-logger.js';
 import { botIdentity, socketStartError } from './identity.js';
 import { AckFirst, InFlight, registerListeners } from './listeners.js';
 import { AckAtOnceReceiver } from './receiver.js';
+import { recoverPending } from './recover.js';
 import { screenSocketMessages } from './socket-screen.js';
 
 /** How long stop() waits for diagnoses already acked to finish posting. */
@@ -76,7 +77,9 @@ export async function startSlackApp(config: Config, deps: SlackAppDeps): Promise
   const logger = boltLogger(deps.log);
   // No conversation store: nothing reads context.conversation, and Bolt's default one throws (and
   // formats) a "Conversation not found" error for every request with a channel, before the ack.
-  const identity = await botIdentity(new webApi.WebClient(botToken, clientOptions(config)), config.slack.apiUrl);
+  const web = new webApi.WebClient(botToken, clientOptions(config));
+  const identity = await botIdentity(web, config.slack.apiUrl);
+  if (deps.pending) await recoverPending(web, deps.pending, deps.log);
   const common = {
     token: botToken,
     ...identity,

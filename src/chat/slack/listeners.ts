@@ -114,7 +114,13 @@ export function mentionText(text: string): string {
 
 export function registerListeners(app: App, deps: SlackAppDeps, inflight: InFlight, gate = new AckFirst()): void {
   const log = deps.log.child({ component: 'slack' });
-  const base = { core: deps.core, store: deps.store, clock: deps.clock, limits: deps.limits };
+  const base = {
+    core: deps.core,
+    store: deps.store,
+    clock: deps.clock,
+    limits: deps.limits,
+    ...(deps.pending ? { pending: deps.pending } : {}),
+  };
   const onError = (err: unknown) => log.error({ err }, 'handler failed');
   const port = (client: Client, channel: string, user: string, respond?: RespondFn, threadTs?: string) => {
     const inv: SlackInvocation = { client, channel, user, log };

@@ -220,6 +220,16 @@ const addressBlocked: ServerRecipe<'address_blocked'> = ({ p, t }) => {
   };
 };
 
+const deadlineExceeded: ServerRecipe<'check_deadline_exceeded'> = () => ({
+  generic: {
+    title: 'Find the step that stalls',
+    steps: [
+      'The check was stopped at its deadline; the finding names the steps that did not finish. A server that drips its handshake or sends a chain of many large same-name certificates is what stalls a check.',
+      'Serve a short chain (leaf plus intermediates, no extra same-name CA certificates) and answer promptly; if the network path is simply slow, re-run with a longer deadline (`--timeout 30000`, or CERT_DOCTOR_TIMEOUT_MS for the bot).',
+    ],
+  },
+});
+
 export const transportRecipes = {
   dns_not_found: dnsNotFound,
   connection_refused: connectionRefused,
@@ -228,4 +238,5 @@ export const transportRecipes = {
   not_tls: notTls,
   handshake_failed: handshakeFailed,
   address_blocked: addressBlocked,
+  check_deadline_exceeded: deadlineExceeded,
 } satisfies Partial<ServerRecipes>;

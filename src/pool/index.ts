@@ -1,0 +1,172 @@
+/**
+ * Checks in a pool of worker threads (piscina), so no host, however hostile, holds up an ack, the shell
+ * prompt or another person's check (DESIGN.md "Data flows one way"). One check per worker at a time: a
+ * check stuck in synchronous work is terminated at its hard deadline (piscina ends the thread of an aborted
+ * running task and starts a replacement) without taking anyone else's check with it.
+ *
+ * Lanes: 'interactive' (people) and 'sweep' (the scheduler). A sweep check is handed to piscina only when a
+ * thread is idle and fewer than `sweepShare` sweep checks run, so sweep work never sits in piscina's queue
+ * ahead of a person's check and never holds more than its share of the threads.
+ */
+import { availableParallelism } from 'node:os';
+import { MessageChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { type CheckOptions, type CheckPhase, DEFAULT_TIMEOUT_MS } from '../check.js';
+import type { Diagnosis } from '../rules/types.js';
+import { HARD_DEADLINE_GRACE_MS, type PhaseLog, partialDiagnosis } from './deadline.js';
+import type { PhaseMessage, WorkerTask } from './task.js';
+
+export type Lane = 'interactive' | 'sweep';
+
+export interface CheckPoolOptions {
+  /** worker threads; default from the CPU count (2 per CPU, at least 2, at most 16) */
+  size?: number;
+  /** sweep checks running at once, at most; default a quarter of `size`, at least 1 */
+  sweepShare?: number;
+  /** keep this many threads warm; default min(2, size) */
+  minThreads?: number;
+  /** worker entry override (tests); default the sibling check-worker module (see workerFile) */
+  filename?: string;
+  /** added to the hard deadline past the probe's own; default HARD_DEADLINE_GRACE_MS */
+  graceMs?: number;
+}
+
+export interface PoolStats {
+  threads: number;
+  /** worker threadIds alive now (a terminated one disappears, its replacement appears) */
+  threadIds: number[];
+  running: Record<Lane, number>;
+  queuedSweeps: number;
+  /** checks ended by the hard deadline since the pool started */
+  expired: number;
+}
+
+export interface CheckPool {
+  /** check() in a worker; same contract as check(): throws only for a bad target or our own bug */
+  check(input: string, opts: CheckOptions): Promise<Diagnosis>;
+  stats(): PoolStats;
+  close(): Promise<void>;
+}
+
+export function defaultPoolSize(cpus = availableParallelism()): number {
+  return Math.max(2, Math.min(16, cpus * 2));
+}
+
+/**
+ * The worker entry next to this module: `check-worker.ts` when running from source (under tsx, which the
+ * worker then loads too), `check-worker.js` when compiled or bundled. Convention for bundles: emit
+ * src/pool/check-worker.ts as its own entry point, `check-worker.js`, in the directory of the bundle that
+ * contains this module.
+ */
+export function workerFile(moduleUrl = import.meta.url): { filename: string; execArgv: string[] } {
+  const fromSource = moduleUrl.endsWith('.ts');
+  const filename = new URL(fromSource ? './check-worker.ts' : './check-worker.js', moduleUrl).href;
+  const inherited = process.execArgv.filter((a) => !a.startsWith('--inspect'));
+  const hasTsx = inherited.some((a, i) => /(^|\/)tsx(\/|$)/.test(a) && inherited[i - 1] === '--import');
+  // resolved from here, not by name: a bare `--import tsx` is looked up from the process's cwd
+  const tsx = () => ['--import', import.meta.resolve('tsx')];
+  return { filename, execArgv: fromSource && !hasTsx ? [...inherited, ...tsx()] : inherited };
+}
+
+export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
+  const size = Math.max(1, opts.size ?? defaultPoolSize());
+  const sweepShare = Math.max(1, Math.min(size, opts.sweepShare ?? Math.floor(size / 4)));
+  const entry = workerFile();
+  const piscina = new Piscina<WorkerTask & { port: unknown }, Diagnosis>({
+    filename: opts.filename ?? entry.filename,
+    execArgv: entry.execArgv,
+    maxThreads: size,
+    minThreads: Math.min(size, opts.minThreads ?? 2),
+    concurrentTasksPerWorker: 1,
+    idleTimeout: 60_000,
+  });
+  const graceMs = opts.graceMs ?? HARD_DEADLINE_GRACE_MS;
+  const running: Record<Lane, number> = { interactive: 0, sweep: 0 };
+  const sweepQueue: Array<() => void> = [];
+  let expired = 0;
+  let closed = false;
+
+  const pump = () => {
+    while (
+      sweepQueue.length > 0 &&
+      running.sweep < sweepShare &&
+      running.interactive + running.sweep < size &&
+      piscina.queueSize === 0
+    ) {
+      running.sweep++;
+      sweepQueue.shift()!();
+    }
+  };
+
+  /** One check in a worker under the hard deadline; resolves with a partial diagnosis when it passes. */
+  async function runInWorker(input: string, opts: CheckOptions): Promise<Diagnosis> {
+    if (opts.lookup) throw new TypeError('a custom lookup cannot cross into a worker thread; use check() directly');
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const started = performance.now();
+    const now = opts.now();
+    const phases: PhaseLog = [];
+    const channel = new MessageChannel();
+    let settled = false;
+    channel.port1.on('message', (m: PhaseMessage) => {
+      if (settled) return;
+      phases.push({ phase: m.phase as CheckPhase, detail: m.detail });
+      try {
+        opts.onPhase?.(m.phase as CheckPhase, m.detail);
+      } catch {
+        // progress callbacks never break a check
+      }
+    });
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), timeoutMs + graceMs);
+    const task: WorkerTask & { port: unknown } = {
+      input,
+      options: { allow: opts.allow, extraCaPem: opts.extraCaPem, ruleOptions: opts.ruleOptions },
+      nowIso: now.toISOString(),
+      deadlineAt: Date.now() + timeoutMs,
+      port: channel.port2,
+    };
+    try {
+      return await piscina.run(task, { transferList: [channel.port2], signal: abort.signal });
+    } catch (err) {
+      if (!abort.signal.aborted) throw err;
+      expired++;
+      return partialDiagnosis({ input, phases, timeoutMs, elapsedMs: performance.now() - started, now, options: opts });
+    } finally {
+      settled = true;
+      clearTimeout(timer);
+      channel.port1.close();
+    }
+  }
+
+  return {
+    async check(input, opts) {
+      if (closed) throw new Error('the check pool is closed');
+      const lane: Lane = opts.lane ?? 'interactive';
+      if (lane === 'sweep') {
+        await new Promise<void>((release) => {
+          sweepQueue.push(release);
+          pump();
+        });
+      } else {
+        running.interactive++;
+      }
+      try {
+        return await runInWorker(input, opts);
+      } finally {
+        running[lane]--;
+        pump();
+      }
+    },
+    stats: () => ({
+      threads: piscina.threads.length,
+      threadIds: piscina.threads.map((t) => t.threadId),
+      running: { ...running },
+      queuedSweeps: sweepQueue.length,
+      expired,
+    }),
+    async close() {
+      closed = true;
+      await piscina.destroy();
+    },
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * Reading a file a user named (`--ca`, CERT_DOCTOR_CA, and every later file option such as `inspect FILE`):
+ * regular files only, size-capped while reading. `--ca /dev/urandom` read 1.2 GB before a 10 MiB check
+ * applied to the result, and a FIFO hung the process in open(2). Every refusal is one line quoting the path.
+ */
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { quote } from './probe/errors.js';
+
+export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
+
+/** A file input that cannot be used; `code` is 'bad_input' so entry points print it as one line. */
+export class FileInputError extends Error {
+  readonly code = 'bad_input';
+  constructor(message: string) {
+    super(message);
+    this.name = 'FileInputError';
+  }
+}
+
+const ERRNO: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ELOOP: 'too many symbolic links',
+  ENAMETOOLONG: 'the name is too long',
+  ENOTDIR: 'a part of the path is not a directory',
+};
+
+export interface ReadFileOptions {
+  /** what the file is, for the message: "--ca file", "CERT_DOCTOR_CA file", "certificate file" */
+  what: string;
+  /** default 10 MiB */
+  maxBytes?: number;
+}
+
+/** The file's bytes, or FileInputError for anything but a regular file within the cap. */
+export async function readRegularFile(path: string, opts: ReadFileOptions): Promise<Buffer> {
+  const max = opts.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const name = `${opts.what} ${quote(path)}`;
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    // O_NONBLOCK: opening a FIFO for reading otherwise waits for a writer, forever; no effect on regular files
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    throw new FileInputError(`cannot read ${name}: ${errnoText(err)}`);
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new FileInputError(`cannot read ${name}: it is ${kindOf(stat)}, not a regular file`);
+    if (stat.size > max) throw new FileInputError(`cannot read ${name}: ${stat.size} bytes, more than ${max}`);
+    // The size can change between stat and read (a growing log, a file replaced): the cap holds while reading.
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(Math.min(max + 1 - total, 1024 * 1024));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, total);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > max) throw new FileInputError(`cannot read ${name}: more than ${max} bytes`);
+    }
+    return Buffer.concat(chunks, total);
+  } catch (err) {
+    if (err instanceof FileInputError) throw err;
+    throw new FileInputError(`cannot read ${name}: ${errnoText(err)}`);
+  } finally {
+    await handle.close();
+  }
+}
+
+function errnoText(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  if (code === '') return 'unreadable';
+  return ERRNO[code] ? `${ERRNO[code]} (${code})` : code;
+}
+
+function kindOf(stat: {
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSocket(): boolean;
+}): string {
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isFIFO()) return 'a FIFO (named pipe)';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isSocket()) return 'a socket';
+  return 'not a regular file';
+}

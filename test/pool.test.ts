@@ -1,0 +1,130 @@
+/**
+ * The check pool (src/pool): real worker threads under tsx, a real loopback TLS server, and a worker that
+ * spins synchronously to prove the hard deadline: the check ends with a partial diagnosis at
+ * timeout + grace, the main thread stays responsive meanwhile, and the stuck thread is replaced.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { CheckPhase } from '../src/check.js';
+import { type CheckPool, createCheckPool, workerFile } from '../src/pool/index.js';
+import type { Diagnosis } from '../src/rules/types.js';
+import { type Chain, makeChain } from './support/pki.js';
+import { type Running, startTlsServer } from './support/servers.js';
+
+const SPIN = new URL('./support/spin-worker.ts', import.meta.url).href;
+const now = () => new Date();
+const codes = (d: Diagnosis) => d.findings.map((f) => f.code);
+
+let chain: Chain;
+let server: Running;
+before(async () => {
+  chain = await makeChain();
+  server = await startTlsServer({
+    certPem: chain.fullchainPem,
+    keyPem: chain.leaf.keyPem,
+    headers: { 'Strict-Transport-Security': 'max-age=63072000' },
+  });
+});
+after(() => server.close());
+
+test('workerFile: the .ts sibling under tsx (with tsx in execArgv), the .js sibling when compiled', () => {
+  const src = workerFile('file:///app/src/pool/index.ts');
+  assert.equal(src.filename, 'file:///app/src/pool/check-worker.ts');
+  assert.ok(/--import (tsx|file:\S*\/tsx\/)/.test(src.execArgv.join(' ')), src.execArgv.join(' '));
+  const dist = workerFile('file:///app/dist/cli.js');
+  assert.equal(dist.filename, 'file:///app/dist/check-worker.js');
+  // compiled: the worker gets exactly the process's own flags, no loader added
+  assert.deepEqual(dist.execArgv, process.execArgv);
+});
+
+describe('a real check in a worker', () => {
+  let pool: CheckPool;
+  before(() => {
+    pool = createCheckPool({ size: 2, minThreads: 1 });
+  });
+  after(() => pool.close());
+
+  test('answers the same diagnosis as in-process and forwards every phase to onPhase', async () => {
+    const phases: CheckPhase[] = [];
+    const d = await pool.check(`localhost:${server.port}`, {
+      now,
+      allow: ['127.0.0.0/8', '::1/128'],
+      extraCaPem: [chain.root.pem],
+      timeoutMs: 8000,
+      onPhase: (p) => phases.push(p),
+    });
+    assert.equal(d.verdict, 'ok', codes(d).join(','));
+    assert.equal(d.report.endpoints[0]?.handshake.status, 'completed');
+    for (const p of ['resolved', 'handshake', 'chain'] as const) assert.ok(phases.includes(p), `phase ${p}: ${phases}`);
+  });
+
+  test('a bad target rejects with the one-line input error, as check() does', async () => {
+    await assert.rejects(pool.check('exa mple.com', { now }), /exa mple\.com/);
+  });
+});
+
+describe('hard deadline: a worker stuck in synchronous work', () => {
+  let pool: CheckPool;
+  before(() => {
+    pool = createCheckPool({ size: 2, minThreads: 2, filename: SPIN });
+  });
+  after(() => pool.close());
+
+  test('the check ends at timeout + grace with check_deadline_exceeded, the main loop never stalls, the thread is replaced', async () => {
+    // warm both threads so thread start-up is not part of the measurement
+    await Promise.all([pool.check('spin1.test', { now }), pool.check('spin1.test', { now })]);
+    const before = pool.stats().threadIds;
+    let maxGap = 0;
+    let last = performance.now();
+    const ticker = setInterval(() => {
+      const t = performance.now();
+      maxGap = Math.max(maxGap, t - last);
+      last = t;
+    }, 10);
+    const t0 = performance.now();
+    const phases: CheckPhase[] = [];
+    const d = await pool.check('spinforever.test', { now, timeoutMs: 600, onPhase: (p) => phases.push(p) });
+    const took = performance.now() - t0;
+    clearInterval(ticker);
+    assert.ok(took < 600 + 500, `ended after ${took.toFixed(0)} ms`);
+    assert.ok(took >= 600, `ended early, after ${took.toFixed(0)} ms`);
+    assert.ok(maxGap < 200, `main event loop stalled ${maxGap.toFixed(0)} ms`);
+    assert.deepEqual(codes(d), ['check_deadline_exceeded']);
+    assert.equal(d.verdict, 'unknown');
+    assert.deepEqual(phases, ['resolved']);
+    assert.ok(d.report.deadline);
+    assert.equal(d.report.deadline.reached.length, 1, d.report.deadline.reached.join('; '));
+    assert.ok(d.report.deadline.unfinished.includes('TLS handshake'));
+    assert.equal(d.report.resolution.status, 'completed');
+    assert.equal(pool.stats().expired, 1);
+    // piscina terminated the spinning thread (AbortSignal on a running task) and started another
+    await waitFor(() => pool.stats().threadIds.length === 2);
+    const afterIds = pool.stats().threadIds;
+    assert.equal(afterIds.filter((id) => !before.includes(id)).length, 1, `${before} → ${afterIds}`);
+    const next = await pool.check('spin1.test', { now, timeoutMs: 2000 });
+    assert.deepEqual(codes(next), []);
+  });
+
+  test('sweep checks never take more than their share, and a person’s check does not wait behind them', async () => {
+    // both threads booted (the replacement loads tsx and the whole check graph: seconds on a busy machine)
+    await Promise.all([pool.check('spin1.test', { now }), pool.check('spin1.test', { now })]);
+    const sweeps = Array.from({ length: 4 }, () => pool.check('spin400.test', { now, lane: 'sweep', timeoutMs: 5000 }));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(pool.stats().running.sweep, 1, 'sweep share of a 2-thread pool is 1');
+    assert.equal(pool.stats().queuedSweeps, 3);
+    const t0 = performance.now();
+    await pool.check('spin1.test', { now, timeoutMs: 5000 });
+    const waited = performance.now() - t0;
+    assert.ok(waited < 300, `interactive check waited ${waited.toFixed(0)} ms behind sweeps`);
+    await Promise.all(sweeps);
+    assert.equal(pool.stats().running.sweep, 0);
+  });
+});
+
+async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
