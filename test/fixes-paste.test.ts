@@ -296,7 +296,7 @@ function assertNoSideEffects(): void {
   for (const f of NAMED_OUTPUTS) rmSync(join(scratch.work, f), { force: true });
 }
 
-test('hostile names, SANs, URLs, paths and ports never run when a suggested command is pasted (property, seeded)', async () => {
+test('hostile names, SANs, URLs, paths and ports never run when a suggested command is pasted (property, seeded)', async (t) => {
   const findings = new Map<string, RuleFinding[]>();
   for (const code of FINDING_CODES) findings.set(code, await triggeredFindings(code));
   let executed = 0;
@@ -339,10 +339,9 @@ test('hostile names, SANs, URLs, paths and ports never run when a suggested comm
     }),
     { seed: 20261203, numRuns: 10, includeErrorInReport: true },
   );
-  assert.ok(
-    executed > 500 && carried > 50 && withheld > 0,
-    `executed ${executed}, carried ${carried}, withheld ${withheld}`,
-  );
+  const counts = `commands executed ${executed}, hostile values carried intact ${carried}, fixes with a withheld command ${withheld}`;
+  t.diagnostic(counts);
+  assert.ok(executed > 500 && carried > 50 && withheld > 0, counts);
 });
 
 /** A PowerShell command holds a hostile value only as one single-quoted verbatim literal. */
