@@ -141,6 +141,7 @@ interface Hostile {
   url: string;
   path: string;
   port: number;
+  protocol: Target['protocol'];
 }
 
 /** Each value carries a tag in safe characters, so a command that holds it can be found in its text. */
@@ -153,6 +154,7 @@ const hostileValues: fc.Arbitrary<Hostile> = fc.record({
   ),
   path: hostile('pZq').map((h) => `/etc/pki/${h}.pem`),
   port: fc.constantFrom(443, 8452, 1, 65535, -1, Number.NaN, 1.5),
+  protocol: fc.constantFrom<Target['protocol']>('https', 'https', 'smtp', 'imap'),
 });
 const TAGS = { host: 'hZq', name: 'nZq', url: 'uZq', path: 'pZq' } as const;
 
@@ -215,7 +217,7 @@ const TARGET = (h: Hostile): Target => ({
   host: h.host,
   port: h.port,
   sni: h.host,
-  protocol: 'https',
+  protocol: h.protocol,
   ipVersion: null,
   unicodeHost: null,
 });
