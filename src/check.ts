@@ -1,7 +1,10 @@
 import { diagnose } from './diagnose.js';
 import { createAddressPolicy } from './probe/address-policy.js';
-import { type AiaCache, createAiaFetcher } from './probe/aia.js';
+import type { AiaCache } from './probe/aia.js';
+import { lazyAiaFetcher } from './probe/aia-lazy.js';
+import type { HttpMode } from './probe/http-plan.js';
 import { probe } from './probe/index.js';
+import { type CheckProfile, stepsFor } from './probe/profile.js';
 import type { LookupFn } from './probe/resolve.js';
 import { parseTarget } from './probe/target.js';
 import { loadTrustStore } from './probe/trust.js';
@@ -24,6 +27,10 @@ export interface CheckOptions {
   lookup?: LookupFn;
   /** called as phases complete; errors thrown by it are ignored */
   onPhase?: (phase: CheckPhase, detail: string) => void;
+  /** send the HTTP request: 'auto' (HTTPS, ALPN h2/http/1.1, or an unknown port), 'on', 'off' (default auto) */
+  http?: HttpMode;
+  /** 'sweep' skips the no-SNI handshake and protocol scan except every Nth check of a target (probe/profile.ts) */
+  profile?: CheckProfile;
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -53,7 +60,7 @@ export async function check(input: string, opts: CheckOptions): Promise<Diagnosi
   const policy = createAddressPolicy(opts.allow ?? []);
   const trust = loadTrustStore({ extraCaPem: opts.extraCaPem ?? [] });
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const fetchAia = createAiaFetcher({
+  const fetchAia = lazyAiaFetcher({
     policy,
     timeoutMs: Math.min(5_000, timeoutMs),
     cache: aiaCacheFor(policy.allow),
@@ -68,6 +75,8 @@ export async function check(input: string, opts: CheckOptions): Promise<Diagnosi
     fetchAia,
     lookup: opts.lookup,
     onPhase: opts.onPhase,
+    http: opts.http,
+    steps: stepsFor(opts.profile ?? 'full', `${target.protocol}://${target.host}:${target.port}`),
   });
   const diagnosis = diagnose(report, { now, ruleOptions: opts.ruleOptions });
   notify(opts, 'done', diagnosis.verdict);

@@ -92,11 +92,6 @@ test('an oversized header block is too_large', async () => {
 const failing: { name: string; start: () => Promise<Running>; code: string }[] = [
   { name: 'silent listener', start: startSilent, code: 'connection_timeout' },
   { name: 'plain HTTP', start: startPlainHttp, code: 'not_tls' },
-  {
-    name: 'TLS server that never answers HTTP',
-    start: () => startTlsServer({ certPem: chain.fullchainPem, keyPem: chain.leaf.keyPem, http: false }),
-    code: 'connection_timeout',
-  },
 ];
 
 for (const c of failing) {
