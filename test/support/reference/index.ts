@@ -1,4 +1,8 @@
 /**
+ * REFERENCE ONLY (test/probe-differential.test.ts): the probe as it was before issue 12 — a full handshake per
+ * scanned version, the HTTP request on its own connection through undici. Kept verbatim so the new probe's
+ * findings can be compared with it on the same servers. Not used by the program.
+ *
  * The probe orchestrator: resolve once, then overlap every sub-probe (handshakes per address, the
  * no-SNI handshake, the protocol scan, the HTTP request) under one deadline, then build each chain.
  * Returns a plain ProbeReport; never throws for anything a server does.
