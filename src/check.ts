@@ -7,7 +7,7 @@ import { probe } from './probe/index.js';
 import { type CheckProfile, stepsFor } from './probe/profile.js';
 import type { LookupFn } from './probe/resolve.js';
 import { parseTarget } from './probe/target.js';
-import { loadTrustStore } from './probe/trust.js';
+import { loadTrustStore, type TrustStore } from './probe/trust.js';
 import type { Diagnosis, RuleOptions } from './rules/types.js';
 
 /** Phases reported while a check runs, so a chat message can be updated in place. */
@@ -52,13 +52,30 @@ function aiaCacheFor(allow: readonly string[]): AiaCache {
 }
 
 /**
+ * Trust stores are reused across checks with the same extra anchors: parsing the bundles and indexing the
+ * built-in roots costs ~1 ms a check, which a sweep of thousands pays for nothing. Anchors are immutable.
+ */
+const trustStores = new Map<string, TrustStore>();
+
+function trustStoreFor(extraCaPem: string[]): TrustStore {
+  const key = extraCaPem.join('\n');
+  let store = trustStores.get(key);
+  if (store === undefined) {
+    store = loadTrustStore({ extraCaPem });
+    if (trustStores.size >= 8) trustStores.delete(trustStores.keys().next().value!);
+    trustStores.set(key, store);
+  }
+  return store;
+}
+
+/**
  * Parse the target (throws InputError, one line quoting the input), probe it, run every rule, attach
  * fixes. Never throws for anything the server does: hostile servers become findings.
  */
 export async function check(input: string, opts: CheckOptions): Promise<Diagnosis> {
   const target = parseTarget(input);
   const policy = createAddressPolicy(opts.allow ?? []);
-  const trust = loadTrustStore({ extraCaPem: opts.extraCaPem ?? [] });
+  const trust = trustStoreFor(opts.extraCaPem ?? []);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const fetchAia = lazyAiaFetcher({
     policy,

@@ -50,8 +50,29 @@ const LEGACY_CIPHERS = 'DEFAULT:@SECLEVEL=0';
 /** A ServerHello, even split across records, arrives in the first few KiB; more without one is not an answer. */
 const MAX_ANSWER_BYTES = 32 * 1024;
 
-/** OpenSSL's ClientHello record for one version, SNI and ALPN, captured from an in-memory stream. */
+/**
+ * ClientHellos made, by version, SNI and ALPN. Making one costs ~1 ms of CPU (an SSL object, a key share); a
+ * probe never completes a handshake, so sending the same bytes again (same random, same unused key share)
+ * reveals nothing and lets a sweep over many endpoints reuse them.
+ */
+const hellos = new Map<string, Promise<Buffer>>();
+const MAX_HELLOS = 512;
+
+/** OpenSSL's ClientHello record for one version, SNI and ALPN (cached; see `hellos`). */
 export function clientHello(version: TlsVersion, servername: string | null, alpn?: string[]): Promise<Buffer> {
+  const key = `${version}|${servername ?? ''}|${alpn?.join(',') ?? ''}`;
+  let hello = hellos.get(key);
+  if (hello === undefined) {
+    hello = makeClientHello(version, servername, alpn);
+    hello.catch(() => hellos.delete(key));
+    if (hellos.size >= MAX_HELLOS) hellos.delete(hellos.keys().next().value!);
+    hellos.set(key, hello);
+  }
+  return hello;
+}
+
+/** Captured from a tls.connect over an in-memory stream: nothing leaves the process. */
+function makeClientHello(version: TlsVersion, servername: string | null, alpn?: string[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     let held = Buffer.alloc(0);
     const sink = new Duplex({
