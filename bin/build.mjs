@@ -10,6 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** `--outdir DIR` builds elsewhere (test/startup.test.ts builds a fresh copy); default dist/. */
+const at = process.argv.indexOf('--outdir');
+const outdir = at > 0 && process.argv[at + 1] ? process.argv[at + 1] : join(root, 'dist');
 
 /** Entry name in dist/ → source. The worker pool's entry is its own file: a Worker starts from a path. */
 const entries = { cli: 'src/cli.ts', 'pool-worker': 'src/pool/worker.ts' };
@@ -19,10 +22,10 @@ const entryPoints = Object.fromEntries(
     .map(([out, src]) => [out, join(root, src)]),
 );
 
-rmSync(join(root, 'dist'), { recursive: true, force: true });
+rmSync(outdir, { recursive: true, force: true });
 const result = await build({
   entryPoints,
-  outdir: join(root, 'dist'),
+  outdir,
   bundle: true,
   splitting: true,
   format: 'esm',
