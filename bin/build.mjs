@@ -14,8 +14,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const at = process.argv.indexOf('--outdir');
 const outdir = at > 0 && process.argv[at + 1] ? process.argv[at + 1] : join(root, 'dist');
 
-/** Entry name in dist/ → source. The worker pool's entry is its own file: a Worker starts from a path. */
-const entries = { cli: 'src/cli.ts', 'pool-worker': 'src/pool/worker.ts' };
+/**
+ * Entry name in dist/ → source. The worker pool's entry is its own file, since a Worker starts from a path:
+ * src/pool/index.ts finds it as new URL('./check-worker.js', import.meta.url), and every chunk sits in dist/.
+ * Listed only when present (the pool arrives with the Hostile-input issue).
+ */
+const entries = { cli: 'src/cli.ts', 'check-worker': 'src/pool/check-worker.ts' };
 const entryPoints = Object.fromEntries(
   Object.entries(entries)
     .filter(([, src]) => existsSync(join(root, src)))
@@ -32,7 +36,7 @@ const result = await build({
   platform: 'node',
   target: 'node20',
   packages: 'external',
-  // Flat: every chunk's import.meta.url is in dist/, so new URL('./pool-worker.js', import.meta.url) holds anywhere.
+  // Flat: every chunk's import.meta.url is in dist/, so new URL('./check-worker.js', import.meta.url) holds anywhere.
   chunkNames: '[name]-[hash]',
   sourcemap: 'linked',
   legalComments: 'none',
