@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { check } from '../src/check.js';
+import { stepsFor } from '../src/probe/profile.js';
 import type { Attempt, ProtocolSupport } from '../src/probe/types.js';
 import type { Diagnosis } from '../src/rules/types.js';
 import { type Chain, makeChain } from './support/pki.js';
@@ -113,4 +114,14 @@ test('--no-http: no request, the step says why', async () => {
   const d = await run(server.port, { http: 'off' });
   assert.equal(d.report.http.status, 'skipped');
   assert.deepEqual(await settled(server), { accepts: 5, handshakes: 2, requests: 0 });
+});
+
+test('sweep profile: the scan and the no-SNI handshake come back every Nth check of a target, per target', () => {
+  const seq = (key: string) => Array.from({ length: 7 }, () => stepsFor('sweep', key, 3).scan);
+  assert.deepEqual(seq('a'), [true, false, false, true, false, false, true]);
+  assert.deepEqual(seq('b'), [true, false, false, true, false, false, true]);
+  const off = stepsFor('sweep', 'a', 3);
+  assert.equal(off.noSni, false);
+  assert.match(off.skippedWhy, /once every 3 checks/);
+  assert.deepEqual(stepsFor('full', 'a', 3), { scan: true, noSni: true, skippedWhy: '' });
 });

@@ -26,6 +26,6 @@ export function stepsFor(profile: CheckProfile, targetKey: string, every = SWEEP
   counts.set(targetKey, n + 1);
   if (counts.size > MAX_TRACKED) counts.delete(counts.keys().next().value!);
   const full = n % every === 0;
-  const why = `sweep profile: runs on every ${every}th check of this target (next in ${every - (n % every)})`;
+  const why = `sweep profile: runs once every ${every} checks of this target (next in ${every - (n % every)})`;
   return { scan: full, noSni: full, skippedWhy: full ? '' : why };
 }
