@@ -84,6 +84,8 @@ async function cliCheck(fx: Fixture): Promise<void> {
         cmd: process.execPath,
         args: [CLI, 'check', target, '--allow', '127.0.0.0/8', '--ca', fx.caFile],
       },
+      // the floor any Node.js program pays on this machine now, for reading the ratio under load
+      { label: 'node -e 0', cmd: process.execPath, args: ['-e', '0'] },
     ];
     const plugin = findCheckSslCert();
     if (plugin) {
@@ -93,10 +95,13 @@ async function cliCheck(fx: Fixture): Promise<void> {
         args: ['-H', 'localhost', '-p', String(proxy.port), '-r', fx.caFile],
       });
     }
-    const [openssl, ours, theirs] = await alternate(commands, RUNS);
-    for (const t of [openssl, ours, theirs]) if (t) console.log(`   ${fmt(t)}`);
+    const [openssl, ours, node, theirs] = await alternate(commands, RUNS);
+    for (const t of [openssl, ours, node, theirs]) if (t) console.log(`   ${fmt(t)}`);
     const r = ours!.medianMs / openssl!.medianMs;
     console.log(`   cert-doctor / openssl s_client = ${r.toFixed(2)}× (target ≤ 2×: ${verdict(r <= 2)})`);
+    console.log(
+      `   of which the Node.js floor: node -e 0 / openssl s_client = ${ratio(node!.medianMs, openssl!.medianMs)}; cert-doctor − node -e 0 = ${(ours!.medianMs - node!.medianMs).toFixed(0)} ms`,
+    );
     if (theirs) {
       const q = ours!.medianMs / theirs.medianMs;
       console.log(`   cert-doctor / check_ssl_cert = ${q.toFixed(2)}× (target ≤ 0.25×: ${verdict(q <= 0.25)})`);
