@@ -4,6 +4,9 @@
  * rides the main handshake's connection); --http/--no-http override the choice.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type tls from 'node:tls';
 import { check } from '../src/check.js';
@@ -11,6 +14,7 @@ import { planHttp } from '../src/probe/http-plan.js';
 import { parseTarget } from '../src/probe/target.js';
 import type { OpenHandshake } from '../src/probe/tls.js';
 import type { Attempt, HandshakeResult, ProtocolSupport } from '../src/probe/types.js';
+import { runCli } from './support/cli-io.js';
 import { type Chain, makeChain } from './support/pki.js';
 import { type Running, startTlsServer, type TlsServerOptions } from './support/servers.js';
 
@@ -126,3 +130,15 @@ for (const p of plans) {
     }
   });
 }
+
+test('CLI: --no-http reaches the probe (JSON http step skipped); --http with --no-http is a usage error', async () => {
+  const s = await serve({});
+  const ca = join(mkdtempSync(join(tmpdir(), 'cert-doctor-http-')), 'root.pem');
+  writeFileSync(ca, chain.root.pem);
+  const base = ['check', `https://localhost:${s.port}/`, '--allow', '127.0.0.0/8', '--ca', ca, '--json'];
+  const off = await runCli([...base, '--no-http']);
+  assert.equal((JSON.parse(off.stdout) as { http: { status: string } }).http.status, 'skipped', off.stderr);
+  const both = await runCli([...base, '--http', '--no-http']);
+  assert.equal(both.code, 3);
+  assert.match(both.stderr, /^cert-doctor: --http and --no-http contradict each other; give one\n$/);
+});
