@@ -58,15 +58,18 @@ export async function probeAddress(opts: AddressProbeOptions, onHandshake?: (hs:
     signal: opts.signal,
     starttls: target.protocol,
   };
+  // legacy: a server that only speaks TLS 1.0/1.1 or sends a weak key still shows us its chain; this
+  // handshake observes, it never trusts, so OpenSSL's security level must not hide what was sent.
+  const mainOpts: HandshakeOptions = { ...common, servername: target.sni, timeoutMs: opts.remaining(), legacy: true };
+  // The main handshake is on the critical path (connect, handshake, then the GET): its ClientHello goes out
+  // first; making the probes' ClientHellos (cold: a SecureContext each) would otherwise delay it.
+  const opening = handshakeOpen(mainOpts);
+  const noSni = noSniHandshake(opts, common);
   const scanOpts = { ...common, servername: target.sni, timeoutMs: opts.remaining() };
   const early = opts.scan
     ? (['TLSv1', 'TLSv1.1', 'TLSv1.2'] as const).map((v) => [v, tryVersion(scanOpts, v)] as const)
     : [];
-  // legacy: a server that only speaks TLS 1.0/1.1 or sends a weak key still shows us its chain; this
-  // handshake observes, it never trusts, so OpenSSL's security level must not hide what was sent.
-  const mainOpts: HandshakeOptions = { ...common, servername: target.sni, timeoutMs: opts.remaining(), legacy: true };
-  const noSni = noSniHandshake(opts, common);
-  const main = await handshakeOpen(mainOpts);
+  const main = await opening;
   onHandshake?.(main.attempt);
   const http = httpStep(opts, main);
   const protocols = opts.scan
