@@ -1,81 +1,201 @@
 /**
- * `npm run bench`: a bare node:tls handshake versus a full `check` of the same loopback endpoint,
- * medians over repeated runs, their ratio and peak RSS, straight and through a 25 ms-each-way proxy;
- * then the Slack bench and the per-certificate parse cost (bench/certinfo.ts).
- * Loopback only; every loop is bounded.
+ * `npm run bench` (builds dist/ first). Loopback only; every loop is bounded. Each figure is printed as a
+ * ratio against a baseline measured in the same run, on the same machine:
+ *  1. start-up: `cert-doctor --help` vs `node -e 0`                                  target ≤ 1.5×
+ *  2. a whole CLI check over a 50 ms round trip (connect delayed too) vs `openssl s_client`,
+ *     and vs check_ssl_cert when installed                                          targets ≤ 2×, ≤ 0.25×
+ *  3. checks per second at concurrency 16/64/256 vs raw node:tls handshakes/s, full and sweep profile,
+ *     and peak RSS per check in flight                                              targets ≥ 0.35×, ≥ 0.6×
+ *  4. the in-process figures (bare handshake vs check, loopback and delayed), the Slack bench and the
+ *     per-certificate parse cost.
+ * BENCH_ROOT=/path/to/other/checkout measures that tree's CLI and check() with these same commands
+ * (before/after figures); BENCH_RUNS (default 15) and BENCH_SECONDS (default 3) size the loops;
+ * BENCH_ONLY=1,2,3 picks sections.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { makeChain } from '../test/support/pki.js';
-import { startTlsServer } from '../test/support/servers.js';
 import { runCertinfoBench } from './certinfo.js';
+import { alternate, findCheckSslCert, fmt } from './cli-runs.js';
 import { startDelayProxy } from './delay-proxy.js';
 import { formatSlackReport, runSlackBench } from './slack.js';
 
 const exec = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const ROOT = resolve(process.env.BENCH_ROOT ?? '.');
+const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4').split(','));
+const CLI = resolve(ROOT, 'bin/cert-doctor.mjs');
 
-interface Sample {
+interface Fixture {
+  port: number;
+  caFile: string;
+  child: ChildProcess;
+}
+
+/** The endpoint runs in its own process: the measured clients do not share an event loop with it. */
+async function startFixture(): Promise<Fixture> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/fixture-server.ts'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((ok, fail) => {
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      if (buf.includes('\n')) ok(buf.split('\n')[0]!);
+    });
+    child.once('exit', (code) => fail(new Error(`fixture server exited with ${code}`)));
+  });
+  const { port, caFile } = JSON.parse(line) as { port: number; caFile: string };
+  return { port, caFile, child };
+}
+
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+
+async function startup(): Promise<void> {
+  console.log(`1. start-up (${RUNS} alternated runs, medians)`);
+  const [node, help] = await alternate(
+    [
+      { label: 'node -e 0', cmd: process.execPath, args: ['-e', '0'] },
+      { label: 'cert-doctor --help', cmd: process.execPath, args: [CLI, '--help'] },
+    ],
+    RUNS,
+  );
+  console.log(`   ${fmt(node!)}\n   ${fmt(help!)}`);
+  const r = help!.medianMs / node!.medianMs;
+  console.log(`   --help / node -e 0 = ${r.toFixed(2)}× (target ≤ 1.5×: ${verdict(r <= 1.5)})\n`);
+}
+
+async function cliCheck(fx: Fixture): Promise<void> {
+  const proxy = await startDelayProxy(fx.port, 25);
+  try {
+    console.log(`2. whole-process check over a 50 ms round trip, TCP connect included (${RUNS} alternated runs)`);
+    const target = `https://localhost:${proxy.port}/`;
+    const commands = [
+      {
+        label: 'openssl s_client (handshake only)',
+        cmd: 'openssl',
+        args: ['s_client', '-connect', `127.0.0.1:${proxy.port}`, '-servername', 'localhost', '-CAfile', fx.caFile],
+        stdin: 'empty' as const,
+      },
+      {
+        label: 'cert-doctor check',
+        cmd: process.execPath,
+        args: [CLI, 'check', target, '--allow', '127.0.0.0/8', '--ca', fx.caFile],
+      },
+      // the floor any Node.js program pays on this machine now, for reading the ratio under load
+      { label: 'node -e 0', cmd: process.execPath, args: ['-e', '0'] },
+    ];
+    const plugin = findCheckSslCert();
+    if (plugin) {
+      commands.push({
+        label: 'check_ssl_cert',
+        cmd: plugin,
+        args: ['-H', 'localhost', '-p', String(proxy.port), '-r', fx.caFile],
+      });
+    }
+    const [openssl, ours, node, theirs] = await alternate(commands, RUNS);
+    for (const t of [openssl, ours, node, theirs]) if (t) console.log(`   ${fmt(t)}`);
+    const r = ours!.medianMs / openssl!.medianMs;
+    console.log(`   cert-doctor / openssl s_client = ${r.toFixed(2)}× (target ≤ 2×: ${verdict(r <= 2)})`);
+    console.log(
+      `   of which the Node.js floor: node -e 0 / openssl s_client = ${ratio(node!.medianMs, openssl!.medianMs)}; cert-doctor − node -e 0 = ${(ours!.medianMs - node!.medianMs).toFixed(0)} ms`,
+    );
+    if (theirs) {
+      const q = ours!.medianMs / theirs.medianMs;
+      console.log(`   cert-doctor / check_ssl_cert = ${q.toFixed(2)}× (target ≤ 0.25×: ${verdict(q <= 0.25)})`);
+    } else {
+      console.log('   check_ssl_cert: not installed here (no check-ssl-cert package in this apt source): not measured');
+    }
+    console.log('');
+  } finally {
+    await proxy.close();
+  }
+}
+
+interface Throughput {
   mode: string;
-  median: number;
-  p90: number;
+  concurrency: number;
+  perSec: number;
+  errors: number;
+  firstError: string | null;
+  rssStartKb: number;
   maxRssKb: number;
 }
 
-async function sample(mode: 'bare' | 'check', port: number, caFile: string): Promise<Sample> {
-  const { stdout } = await exec(
-    process.execPath,
-    ['--import', 'tsx', 'bench/worker.ts', mode, String(port), String(RUNS), caFile],
-    {
-      timeout: 120_000,
-    },
-  );
-  return JSON.parse(stdout.trim().split('\n').pop()!) as Sample;
+async function throughputOf(mode: string, concurrency: number, fx: Fixture): Promise<Throughput> {
+  const args = ['--import', 'tsx', 'bench/throughput-worker.ts', mode, String(fx.port), String(concurrency)];
+  const { stdout } = await exec(process.execPath, [...args, String(SECONDS), fx.caFile, ROOT], { timeout: 300_000 });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as Throughput;
 }
 
-function line(label: string, bare: Sample, full: Sample): string {
-  const ratio = full.median / bare.median;
-  return [
-    label.padEnd(22),
-    `bare ${bare.median.toFixed(1)} ms (p90 ${bare.p90.toFixed(1)})`.padEnd(30),
-    `check ${full.median.toFixed(1)} ms (p90 ${full.p90.toFixed(1)})`.padEnd(32),
-    `ratio ${ratio.toFixed(2)}×`.padEnd(14),
-    `peak RSS ${(bare.maxRssKb / 1024).toFixed(0)} → ${(full.maxRssKb / 1024).toFixed(0)} MiB (${(full.maxRssKb / bare.maxRssKb).toFixed(2)}×)`,
-  ].join(' ');
-}
-
-async function main(): Promise<void> {
-  const chain = await makeChain();
-  const dir = mkdtempSync(join(tmpdir(), 'cert-doctor-bench-'));
-  const caFile = join(dir, 'root.pem');
-  writeFileSync(caFile, chain.root.pem);
-  const server = await startTlsServer({
-    certPem: chain.fullchainPem,
-    keyPem: chain.leaf.keyPem,
-    headers: { 'Strict-Transport-Security': 'max-age=63072000' },
-  });
-  const proxy = await startDelayProxy(server.port, 25);
-  try {
-    console.log(`cert-doctor bench: ${RUNS} runs per mode, medians; each mode in its own process\n`);
-    const direct = [await sample('bare', server.port, caFile), await sample('check', server.port, caFile)] as const;
-    console.log(line('loopback (CPU cost)', ...direct));
-    const delayed = [await sample('bare', proxy.port, caFile), await sample('check', proxy.port, caFile)] as const;
-    console.log(line('50 ms RTT proxy', ...delayed));
-    const ratio = delayed[1].median / delayed[0].median;
+async function throughput(fx: Fixture): Promise<void> {
+  console.log(`3. throughput, one client process, loopback endpoint in another process (${SECONDS} s per cell)`);
+  for (const c of [16, 64, 256]) {
+    const raw = await throughputOf('tls', c, fx);
+    const full = await throughputOf('check', c, fx);
+    const sweep = await throughputOf('sweep', c, fx);
+    const perCheck = (t: Throughput) => `${((t.maxRssKb - t.rssStartKb) / 1024 / c).toFixed(2)} MiB`;
+    const errs = [full, sweep]
+      .filter((t) => t.errors > 0)
+      .map((t) => `${t.mode}: ${t.errors} errors (${t.firstError})`);
     console.log(
-      `\ntarget on the delayed path: full diagnosis ≤ 3× a bare handshake → ${ratio <= 3 ? 'met' : 'MISSED'} (${ratio.toFixed(2)}×)`,
+      [
+        `   c=${String(c).padEnd(4)}`,
+        `raw ${raw.perSec.toFixed(0).padStart(5)}/s`,
+        `full ${full.perSec.toFixed(0).padStart(4)}/s = ${ratio(full.perSec, raw.perSec)} (≥ 0.35×: ${verdict(full.perSec / raw.perSec >= 0.35)})`,
+        `sweep ${sweep.perSec.toFixed(0).padStart(4)}/s = ${ratio(sweep.perSec, raw.perSec)} (≥ 0.6×: ${verdict(sweep.perSec / raw.perSec >= 0.6)})`,
+        `peak RSS per check in flight: full ${perCheck(full)}, sweep ${perCheck(sweep)} (peak ${(full.maxRssKb / 1024).toFixed(0)} MiB)`,
+      ].join('  '),
     );
+    for (const e of errs) console.log(`      ${e}`);
+  }
+  console.log('');
+}
+
+async function inProcess(fx: Fixture): Promise<void> {
+  const sample = async (mode: 'bare' | 'check', port: number) => {
+    const { stdout } = await exec(
+      process.execPath,
+      ['--import', 'tsx', 'bench/worker.ts', mode, String(port), String(RUNS), fx.caFile],
+      { timeout: 120_000 },
+    );
+    return JSON.parse(stdout.trim().split('\n').pop()!) as { median: number; p90: number; maxRssKb: number };
+  };
+  const proxy = await startDelayProxy(fx.port, 25);
+  try {
+    console.log(`4. in one process (${RUNS} runs, medians): bare handshake vs full check`);
+    for (const [label, port] of [
+      ['loopback', fx.port],
+      ['50 ms RTT proxy', proxy.port],
+    ] as const) {
+      const bare = await sample('bare', port);
+      const full = await sample('check', port);
+      console.log(
+        `   ${label.padEnd(16)} bare ${bare.median.toFixed(1)} ms  check ${full.median.toFixed(1)} ms  = ${ratio(full.median, bare.median)}  peak RSS ${(bare.maxRssKb / 1024).toFixed(0)} → ${(full.maxRssKb / 1024).toFixed(0)} MiB`,
+      );
+    }
   } finally {
     await proxy.close();
-    await server.close();
   }
   console.log('');
   console.log(formatSlackReport(await runSlackBench()));
   console.log('');
   console.log(await runCertinfoBench());
+}
+
+async function main(): Promise<void> {
+  console.log(`cert-doctor bench — measuring ${ROOT}\n`);
+  const fx = await startFixture();
+  try {
+    if (ONLY.has('1')) await startup();
+    if (ONLY.has('2')) await cliCheck(fx);
+    if (ONLY.has('3')) await throughput(fx);
+    if (ONLY.has('4')) await inProcess(fx);
+  } finally {
+    fx.child.kill('SIGTERM');
+  }
 }
 
 await main();

@@ -1,13 +1,19 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (tsx), so `npx cert-doctor …` works right after `npm install`.
+// Runs the compiled program in dist/ (built by `npm install` / `npm ci` through the `prepare` script, or
+// `npm run build`). TypeScript is never compiled at run time: start-up is part of the tool's speed.
 import { existsSync } from 'node:fs';
-import { register } from 'tsx/esm/api';
 
 // Configuration may live in ./.env (DESIGN.md); real environment variables win over it.
 if (existsSync('.env')) process.loadEnvFile('.env');
-register();
-const { main } = await import('../src/cli.ts');
-process.exitCode = await main(process.argv.slice(2), {
+let cli;
+try {
+  cli = await import('../dist/cli.js');
+} catch (err) {
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes('dist/cli.js')) throw err;
+  process.stderr.write('cert-doctor: dist/cli.js is missing; run `npm run build` (npm install runs it)\n');
+  process.exit(3);
+}
+process.exitCode = await cli.main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   stdin: process.stdin,

@@ -1,10 +1,13 @@
 import { diagnose } from './diagnose.js';
 import { createAddressPolicy } from './probe/address-policy.js';
-import { type AiaCache, createAiaFetcher } from './probe/aia.js';
+import type { AiaCache } from './probe/aia.js';
+import { lazyAiaFetcher } from './probe/aia-lazy.js';
+import type { HttpMode } from './probe/http-plan.js';
 import { probe } from './probe/index.js';
+import { type CheckProfile, stepsFor } from './probe/profile.js';
 import type { LookupFn } from './probe/resolve.js';
 import { parseTarget } from './probe/target.js';
-import { loadTrustStore } from './probe/trust.js';
+import { loadTrustStore, type TrustStore } from './probe/trust.js';
 import type { Diagnosis, RuleOptions } from './rules/types.js';
 
 /** Phases reported while a check runs, so a chat message can be updated in place. */
@@ -31,6 +34,10 @@ export interface CheckOptions {
    * (the scheduler, which gets a bounded share of the threads); ignored by check() itself
    */
   lane?: 'interactive' | 'sweep';
+  /** send the HTTP request: 'auto' (HTTPS, ALPN h2/http/1.1, or an unknown port), 'on', 'off' (default auto) */
+  http?: HttpMode;
+  /** 'sweep' skips the no-SNI handshake and protocol scan except every Nth check of a target (probe/profile.ts) */
+  profile?: CheckProfile;
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -52,15 +59,32 @@ function aiaCacheFor(allow: readonly string[]): AiaCache {
 }
 
 /**
+ * Trust stores are reused across checks with the same extra anchors: parsing the bundles and indexing the
+ * built-in roots costs ~1 ms a check, which a sweep of thousands pays for nothing. Anchors are immutable.
+ */
+const trustStores = new Map<string, TrustStore>();
+
+function trustStoreFor(extraCaPem: string[]): TrustStore {
+  const key = extraCaPem.join('\n');
+  let store = trustStores.get(key);
+  if (store === undefined) {
+    store = loadTrustStore({ extraCaPem });
+    if (trustStores.size >= 8) trustStores.delete(trustStores.keys().next().value!);
+    trustStores.set(key, store);
+  }
+  return store;
+}
+
+/**
  * Parse the target (throws InputError, one line quoting the input), probe it, run every rule, attach
  * fixes. Never throws for anything the server does: hostile servers become findings.
  */
 export async function check(input: string, opts: CheckOptions): Promise<Diagnosis> {
   const target = parseTarget(input);
   const policy = createAddressPolicy(opts.allow ?? []);
-  const trust = loadTrustStore({ extraCaPem: opts.extraCaPem ?? [] });
+  const trust = trustStoreFor(opts.extraCaPem ?? []);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const fetchAia = createAiaFetcher({
+  const fetchAia = lazyAiaFetcher({
     policy,
     timeoutMs: Math.min(5_000, timeoutMs),
     deadlineAt: Date.now() + timeoutMs,
@@ -76,6 +100,8 @@ export async function check(input: string, opts: CheckOptions): Promise<Diagnosi
     fetchAia,
     lookup: opts.lookup,
     onPhase: opts.onPhase,
+    http: opts.http,
+    steps: stepsFor(opts.profile ?? 'full', `${target.protocol}://${target.host}:${target.port}`),
   });
   const diagnosis = diagnose(report, { now, ruleOptions: opts.ruleOptions, caFiles: opts.caFiles });
   notify(opts, 'done', diagnosis.verdict);

@@ -48,6 +48,8 @@ Options for check:
   --timeout MS     overall deadline for the probe, in milliseconds (default 10000)
   --warn-days N    warning when the certificate expires within N days (default ${defaultRuleOptions.expiringWarnDays})
   --crit-days N    critical when it expires within N days (default ${defaultRuleOptions.expiringCriticalDays})
+  --http           send the HTTP request (Date, HSTS, Server) whatever the port; --no-http never sends it
+                   (default: for HTTPS, when ALPN names h2 or http/1.1, or on a port of no known service)
   -v, --verbose    also show SANs, serials, fingerprints, AIA fetches and the checks that passed
   -h, --help       show this help
 
@@ -144,6 +146,8 @@ const CHECK_OPTIONS = {
   'crit-days': { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
+  http: { type: 'boolean' },
+  'no-http': { type: 'boolean' },
 } as const;
 
 async function runCheck(args: string[], io: CliIo): Promise<number> {
@@ -161,6 +165,7 @@ async function runCheck(args: string[], io: CliIo): Promise<number> {
     extraCaPem: await caBundles(values.ca ?? [], io.env),
     caFiles: caFiles(values.ca ?? [], io.env),
     ruleOptions: rules,
+    http: httpMode(values.http, values['no-http']),
   };
   const thresholds = {
     warnDays: rules.expiringWarnDays ?? defaultRuleOptions.expiringWarnDays,
@@ -237,6 +242,11 @@ function intOption(flag: string, raw: string | undefined, min: number, max: numb
     throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got ${quote(raw)}`);
   }
   return n;
+}
+
+function httpMode(on: boolean | undefined, off: boolean | undefined): CheckOptions['http'] {
+  if (on && off) throw new UsageError('--http and --no-http contradict each other; give one');
+  return on ? 'on' : off ? 'off' : 'auto';
 }
 
 function ruleOptions(warnRaw: string | undefined, critRaw: string | undefined): Partial<RuleOptions> {

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { SecureVersion } from 'node:tls';
+import { clientHello, probeVersion } from '../src/probe/client-hello.js';
 import { scanProtocols } from '../src/probe/protocols.js';
 import type { Attempt, TlsVersion } from '../src/probe/types.js';
 import { type Chain, makeChain } from './support/pki.js';
-import { type Running, startSilent, startTlsServer } from './support/servers.js';
+import { type Running, startRaw, startResetting, startSilent, startTlsServer } from './support/servers.js';
+import { record, serverHello } from './support/tls-bytes.js';
 
 let chain: Chain;
 const servers: Running[] = [];
@@ -78,3 +80,50 @@ test('scanProtocols: a silent port gives transport errors per version, not "unsu
     'TLSv1.3': 'handshake_timeout',
   });
 });
+
+test('clientHello: OpenSSL writes one handshake record offering exactly the version asked for', async () => {
+  for (const [version, legacyVersion] of [
+    ['TLSv1', 0x0301],
+    ['TLSv1.1', 0x0302],
+    ['TLSv1.2', 0x0303],
+    ['TLSv1.3', 0x0303],
+  ] as const) {
+    const hello = await clientHello(version, 'example.test', ['h2', 'http/1.1']);
+    assert.equal(hello[0], 22, 'handshake record');
+    assert.equal(hello.length, 5 + hello.readUInt16BE(3), 'exactly one record');
+    assert.equal(hello[5], 1, 'ClientHello');
+    assert.equal(hello.readUInt16BE(9), legacyVersion, `${version} legacy_version`);
+    assert.ok(hello.includes(Buffer.from('example.test')), 'SNI');
+    // supported_versions (43) listing only 0x0304 appears exactly when TLS 1.3 is offered
+    assert.equal(hello.includes(Buffer.from([0x00, 0x2b, 0x00, 0x03, 0x02, 0x03, 0x04])), version === 'TLSv1.3');
+  }
+});
+
+const answers: { name: string; start: () => Promise<Running>; want: string }[] = [
+  { name: 'an alert', start: () => startRaw(record(21, Buffer.from([2, 70]))), want: 'false' },
+  { name: 'a ServerHello for TLS 1.2', start: () => startRaw(record(22, serverHello())), want: 'true' },
+  {
+    name: 'a ServerHello selecting TLS 1.3',
+    start: () => startRaw(record(22, serverHello({ tls13: true }))),
+    want: 'false',
+  },
+  { name: 'an SSH banner', start: () => startRaw(Buffer.from('SSH-2.0-OpenSSH_9.6\r\n')), want: 'not_tls' },
+  { name: 'a reset', start: startResetting, want: 'connection_reset' },
+];
+for (const c of answers) {
+  test(`probeVersion TLSv1.2 against ${c.name} → ${c.want}`, async () => {
+    const server = await c.start();
+    servers.push(server);
+    const out = await probeVersion({
+      address: '127.0.0.1',
+      port: server.port,
+      servername: 'localhost',
+      version: 'TLSv1.2',
+      timeoutMs: 2000,
+    });
+    assert.equal(
+      out.status === 'completed' ? String(out.result) : out.status === 'error' ? out.code : 'skipped',
+      c.want,
+    );
+  });
+}

@@ -1,88 +1,152 @@
+/**
+ * One `GET /` for the Date (clock skew), Server and HSTS headers, sent over the main handshake's own
+ * connection (issue 12: no second connection or handshake). The body is never read. HTTP/2 when ALPN chose
+ * h2 (node:http2 over the socket), else HTTP/1.1 (node:http over the socket). Not undici: its HTTP/1 parser
+ * is WebAssembly that V8 compiles on first use (~0.1 s, and the CLI cannot exit before it finishes), and
+ * Node's own parsers read a status line and headers just as strictly, with the same size cap.
+ */
+import type { ClientHttp2Session, IncomingHttpHeaders as Http2Headers } from 'node:http2';
 import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
-import { type buildConnector, Client } from 'undici';
-import { type ErrorContext, hostPort, normaliseError, ProbeError } from './errors.js';
+import { type ErrorContext, hostPort, normaliseError, ProbeError, quote } from './errors.js';
 import { clientContext } from './tls-context.js';
 import type { Attempt, HttpResult } from './types.js';
-
-export interface HttpOptions {
-  /** an IP address already checked by the address policy; never resolved again (DNS rebinding) */
-  address: string;
-  port: number;
-  servername: string | null;
-  /** the Host header, e.g. "example.com" or "example.com:8443" */
-  hostHeader: string;
-  /** bounds the whole request: connect, handshake and response headers */
-  timeoutMs: number;
-  /** the probe's injected clock at the start; receivedAt is derived from it */
-  now: Date;
-  signal?: AbortSignal;
-}
 
 /** Response headers larger than this are a misbehaving server, not something to diagnose. */
 export const MAX_HEADER_BYTES = 64 * 1024;
 
+export interface HttpOverOptions {
+  /** the Host header (:authority), e.g. "example.com" or "example.com:8443" */
+  hostHeader: string;
+  /** how long to wait for the status line and headers */
+  timeoutMs: number;
+  /** the injected clock when the request is sent; receivedAt is derived from it */
+  now: Date;
+  signal?: AbortSignal;
+}
+
+type Outcome = Attempt<HttpResult>;
+
 /**
- * One `GET /` over TLS to a fixed address, for the Date (clock skew), Server and HSTS headers.
- * The body is never read. Certificate checks are off: the chain is judged elsewhere, and a broken chain
- * must not hide the headers.
+ * GET / over an open TLS connection; always destroys it. A server that answers with something other than
+ * an HTTP status line, or nothing within the wait, is not an HTTP server here: the step is skipped with
+ * the reason (issue 6), not an error.
  */
-export async function fetchHttpHeaders(opts: HttpOptions): Promise<Attempt<HttpResult>> {
-  const ctx: ErrorContext = {
-    host: opts.address,
-    port: opts.port,
-    sni: opts.servername,
-    timeoutMs: opts.timeoutMs,
-    phase: 'http',
-  };
+export async function requestOver(socket: tls.TLSSocket, opts: HttpOverOptions): Promise<Outcome> {
   const started = performance.now();
-  const deadline = AbortSignal.timeout(opts.timeoutMs);
-  const signal = opts.signal ? AbortSignal.any([deadline, opts.signal]) : deadline;
-  const client = new Client(`https://${hostPort(opts.address, opts.port)}`, {
-    connect: dialer(opts, signal, ctx),
-    headersTimeout: opts.timeoutMs,
-    bodyTimeout: opts.timeoutMs,
-    maxHeaderSize: MAX_HEADER_BYTES,
+  const where = `${hostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0)} (SNI ${sniOf(socket)})`;
+  const h2 = socket.alpnProtocol === 'h2';
+  let cancel = () => {};
+  const response = new Promise<Outcome>((resolve) => {
+    const timer = setTimeout(
+      () => resolve({ status: 'skipped', why: `${where} sent no HTTP status line within ${opts.timeoutMs} ms` }),
+      opts.timeoutMs,
+    );
+    const onAbort = () =>
+      resolve({ status: 'skipped', why: `the probe deadline passed before ${where} answered HTTP` });
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    cancel = () => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+    };
+    const done = (headers: Record<string, string | string[] | undefined>, status: number) =>
+      resolve({ status: 'completed', result: resultOf(headers, status, opts.now, performance.now() - started) });
+    const failed = (err: unknown) => resolve(failure(err, where));
+    if (opts.signal?.aborted) onAbort();
+    else if (h2) void overH2(socket, opts, done, failed);
+    else void overH1(socket, opts, done, failed);
   });
   try {
-    const res = await client.request({
-      method: 'GET',
-      path: '/',
-      headers: { host: opts.hostHeader, 'user-agent': 'cert-doctor', accept: '*/*' },
-      signal,
-    });
-    const elapsed = performance.now() - started;
-    res.body.on('error', () => {});
-    res.body.destroy();
-    return {
-      status: 'completed',
-      result: {
-        status: res.statusCode,
-        date: header(res.headers.date),
-        server: header(res.headers.server),
-        strictTransportSecurity: header(res.headers['strict-transport-security']),
-        receivedAt: new Date(opts.now.getTime() + Math.round(elapsed)).toISOString(),
-      },
-    };
-  } catch (err) {
-    const cause = signal.aborted ? timeoutError(ctx, err) : err;
-    const { code, error } = normaliseError(cause, ctx);
-    return { status: 'error', code: certificateRequired(cause) ? 'client_cert_required' : code, error };
+    return await response;
   } finally {
-    client.destroy().catch(() => {});
+    cancel();
+    socket.destroy();
   }
 }
 
-/**
- * A TLS 1.3 server that requires a client certificate sends certificate_required (RFC 8446 §4.4.2.4) after
- * our handshake completed, so it reaches us as the request's failure, wrapped by undici.
- */
-function certificateRequired(err: unknown): boolean {
-  for (let e = err, depth = 0; e !== null && typeof e === 'object' && depth < 5; depth++) {
-    if ((e as { code?: unknown }).code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED') return true;
-    e = (e as { cause?: unknown }).cause;
+type Done = (headers: Record<string, string | string[] | undefined>, status: number) => void;
+
+async function overH1(socket: tls.TLSSocket, opts: HttpOverOptions, done: Done, failed: (e: unknown) => void) {
+  const http = await import('node:http');
+  const req = http.request({
+    createConnection: () => socket,
+    method: 'GET',
+    path: '/',
+    headers: { host: opts.hostHeader, 'user-agent': 'cert-doctor', accept: '*/*' },
+    maxHeaderSize: MAX_HEADER_BYTES,
+  });
+  req.on('response', (res) => {
+    res.on('error', () => {});
+    done(res.headers, res.statusCode ?? 0);
+    res.destroy();
+  });
+  req.on('error', failed);
+  req.end();
+}
+
+async function overH2(socket: tls.TLSSocket, opts: HttpOverOptions, done: Done, failed: (e: unknown) => void) {
+  const http2 = await import('node:http2');
+  let session: ClientHttp2Session;
+  try {
+    session = http2.connect(`https://${opts.hostHeader}`, {
+      createConnection: () => socket,
+      maxHeaderListPairs: 256,
+      maxSessionMemory: 1,
+      settings: { enablePush: false, maxHeaderListSize: MAX_HEADER_BYTES },
+    });
+  } catch (err) {
+    failed(err);
+    return;
   }
-  return false;
+  session.on('error', failed);
+  const req = session.request(
+    { ':method': 'GET', ':path': '/', ':authority': opts.hostHeader, 'user-agent': 'cert-doctor', accept: '*/*' },
+    { endStream: true },
+  );
+  req.on('response', (headers: Http2Headers) => {
+    done(headers, Number(headers[':status'] ?? 0));
+    session.destroy();
+  });
+  req.on('error', failed);
+}
+
+function resultOf(
+  headers: Record<string, string | string[] | undefined>,
+  status: number,
+  now: Date,
+  elapsed: number,
+): HttpResult {
+  return {
+    status,
+    date: header(headers.date),
+    server: header(headers.server),
+    strictTransportSecurity: header(headers['strict-transport-security']),
+    receivedAt: new Date(now.getTime() + Math.round(elapsed)).toISOString(),
+  };
+}
+
+/** Oversized headers are an error (too_large); bytes that are not HTTP or a close make the step skipped. */
+function failure(err: unknown, where: string): Outcome {
+  const code = String((err as { code?: unknown } | null)?.code ?? '');
+  if (code === 'HPE_HEADER_OVERFLOW' || code === 'ERR_HTTP2_HEADER_SIZE' || code === 'ERR_HTTP2_SESSION_ERROR') {
+    if (code !== 'ERR_HTTP2_SESSION_ERROR' || /ENHANCE_YOUR_CALM|FRAME_SIZE/.test(String(err))) {
+      return {
+        status: 'error',
+        code: 'too_large',
+        error: `${where} sent more than ${MAX_HEADER_BYTES} bytes of headers`,
+      };
+    }
+  }
+  if (code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED') {
+    return { status: 'error', code: 'client_cert_required', error: `${where} requires a client certificate` };
+  }
+  if (code.startsWith('HPE_')) {
+    const bytes = (err as { rawPacket?: Buffer }).rawPacket;
+    const seen = bytes ? `: it answered ${quote(bytes.subarray(0, 40).toString('latin1'))}` : '';
+    return { status: 'skipped', why: `${where} does not answer HTTP${seen}` };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { status: 'skipped', why: `${where} closed or failed the HTTP exchange: ${message.split('\n')[0]}` };
 }
 
 function header(value: string | string[] | undefined): string | null {
@@ -90,14 +154,38 @@ function header(value: string | string[] | undefined): string | null {
   return Array.isArray(value) ? (value[0] ?? null) : value;
 }
 
-function timeoutError(ctx: ErrorContext, cause: unknown): ProbeError {
-  const at = `${hostPort(ctx.host, ctx.port)} (SNI ${ctx.sni ?? 'none'})`;
-  return new ProbeError('connection_timeout', `no HTTP response from ${at} within ${ctx.timeoutMs} ms`, { cause });
+function sniOf(socket: tls.TLSSocket): string {
+  const name = (socket as { servername?: unknown }).servername;
+  return typeof name === 'string' && name !== '' ? name : 'none';
 }
 
-/** undici connector that dials the checked address with our SNI instead of resolving the origin. */
-function dialer(opts: HttpOptions, signal: AbortSignal, ctx: ErrorContext): buildConnector.connector {
-  return (_origin, callback) => {
+export interface HttpOptions {
+  /** an IP address already checked by the address policy; never resolved again (DNS rebinding) */
+  address: string;
+  port: number;
+  servername: string | null;
+  hostHeader: string;
+  /** bounds the whole request: connect, handshake and response headers */
+  timeoutMs: number;
+  now: Date;
+  signal?: AbortSignal;
+}
+
+/**
+ * A standalone `GET /` on its own connection, at OpenSSL's default settings (what a browser-like client
+ * gets). The probe does not use it (its request rides the main handshake); kept for callers that have no
+ * connection open.
+ */
+export function fetchHttpHeaders(opts: HttpOptions): Promise<Outcome> {
+  const ctx: ErrorContext = {
+    host: opts.address,
+    port: opts.port,
+    sni: opts.servername,
+    timeoutMs: opts.timeoutMs,
+    phase: 'connect',
+  };
+  const started = performance.now();
+  return new Promise<Outcome>((resolve) => {
     const socket = tls.connect({
       host: opts.address,
       port: opts.port,
@@ -106,19 +194,25 @@ function dialer(opts: HttpOptions, signal: AbortSignal, ctx: ErrorContext): buil
       ALPNProtocols: ['http/1.1'],
       secureContext: clientContext(),
     });
-    let done = false;
-    const finish = (err: Error | null) => {
-      if (done) return;
-      done = true;
-      signal.removeEventListener('abort', onAbort);
-      if (err === null) return callback(null, socket);
+    const fail = (err: unknown) => {
+      clearTimeout(timer);
       socket.destroy();
-      callback(err, null);
+      resolve({ status: 'error', ...normaliseError(err, ctx) });
     };
-    const onAbort = () => finish(timeoutError(ctx, signal.reason));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    socket.once('secureConnect', () => finish(null));
-    socket.once('error', (err) => finish(err));
-  };
+    const at = `${hostPort(opts.address, opts.port)} (SNI ${opts.servername ?? 'none'})`;
+    const timer = setTimeout(
+      () => fail(new ProbeError('connection_timeout', `no TLS handshake with ${at} within ${opts.timeoutMs} ms`)),
+      opts.timeoutMs,
+    );
+    socket.once('connect', () => {
+      ctx.phase = 'handshake';
+    });
+    socket.on('error', fail);
+    socket.once('secureConnect', () => {
+      clearTimeout(timer);
+      socket.removeListener('error', fail);
+      const left = Math.max(1, opts.timeoutMs - Math.round(performance.now() - started));
+      resolve(requestOver(socket, { ...opts, timeoutMs: left }));
+    });
+  });
 }

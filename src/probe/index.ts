@@ -1,27 +1,19 @@
 /**
- * The probe orchestrator: resolve once, then overlap every sub-probe (handshakes per address, the
- * no-SNI handshake, the protocol scan, the HTTP request) under one deadline, then build each chain.
+ * The probe orchestrator: resolve once, then probe every address concurrently under one deadline
+ * (address-probe.ts: handshakes, protocol scan, HTTP request), then build each chain.
  * Returns a plain ProbeReport; never throws for anything a server does.
  */
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { AddressPolicy } from './address-policy.js';
+import { probeAddress } from './address-probe.js';
 import type { AiaFetcher } from './aia.js';
 import { buildChain } from './chain.js';
-import { fetchHttpHeaders } from './http.js';
-import { scanProtocols } from './protocols.js';
+import type { HttpMode } from './http-plan.js';
+import type { ProbeSteps } from './profile.js';
 import { type LookupFn, probeAddresses, resolveTarget } from './resolve.js';
-import { handshake } from './tls.js';
 import type { TrustStore } from './trust.js';
-import type {
-  Attempt,
-  ChainReport,
-  EndpointReport,
-  HandshakeResult,
-  HttpResult,
-  ProbeReport,
-  Target,
-} from './types.js';
+import type { Attempt, ChainReport, EndpointReport, HandshakeResult, ProbeReport, Target } from './types.js';
 
 export type ProbePhase = 'resolved' | 'handshake' | 'chain';
 
@@ -39,6 +31,10 @@ export interface ProbeOptions {
   onPhase?: (phase: ProbePhase, detail: string) => void;
   /** how many extra anchors the caller added (for the record) */
   extraCaCount?: number;
+  /** whether the HTTP request is sent (http-plan.ts); default auto */
+  http?: HttpMode;
+  /** which optional steps run (profile.ts); default all */
+  steps?: ProbeSteps;
 }
 
 const skipped = <T>(why: string): Attempt<T> => ({ status: 'skipped', why });
@@ -84,70 +80,38 @@ export async function probe(target: Target, opts: ProbeOptions): Promise<ProbeRe
       };
     }
     phase('resolved', addresses.map((a) => a.address).join(', '));
-    const common = { port: target.port, signal: deadline.signal, starttls: target.protocol };
-    // Every address gets its own protocol scan and HTTP request (backends differ in TLS versions and clocks),
-    // concurrently, under the same deadline.
-    const scans = addresses.map((a) =>
-      scanProtocols({ ...common, address: a.address, servername: target.sni, timeoutMs: remaining() }),
-    );
-    const requests = addresses.map((a) =>
-      target.protocol === 'https'
-        ? fetchHttpHeaders({
-            ...common,
-            address: a.address,
-            servername: target.sni,
-            hostHeader: hostHeader(target),
-            timeoutMs: remaining(),
-            now: new Date(opts.now.getTime() + (performance.now() - t0)),
-          })
-        : Promise.resolve(skipped<HttpResult>(`${target.protocol} target: no HTTP request`)),
-    );
+    const steps = opts.steps ?? { scan: true, noSni: true, skippedWhy: '' };
     const chains = new Map<string, Promise<Attempt<ChainReport>>>();
     const endpoints = addresses.map(async (addr, i): Promise<EndpointReport> => {
-      // legacy: a server that only speaks TLS 1.0/1.1 or sends a weak key still shows us its chain; this
-      // handshake observes, it never trusts, so OpenSSL's security level must not hide what was sent.
-      const withSni = handshake({
-        ...common,
-        address: addr.address,
-        servername: target.sni,
-        timeoutMs: remaining(),
-        legacy: true,
-      });
-      const noSni =
-        target.sni === null
-          ? Promise.resolve(skipped<HandshakeResult>('IP target: the handshake already has no SNI'))
-          : handshake({
-              ...common,
-              address: addr.address,
-              servername: null,
-              starttlsHost: target.sni,
-              timeoutMs: remaining(),
-              legacy: true,
-            });
-      const hs = await withSni;
-      if (i === 0) phase('handshake', hs.status === 'completed' ? `${hs.result.protocol}` : hs.status);
+      const out = await probeAddress(
+        {
+          target,
+          address: addr,
+          signal: deadline.signal,
+          remaining,
+          now: () => new Date(opts.now.getTime() + (performance.now() - t0)),
+          http: opts.http ?? 'auto',
+          ...steps,
+        },
+        (hs) => i === 0 && phase('handshake', hs.status === 'completed' ? `${hs.result.protocol}` : hs.status),
+      );
+      const hs = out.handshake;
       // A handshake that failed after the server's Certificate still shows the chain every client gets.
       const seen = hs.status === 'completed' ? hs.result : hs.status === 'error' ? hs.partial : undefined;
       const chain =
         seen && (hs.status === 'completed' || seen.sentChain.length > 0)
           ? await chainFor(seen, chains, opts)
           : skipped<ChainReport>('no handshake');
-      const ep: EndpointReport = {
-        address: addr.address,
-        family: addr.family,
-        handshake: hs,
-        noSni: await noSni,
-        chain,
-      };
-      return { ...ep, protocols: await scans[i]!, http: explainHttp(await requests[i]!, ep) };
+      return { address: addr.address, family: addr.family, ...out, chain };
     });
     const done = await Promise.all(endpoints);
     phase('chain', done[0]?.chain.status ?? 'skipped');
+    const primary = done[0]!;
     return {
       ...base,
       endpoints: done,
-      protocols: done[0]!.protocols!,
-      http: done[0]!.http!,
+      protocols: primary.protocols ?? skipped('no address was probed'),
+      http: primary.http ?? skipped('no address was probed'),
       timings: { totalMs: performance.now() - t0, dnsMs },
     };
   } finally {
@@ -167,22 +131,4 @@ function chainFor(hs: HandshakeResult, cache: Map<string, Promise<Attempt<ChainR
     cache.set(key, pending);
   }
   return pending;
-}
-
-/**
- * The HTTP request makes no client certificate either: when the address's handshake showed the server requires
- * one, its failure is that refusal (a TLS 1.2 server's handshake_failure alert names no reason on its own).
- */
-function explainHttp(http: Attempt<HttpResult>, ep: EndpointReport): Attempt<HttpResult> {
-  const hs = ep.handshake;
-  if (http.status !== 'error' || hs?.status !== 'completed' || hs.result.clientCertRequest?.required !== true) {
-    return http;
-  }
-  if (http.code !== 'handshake_failed' && http.code !== 'connection_reset') return http;
-  return { status: 'error', code: 'client_cert_required', error: `${http.error} (a client certificate is required)` };
-}
-
-function hostHeader(target: Target): string {
-  const host = target.ipVersion === 6 ? `[${target.host}]` : target.host;
-  return target.port === 443 ? host : `${host}:${target.port}`;
 }

@@ -1,7 +1,8 @@
+import { nameString } from './der-names.js';
+import { readTlv, TAG } from './der-reader.js';
 import { describeAlert } from './errors.js';
 import type { ServerFlight } from './tls-records.js';
 import type { ClientCertRequest, ProbeErrorCode } from './types.js';
-import * as x509 from './x509.js';
 
 /**
  * What a server's CertificateRequest tells a client (mutual TLS), and how to read its refusal. We never
@@ -28,10 +29,15 @@ export function versionName(version: number): string | null {
   return VERSION_NAMES[version] ?? null;
 }
 
-/** A DER Name as an RFC 4514 string (the form CertInfo.subject uses), or its hex when it does not parse. */
+/**
+ * A DER Name as an RFC 4514 string (the form CertInfo.subject uses), or its hex when it does not parse.
+ * Our own DER reader, not @peculiar/x509: every handshake may need it, and that library costs ~0.1 s to load.
+ */
 export function dnString(der: Buffer): string {
   try {
-    return new x509.Name(new Uint8Array(der)).toString();
+    const name = readTlv(der, 0);
+    if (name.tag !== TAG.SEQUENCE || name.end !== der.length) throw new Error('not a Name');
+    return nameString(der, name);
   } catch {
     return `#${der.toString('hex')}`;
   }

@@ -41,6 +41,14 @@ export interface HandshakeOptions {
   /** the name the plaintext protocol addresses (XMPP stream `to`); default: servername. A no-SNI probe of an
    * XMPP server still names the domain in its stream, as every real client does. */
   starttlsHost?: string | null;
+  /** leave a completed connection open for the caller (handshakeOpen) */
+  keepOpen?: boolean;
+}
+
+/** A completed handshake's connection, still open: the caller owns it and must destroy it. */
+export interface OpenHandshake {
+  attempt: Attempt<HandshakeResult>;
+  socket: tls.TLSSocket | null;
 }
 
 /**
@@ -48,7 +56,7 @@ export interface HandshakeOptions {
  * client offers ALPN without "postgresql" (RFC 7301 §3.2), so h2 there would hide the certificate; mail,
  * FTP, XMPP and LDAP clients offer none.
  */
-function defaultAlpn(starttls: TargetProtocol | undefined): string[] | undefined {
+export function defaultAlpn(starttls: TargetProtocol | undefined): string[] | undefined {
   if (starttls === 'postgres') return ['postgresql'];
   return needsStarttls(starttls) ? undefined : ['h2', 'http/1.1'];
 }
@@ -66,7 +74,18 @@ export function handshake(opts: HandshakeOptions): Promise<Attempt<HandshakeResu
     const error = `handshake needs an IP address, not a name: ${quote(opts.address)}`;
     return Promise.resolve({ status: 'error', code: 'bug', error });
   }
-  return new Promise((resolve) => new Session(opts, resolve).start());
+  return new Promise((resolve) => new Session({ ...opts, keepOpen: false }, resolve).start());
+}
+
+/**
+ * The same handshake, leaving a completed connection open so the HTTP request can ride on it (issue 12:
+ * one connection, one full handshake, for the chain, the version and the headers).
+ */
+export function handshakeOpen(opts: HandshakeOptions): Promise<OpenHandshake> {
+  if (net.isIP(opts.address) === 0) return handshake(opts).then((attempt) => ({ attempt, socket: null }));
+  return new Promise((resolve) => {
+    new Session({ ...opts, keepOpen: true }, (attempt, socket) => resolve({ attempt, socket })).start();
+  });
 }
 
 class Session {
@@ -91,7 +110,7 @@ class Session {
 
   constructor(
     private readonly opts: HandshakeOptions,
-    private readonly resolve: (a: Attempt<HandshakeResult>) => void,
+    private readonly resolve: (a: Attempt<HandshakeResult>, socket: tls.TLSSocket | null) => void,
   ) {
     this.ctx = {
       host: opts.address,
@@ -372,9 +391,14 @@ class Session {
     if (this.timer) clearTimeout(this.timer);
     if (this.grace) clearTimeout(this.grace);
     this.opts.signal?.removeEventListener('abort', this.onAbort);
-    this.sock?.destroy();
+    const sock = this.sock;
+    if (this.opts.keepOpen && attempt.status === 'completed' && sock !== null && !sock.destroyed) {
+      this.resolve(attempt, sock);
+      return;
+    }
+    sock?.destroy();
     this.raw?.destroy();
-    this.resolve(attempt);
+    this.resolve(attempt, null);
   }
 
   private where(): string {

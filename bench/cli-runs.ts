@@ -1,0 +1,65 @@
+/**
+ * Whole-process timings, start-up included, as a shell user or a Nagios check feels them: medians of
+ * alternated runs (so load drifts hit every command alike), each against a baseline from the same run.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface Timed {
+  label: string;
+  medianMs: number;
+  p90Ms: number;
+  /** exit codes seen */
+  codes: number[];
+}
+
+function runOnce(cmd: string, args: string[], stdin: 'ignore' | 'empty'): Promise<{ ms: number; code: number }> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const child = execFile(cmd, args, { timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } }, (err) => {
+      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
+      resolve({ ms: performance.now() - t0, code });
+    });
+    if (stdin === 'empty') child.stdin?.end();
+  });
+}
+
+/** Runs every command `runs` times, round-robin. */
+export async function alternate(
+  commands: { label: string; cmd: string; args: string[]; stdin?: 'ignore' | 'empty' }[],
+  runs: number,
+): Promise<Timed[]> {
+  const times = commands.map(() => [] as number[]);
+  const codes = commands.map(() => new Set<number>());
+  for (const c of commands) await runOnce(c.cmd, c.args, c.stdin ?? 'ignore'); // warm the file cache
+  for (let i = 0; i < runs; i++) {
+    for (const [j, c] of commands.entries()) {
+      const { ms, code } = await runOnce(c.cmd, c.args, c.stdin ?? 'ignore');
+      times[j]!.push(ms);
+      codes[j]!.add(code);
+    }
+  }
+  return commands.map((c, j) => {
+    const sorted = times[j]!.sort((a, b) => a - b);
+    return {
+      label: c.label,
+      medianMs: sorted[Math.floor(sorted.length / 2)]!,
+      p90Ms: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.9))]!,
+      codes: [...codes[j]!],
+    };
+  });
+}
+
+/** check_ssl_cert (Nagios plugin) when installed: the comparison the issue names. */
+export function findCheckSslCert(): string | null {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    const p = join(dir, 'check_ssl_cert');
+    if (dir !== '' && existsSync(p)) return p;
+  }
+  return null;
+}
+
+export function fmt(t: Timed): string {
+  return `${t.label.padEnd(34)} median ${t.medianMs.toFixed(0).padStart(5)} ms  p90 ${t.p90Ms.toFixed(0).padStart(5)} ms  exit ${t.codes.join('/')}`;
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// Compiles the installed program into dist/ (run by `npm install` / `npm ci` through the `prepare` script,
+// and by `npm run build`). Code splitting keeps every dynamic import() a separate chunk, so `--help` loads
+// only the CLI and the bot's modules load only for `start`. Packages stay external: they load from
+// node_modules only when a chunk that needs them runs (undici, @peculiar/x509, Bolt, pino), and
+// better-sqlite3 is a native addon that cannot be bundled.
+import { existsSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** `--outdir DIR` builds elsewhere (test/startup.test.ts builds a fresh copy); default dist/. */
+const at = process.argv.indexOf('--outdir');
+const outdir = at > 0 && process.argv[at + 1] ? process.argv[at + 1] : join(root, 'dist');
+
+/**
+ * Entry name in dist/ → source. The worker pool's entry is its own file, since a Worker starts from a path:
+ * src/pool/index.ts finds it as new URL('./check-worker.js', import.meta.url), and every chunk sits in dist/.
+ * Listed only when present (the pool arrives with the Hostile-input issue).
+ */
+const entries = { cli: 'src/cli.ts', 'check-worker': 'src/pool/check-worker.ts' };
+const entryPoints = Object.fromEntries(
+  Object.entries(entries)
+    .filter(([, src]) => existsSync(join(root, src)))
+    .map(([out, src]) => [out, join(root, src)]),
+);
+
+rmSync(outdir, { recursive: true, force: true });
+const result = await build({
+  entryPoints,
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  // Flat: every chunk's import.meta.url is in dist/, so new URL('./check-worker.js', import.meta.url) holds anywhere.
+  chunkNames: '[name]-[hash]',
+  sourcemap: 'linked',
+  legalComments: 'none',
+  logLevel: 'warning',
+  metafile: process.argv.includes('--metafile'),
+});
+if (result.metafile) console.log(JSON.stringify(result.metafile));

@@ -1,0 +1,141 @@
+/**
+ * Everything probed on one address, concurrently, under the probe's deadline (issues 6 and 12):
+ * - the main handshake with SNI, kept open: its chain, its negotiated version (which answers the scan for
+ *   TLS 1.3), and the connection the HTTP request rides on;
+ * - the no-SNI handshake (full: its leaf is compared);
+ * - the protocol scan, one ClientHello per version that stops at the ServerHello or alert. TLS 1.0–1.2 start
+ *   at once (a probe costs connect plus one round trip, less than the main handshake plus its request); TLS
+ *   1.3 is probed only when the main handshake did not already negotiate it.
+ * Connections per address for a TLS 1.3 server: main, no-SNI, three version probes; two full handshakes.
+ */
+
+import { requestOver } from './http.js';
+import { type HttpMode, planHttp } from './http-plan.js';
+import { scanProtocols, tryVersion } from './protocols.js';
+import { type HandshakeOptions, handshake, handshakeOpen, type OpenHandshake } from './tls.js';
+import type {
+  Attempt,
+  HandshakeResult,
+  HttpResult,
+  ProtocolSupport,
+  ResolvedAddress,
+  Target,
+  TlsVersion,
+} from './types.js';
+
+export interface AddressProbeOptions {
+  target: Target;
+  address: ResolvedAddress;
+  signal: AbortSignal;
+  /** ms left before the probe's deadline, read when each step starts */
+  remaining: () => number;
+  /** the probe's clock now (injected start + elapsed) */
+  now: () => Date;
+  http: HttpMode;
+  /** false: no protocol scan (sweep profile between full runs) */
+  scan: boolean;
+  /** false: no no-SNI handshake (sweep profile) */
+  noSni: boolean;
+  /** why scan or noSni is off, for the skipped attempts */
+  skippedWhy: string;
+}
+
+export interface AddressOutcome {
+  handshake: Attempt<HandshakeResult>;
+  noSni: Attempt<HandshakeResult>;
+  protocols: Attempt<ProtocolSupport>;
+  http: Attempt<HttpResult>;
+}
+
+/** Transport failures of the main handshake that every version probe would meet the same way. */
+const SHARED_FAILURES = new Set(['connection_refused', 'connection_timeout', 'not_tls']);
+
+export async function probeAddress(opts: AddressProbeOptions, onHandshake?: (hs: Attempt<HandshakeResult>) => void) {
+  const { target } = opts;
+  const common = {
+    address: opts.address.address,
+    port: target.port,
+    signal: opts.signal,
+    starttls: target.protocol,
+  };
+  // legacy: a server that only speaks TLS 1.0/1.1 or sends a weak key still shows us its chain; this
+  // handshake observes, it never trusts, so OpenSSL's security level must not hide what was sent.
+  const mainOpts: HandshakeOptions = { ...common, servername: target.sni, timeoutMs: opts.remaining(), legacy: true };
+  // The main handshake is on the critical path (connect, handshake, then the GET): its ClientHello goes out
+  // first; making the probes' ClientHellos (cold: a SecureContext each) would otherwise delay it.
+  const opening = handshakeOpen(mainOpts);
+  const noSni = noSniHandshake(opts, common);
+  const scanOpts = { ...common, servername: target.sni, timeoutMs: opts.remaining() };
+  const early = opts.scan
+    ? (['TLSv1', 'TLSv1.1', 'TLSv1.2'] as const).map((v) => [v, tryVersion(scanOpts, v)] as const)
+    : [];
+  const main = await opening;
+  onHandshake?.(main.attempt);
+  const http = httpStep(opts, main);
+  const protocols = opts.scan
+    ? scanProtocols({
+        ...scanOpts,
+        timeoutMs: opts.remaining(),
+        known: { ...Object.fromEntries(early), ...knownFromMain(main.attempt) },
+      })
+    : Promise.resolve<Attempt<ProtocolSupport>>({ status: 'skipped', why: opts.skippedWhy });
+  return {
+    handshake: main.attempt,
+    noSni: await noSni,
+    protocols: await protocols,
+    http: await http,
+  } satisfies AddressOutcome;
+}
+
+function noSniHandshake(
+  opts: AddressProbeOptions,
+  common: Omit<HandshakeOptions, 'servername' | 'timeoutMs'>,
+): Promise<Attempt<HandshakeResult>> {
+  if (opts.target.sni === null) {
+    return Promise.resolve({ status: 'skipped', why: 'IP target: the handshake already has no SNI' });
+  }
+  if (!opts.noSni) return Promise.resolve({ status: 'skipped', why: opts.skippedWhy });
+  return handshake({
+    ...common,
+    servername: null,
+    starttlsHost: opts.target.sni,
+    timeoutMs: opts.remaining(),
+    legacy: true,
+  });
+}
+
+/**
+ * The scan's answer the main handshake already gives. A completed TLS 1.3 handshake answers TLS 1.3 (its
+ * suites are the same at every security level). TLS 1.2 keeps its own probe: the main handshake offered
+ * level-0 ciphers a default client does not. A refused, silent or non-TLS port fails every probe alike.
+ */
+function knownFromMain(hs: Attempt<HandshakeResult>): Partial<Record<TlsVersion, Attempt<boolean>>> {
+  if (hs.status === 'completed' && hs.result.protocol === 'TLSv1.3') {
+    return { 'TLSv1.3': { status: 'completed', result: true } };
+  }
+  if (hs.status === 'error' && hs.partial === undefined && SHARED_FAILURES.has(hs.code)) {
+    return { 'TLSv1.3': { status: 'error', code: hs.code, error: hs.error } };
+  }
+  return {};
+}
+
+async function httpStep(opts: AddressProbeOptions, main: OpenHandshake): Promise<Attempt<HttpResult>> {
+  const plan = planHttp(opts.target, main, opts.http);
+  if (!plan.send) {
+    main.socket?.destroy();
+    return plan.outcome;
+  }
+  const socket = main.socket!;
+  const left = opts.remaining();
+  return requestOver(socket, {
+    hostHeader: hostHeader(opts.target),
+    timeoutMs: plan.waitMs === null ? left : Math.min(plan.waitMs, left),
+    now: opts.now(),
+    signal: opts.signal,
+  });
+}
+
+export function hostHeader(target: Target): string {
+  const host = target.ipVersion === 6 ? `[${target.host}]` : target.host;
+  return target.port === 443 ? host : `${host}:${target.port}`;
+}

@@ -1,0 +1,204 @@
+/**
+ * Whether a server accepts one TLS version, learned from its first answer to a ClientHello that offers only
+ * that version: a ServerHello selecting it (RFC 8446 §4.1.3; RFC 5246 §7.4.1.3) or an alert. The connection
+ * is closed there, before any key exchange or certificate check on our side, so a refused or legacy version
+ * costs one round trip after connect and no full handshake.
+ *
+ * The ClientHello is OpenSSL's own, written by a tls.connect over an in-memory stream with the same versions,
+ * ciphers, SNI and ALPN the full-handshake scan offered, so the server sees exactly the offer it saw before
+ * and answers the same. OpenSSL's security level is lowered only to produce the TLS 1.0/1.1 bytes (it will
+ * not write a ClientHello without ciphers it allows); no connection is made at that level.
+ */
+import net from 'node:net';
+import { Duplex } from 'node:stream';
+import tls, { type SecureVersion } from 'node:tls';
+import { type ErrorContext, hostPort, normaliseError, ProbeError, quote } from './errors.js';
+import { needsStarttls, negotiateStarttls } from './starttls.js';
+import { clientContext } from './tls-context.js';
+import {
+  CONTENT,
+  HANDSHAKE,
+  looksLikeTls,
+  parseHandshakeMessages,
+  parseRecords,
+  parseServerHello,
+  printablePrefix,
+} from './tls-records.js';
+import type { Attempt, TargetProtocol, TlsVersion } from './types.js';
+
+export interface VersionProbeOptions {
+  /** an IP address already checked by the address policy */
+  address: string;
+  port: number;
+  servername: string | null;
+  version: TlsVersion;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** speak this protocol's plaintext upgrade first */
+  starttls?: TargetProtocol;
+  alpn?: string[];
+}
+
+const WIRE_VERSION: Record<TlsVersion, number> = {
+  TLSv1: 0x0301,
+  'TLSv1.1': 0x0302,
+  'TLSv1.2': 0x0303,
+  'TLSv1.3': 0x0304,
+};
+/** TLS 1.0/1.1 need OpenSSL security level 0 to be offered at all (RFC 8996 deprecates them; we still ask). */
+const LEGACY_CIPHERS = 'DEFAULT:@SECLEVEL=0';
+/** A ServerHello, even split across records, arrives in the first few KiB; more without one is not an answer. */
+const MAX_ANSWER_BYTES = 32 * 1024;
+
+/**
+ * ClientHellos made, by version, SNI and ALPN. Making one costs ~1 ms of CPU (an SSL object, a key share); a
+ * probe never completes a handshake, so sending the same bytes again (same random, same unused key share)
+ * reveals nothing and lets a sweep over many endpoints reuse them.
+ */
+const hellos = new Map<string, Promise<Buffer>>();
+const MAX_HELLOS = 512;
+
+/** OpenSSL's ClientHello record for one version, SNI and ALPN (cached; see `hellos`). */
+export function clientHello(version: TlsVersion, servername: string | null, alpn?: string[]): Promise<Buffer> {
+  const key = `${version}|${servername ?? ''}|${alpn?.join(',') ?? ''}`;
+  let hello = hellos.get(key);
+  if (hello === undefined) {
+    hello = makeClientHello(version, servername, alpn);
+    hello.catch(() => hellos.delete(key));
+    if (hellos.size >= MAX_HELLOS) hellos.delete(hellos.keys().next().value!);
+    hellos.set(key, hello);
+  }
+  return hello;
+}
+
+/** Captured from a tls.connect over an in-memory stream: nothing leaves the process. */
+function makeClientHello(version: TlsVersion, servername: string | null, alpn?: string[]): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    let held = Buffer.alloc(0);
+    const sink = new Duplex({
+      read() {},
+      write(chunk: Buffer, _enc, cb) {
+        held = Buffer.concat([held, chunk]);
+        if (held.length >= 5 && held.length >= 5 + held.readUInt16BE(3)) {
+          resolve(held);
+          setImmediate(() => sock.destroy());
+        }
+        cb();
+      },
+    });
+    const legacy = version === 'TLSv1' || version === 'TLSv1.1';
+    const sock = tls.connect({
+      socket: sink,
+      servername: servername ?? undefined,
+      rejectUnauthorized: false,
+      ALPNProtocols: alpn,
+      secureContext: clientContext({
+        minVersion: version as SecureVersion,
+        maxVersion: version as SecureVersion,
+        ciphers: legacy ? LEGACY_CIPHERS : undefined,
+      }),
+    });
+    sock.on('error', reject);
+  });
+}
+
+/**
+ * Completed true/false when the server answered with a ServerHello or an alert; an error attempt when the
+ * transport failed (refused, reset, silent, not TLS), which says nothing about the version.
+ */
+export async function probeVersion(opts: VersionProbeOptions): Promise<Attempt<boolean>> {
+  const ctx: ErrorContext = {
+    host: opts.address,
+    port: opts.port,
+    sni: opts.servername,
+    timeoutMs: opts.timeoutMs,
+    phase: 'connect',
+  };
+  if (net.isIP(opts.address) === 0) {
+    return { status: 'error', code: 'bug', error: `version probe needs an IP address, not ${quote(opts.address)}` };
+  }
+  try {
+    const hello = await clientHello(opts.version, opts.servername, opts.alpn);
+    return { status: 'completed', result: await exchange(opts, ctx, hello) };
+  } catch (err) {
+    const { code, error } = normaliseError(err, ctx);
+    // As the full-handshake scan did: a TLS-level refusal refuses the version.
+    if (code === 'handshake_failed') return { status: 'completed', result: false };
+    return { status: 'error', code, error };
+  }
+}
+
+function exchange(opts: VersionProbeOptions, ctx: ErrorContext, hello: Buffer): Promise<boolean> {
+  const where = `${hostPort(opts.address, opts.port)} (SNI ${opts.servername ?? 'none'})`;
+  return new Promise<boolean>((resolve, reject) => {
+    const sock = net.connect({ host: opts.address, port: opts.port });
+    let got = Buffer.alloc(0);
+    let done = false;
+    const finish = (err: unknown, accepted?: boolean) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      sock.destroy();
+      if (accepted === undefined) reject(err);
+      else resolve(accepted);
+    };
+    const timeout = (when: string) => {
+      const what = ctx.phase === 'connect' ? 'did not accept a TCP connection' : 'did not answer our ClientHello';
+      finish(new ProbeError('connection_timeout', `${where} ${what} ${when}`));
+    };
+    const onAbort = () => timeout(`before the probe deadline (step timeout ${opts.timeoutMs} ms)`);
+    const timer = setTimeout(() => timeout(`within ${opts.timeoutMs} ms`), opts.timeoutMs);
+    if (opts.signal?.aborted) return onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    sock.on('error', (err) => finish(err));
+    sock.on('close', () => {
+      const err = new Error(`${where} closed the connection before answering our ClientHello`);
+      finish(Object.assign(err, { code: 'ECONNRESET' }));
+    });
+    sock.once('connect', () => {
+      ctx.phase = 'handshake';
+      const send = () => {
+        if (done) return;
+        sock.on('data', (chunk: Buffer) => {
+          got = Buffer.concat([got, chunk]);
+          try {
+            const answer = readAnswer(got, WIRE_VERSION[opts.version], where);
+            if (answer !== null) finish(null, answer);
+          } catch (err) {
+            finish(err);
+          }
+        });
+        sock.resume();
+        sock.write(hello);
+      };
+      if (!needsStarttls(opts.starttls)) return send();
+      negotiateStarttls(sock, opts.starttls, { host: opts.servername, timeoutMs: opts.timeoutMs }).then(send, finish);
+    });
+  });
+}
+
+/** true/false once the answer is known, null while more bytes are needed; throws when it is not TLS. */
+function readAnswer(bytes: Buffer, offered: number, where: string): boolean | null {
+  if (!looksLikeTls(bytes.subarray(0, 2))) {
+    throw new ProbeError('not_tls', `${where} does not speak TLS: it answered ${quote(printablePrefix(bytes))}`);
+  }
+  if (bytes.length > MAX_ANSWER_BYTES) {
+    throw new ProbeError('too_large', `${where} sent ${bytes.length} bytes without a ServerHello`);
+  }
+  const { records } = parseRecords(bytes);
+  const first = records[0];
+  if (first === undefined) return null;
+  if (first.type === CONTENT.alert) return false;
+  const stream = Buffer.concat(records.filter((r) => r.type === CONTENT.handshake).map((r) => r.fragment));
+  const [message] = parseHandshakeMessages(stream);
+  if (message === undefined) return null;
+  if (message.type !== HANDSHAKE.serverHello) {
+    throw new ProbeError(
+      'handshake_failed',
+      `${where} answered our ClientHello with handshake message ${message.type}`,
+    );
+  }
+  // A HelloRetryRequest also selects its version through supported_versions (RFC 8446 §4.1.4).
+  return parseServerHello(message.body).version === offered;
+}

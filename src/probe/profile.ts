@@ -1,0 +1,31 @@
+/**
+ * Check profiles. `full` runs every step. `sweep` (the scheduler's re-checks of watched endpoints) keeps
+ * what changes between sweeps — the main handshake, chain, validity and the HTTP response over the same
+ * connection — and runs the no-SNI handshake and the protocol scan only on every Nth check of a target
+ * (its first check in this process included): server configurations change rarely, certificates and
+ * clocks more often, and those two steps cost four of a check's five connections.
+ */
+export type CheckProfile = 'full' | 'sweep';
+
+export interface ProbeSteps {
+  scan: boolean;
+  noSni: boolean;
+  /** the skipped attempts' reason when a step is off */
+  skippedWhy: string;
+}
+
+export const SWEEP_FULL_EVERY = 10;
+/** Targets remembered per process; the oldest is forgotten first (its next check is then a full one). */
+const MAX_TRACKED = 10_000;
+const counts = new Map<string, number>();
+
+export function stepsFor(profile: CheckProfile, targetKey: string, every = SWEEP_FULL_EVERY): ProbeSteps {
+  if (profile === 'full') return { scan: true, noSni: true, skippedWhy: '' };
+  const n = counts.get(targetKey) ?? 0;
+  counts.delete(targetKey);
+  counts.set(targetKey, n + 1);
+  if (counts.size > MAX_TRACKED) counts.delete(counts.keys().next().value!);
+  const full = n % every === 0;
+  const why = `sweep profile: runs once every ${every} checks of this target (next in ${every - (n % every)})`;
+  return { scan: full, noSni: full, skippedWhy: full ? '' : why };
+}
