@@ -162,7 +162,7 @@ const cases: Case[] = [
     name: 'silent listener',
     start: async () => track(await startSilent()),
     timeoutMs: 800,
-    expect: 'connection_timeout',
+    expect: 'handshake_timeout',
   },
   { name: 'non-standard port (tls target)', start: () => tls({ headers: hsts }), input: (p) => `localhost:${p}` },
 ];

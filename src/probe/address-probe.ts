@@ -48,7 +48,7 @@ export interface AddressOutcome {
 }
 
 /** Transport failures of the main handshake that every version probe would meet the same way. */
-const SHARED_FAILURES = new Set(['connection_refused', 'connection_timeout', 'not_tls']);
+const SHARED_FAILURES = new Set(['connection_refused', 'connection_timeout', 'handshake_timeout', 'not_tls']);
 
 export async function probeAddress(opts: AddressProbeOptions, onHandshake?: (hs: Attempt<HandshakeResult>) => void) {
   const { target } = opts;

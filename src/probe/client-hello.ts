@@ -144,8 +144,10 @@ function exchange(opts: VersionProbeOptions, ctx: ErrorContext, hello: Buffer): 
       else resolve(accepted);
     };
     const timeout = (when: string) => {
-      const what = ctx.phase === 'connect' ? 'did not accept a TCP connection' : 'did not answer our ClientHello';
-      finish(new ProbeError('connection_timeout', `${where} ${what} ${when}`));
+      // As in tls.ts: accepted, then silent, is handshake_timeout; connection_timeout is a SYN never answered.
+      const accepted = ctx.phase !== 'connect';
+      const what = accepted ? 'did not answer our ClientHello' : 'did not accept a TCP connection';
+      finish(new ProbeError(accepted ? 'handshake_timeout' : 'connection_timeout', `${where} ${what} ${when}`));
     };
     const onAbort = () => timeout(`before the probe deadline (step timeout ${opts.timeoutMs} ms)`);
     const timer = setTimeout(() => timeout(`within ${opts.timeoutMs} ms`), opts.timeoutMs);
