@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { check } from '../src/check.js';
+import { chainBlocks } from '../src/render/blocks-detail.js';
 import { findingsBlocks } from '../src/render/blocks-diagnosis.js';
 import { renderChatText } from '../src/render/chat-text.js';
 import { renderJson } from '../src/render/json.js';
@@ -163,6 +164,29 @@ describe('the matrix in every renderer', () => {
         kind,
       );
     }
+  });
+
+  test('each distinct served chain is shown with the addresses that serve it (Slack, chat text, terminal)', () => {
+    const ids = chainBlocks(d).map((b) => (b as { block_id?: string }).block_id ?? '');
+    assert.deepEqual(
+      ids.filter((id) => id.startsWith('chain:sent')),
+      ['chain:sent', 'chain:sent:1', 'chain:sent:2'],
+    );
+    const chat = renderChatText({ kind: 'chain', diagnosis: d }).filter((l) =>
+      l.includes('As sent by the server from'),
+    );
+    assert.deepEqual(
+      chat.map((l) => l.replace(/.* from (.*):$/, '$1')),
+      ['127.0.0.1, 127.0.0.4', '127.0.0.2', '127.0.0.3'],
+    );
+    const heads = renderText(d, { color: false, now })
+      .split('\n')
+      .filter((l) => l.startsWith('Chain as built for'));
+    assert.equal(heads.length, 3);
+    assert.ok(
+      heads.every((h) => !/127\.0\.0\.2.*— trusted/.test(h)),
+      'an expired leaf is never drawn as trusted',
+    );
   });
 
   test('JSON: per-endpoint chains, verdicts and finding addresses, valid against the schema', () => {

@@ -102,6 +102,17 @@ export function chainStatusOf(chain: ChainReport, now: Date): { text: string; gr
   return { text: chain.rejectionHint ? `not trusted: ${chain.rejectionHint}` : 'not trusted', grade: 'bad' };
 }
 
+/** Endpoints grouped by the exact chain they sent, in endpoint order; endpoints without a handshake left out. */
+export function chainGroups(endpoints: readonly EndpointReport[]): EndpointReport[][] {
+  const groups = new Map<string, EndpointReport[]>();
+  for (const ep of endpoints) {
+    if (ep.handshake.status !== 'completed') continue;
+    const key = ep.handshake.result.sentChain.map((c) => ('malformed' in c ? c.der : c.sha256)).join('|');
+    groups.set(key, [...(groups.get(key) ?? []), ep]);
+  }
+  return [...groups.values()];
+}
+
 /** "on 127.0.0.3 (1 of 2 addresses)"; '' when the name has one address or the finding names none. */
 export function addressesNote(d: Diagnosis, f: Finding): string {
   const total = d.report.endpoints.length;

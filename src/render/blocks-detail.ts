@@ -5,9 +5,9 @@
 
 import type { CommandHelp, NoticeCode } from '../chat/port.js';
 import type { CheckPhase } from '../check.js';
-import type { CertInfo, CertSource, SentCert, Target } from '../probe/types.js';
+import type { CertInfo, CertSource, EndpointReport, SentCert, Target } from '../probe/types.js';
 import type { Diagnosis, Fix } from '../rules/types.js';
-import { chainStatusOf } from './backends.js';
+import { chainGroups, chainStatusOf } from './backends.js';
 import { severityTag, targetText } from './blocks-diagnosis.js';
 import { type Block, context, esc, header, section } from './blocks-kit.js';
 import { formatDate, targetLabel } from './format.js';
@@ -62,29 +62,46 @@ function sentLine(c: SentCert): string {
   return 'malformed' in c ? `_unparseable certificate_: ${esc(c.error)}` : certLine(c);
 }
 
-/** The chain as the server sent it and the path we built, one section per certificate. */
+/**
+ * The chain as the server sent it and the path we built, one section per certificate; when addresses serve
+ * different chains, each distinct chain follows with the addresses that serve it (block ids of the first
+ * group unchanged, later groups suffixed with `:<group>`).
+ */
 export function chainBlocks(d: Diagnosis): Block[] {
   const blocks: Block[] = [header(`Chain — ${targetLabel(d.target)}`, 'chain')];
   const primary = d.report.endpoints[0];
-  if (primary?.handshake.status !== 'completed') {
+  const groups = chainGroups(d.report.endpoints);
+  if (primary?.handshake.status !== 'completed' || groups.length === 0) {
     const why = primary?.handshake.status === 'error' ? primary.handshake.error : 'no TLS handshake completed';
     return [...blocks, section(`No chain to show: ${esc(why)}`, 'chain:none')];
   }
-  const sent = primary.handshake.result.sentChain;
-  blocks.push(section(`*As sent* (${sent.length} certificate${sent.length === 1 ? '' : 's'}, in order)`, 'chain:sent'));
-  sent.forEach((c, i) => {
-    blocks.push(section(`#${i} ${sentLine(c)}`, `sent:${i}`));
+  groups.forEach((group, g) => {
+    const suffix = g === 0 ? '' : `:${g}`;
+    const where = groups.length > 1 ? ` from ${group.map((ep) => esc(ep.address)).join(', ')}` : '';
+    blocks.push(...groupBlocks(d, group[0]!, suffix, where));
   });
-  if (primary.chain.status !== 'completed') {
-    return [...blocks, section(`*As built:* not available (${esc(primary.chain.status)})`, 'chain:built')];
+  return blocks;
+}
+
+function groupBlocks(d: Diagnosis, ep: EndpointReport, suffix: string, where: string): Block[] {
+  if (ep.handshake.status !== 'completed') return [];
+  const blocks: Block[] = [];
+  const sent = ep.handshake.result.sentChain;
+  const n = `${sent.length} certificate${sent.length === 1 ? '' : 's'}`;
+  blocks.push(section(`*As sent*${where} (${n}, in order)`, `chain:sent${suffix}`));
+  sent.forEach((c, i) => {
+    blocks.push(section(`#${i} ${sentLine(c)}`, `sent:${i}${suffix}`));
+  });
+  if (ep.chain.status !== 'completed') {
+    return [...blocks, section(`*As built:* not available (${esc(ep.chain.status)})`, `chain:built${suffix}`)];
   }
-  const chain = primary.chain.result;
+  const chain = ep.chain.result;
   const verdict = chain.missingIssuer
     ? `issuer missing: ${esc(chain.missingIssuer)}`
     : esc(chainStatusOf(chain, new Date(d.checkedAt)).text);
-  blocks.push(section(`*As built* (${chain.built.length}, ${verdict})`, 'chain:built'));
+  blocks.push(section(`*As built*${where} (${chain.built.length}, ${verdict})`, `chain:built${suffix}`));
   chain.built.forEach((c, i) => {
-    blocks.push(section(`#${i} ${certLine(c, chain.sources[i])}`, `built:${i}`));
+    blocks.push(section(`#${i} ${certLine(c, chain.sources[i])}`, `built:${i}${suffix}`));
   });
   return blocks;
 }

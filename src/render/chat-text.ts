@@ -7,7 +7,7 @@
 import type { ChatMessage, CommandHelp, IncidentView, MessageAction } from '../chat/port.js';
 import type { CertInfo, ChainReport } from '../probe/types.js';
 import type { Diagnosis, Finding, Fix } from '../rules/types.js';
-import { addressesNote, backendRows, chainStatusOf } from './backends.js';
+import { addressesNote, backendRows, chainGroups, chainStatusOf } from './backends.js';
 import {
   certName,
   describeKey,
@@ -181,25 +181,34 @@ function fixLines(fix: Fix): string[] {
   return lines;
 }
 
+/** Each distinct served chain, as sent and as built; with several, headed by the addresses that serve it. */
 function chainLines(d: Diagnosis): string[] {
-  const ep = d.report.endpoints[0];
   const lines = [`Chain of ${targetLabel(d.target)}:`];
-  if (ep?.handshake.status !== 'completed') {
+  const groups = chainGroups(d.report.endpoints);
+  if (d.report.endpoints[0]?.handshake.status !== 'completed' || groups.length === 0) {
     lines.push('  No handshake completed: no chain to show.');
     return lines;
   }
-  lines.push('  As sent by the server:');
-  lines.push(
-    ...ep.handshake.result.sentChain.map((c, i) => `    #${i} ${'malformed' in c ? certName(c) : certLabel(c)}`),
-  );
-  const chain = chainOf(d);
-  if (!chain) {
-    lines.push('  As built: not available.');
-    return lines;
+  for (const group of groups) {
+    const ep = group[0]!;
+    if (ep.handshake.status !== 'completed') continue;
+    const from = groups.length > 1 ? ` from ${group.map((x) => x.address).join(', ')}` : '';
+    lines.push(`  As sent by the server${from}:`);
+    lines.push(
+      ...ep.handshake.result.sentChain.map((c, i) => `    #${i} ${'malformed' in c ? certName(c) : certLabel(c)}`),
+    );
+    if (ep.chain.status !== 'completed') {
+      lines.push('  As built: not available.');
+      continue;
+    }
+    const chain = ep.chain.result;
+    const status = chain.trusted
+      ? `${chainStatusOf(chain, new Date(d.checkedAt)).text}, anchor: ${chain.anchorStore ?? '?'}`
+      : 'NOT trusted';
+    lines.push(`  As built (${status}):`);
+    lines.push(...chain.built.map((c, i) => `    #${i} ${certLabel(c)} [${sourceOf(chain.sources[i]).label}]`));
+    if (chain.missingIssuer) lines.push(`    missing issuer: ${chain.missingIssuer}`);
   }
-  lines.push(`  As built (${chain.trusted ? `trusted, anchor: ${chain.anchorStore ?? '?'}` : 'NOT trusted'}):`);
-  lines.push(...chain.built.map((c, i) => `    #${i} ${certLabel(c)} [${sourceOf(chain.sources[i]).label}]`));
-  if (chain.missingIssuer) lines.push(`    missing issuer: ${chain.missingIssuer}`);
   return lines;
 }
 

@@ -5,7 +5,7 @@
 import type { CertInfo, ChainReport, EndpointReport, SentCert } from '../probe/types.js';
 import type { Diagnosis, Finding } from '../rules/types.js';
 import type { Style } from './ansi.js';
-import { chainStatusOf } from './backends.js';
+import { chainGroups, chainStatusOf } from './backends.js';
 import {
   certName,
   daysLeft,
@@ -51,17 +51,6 @@ export function renderChains(d: Diagnosis, ctx: TextContext): string {
     })
     .filter((s) => s !== '')
     .join('\n\n');
-}
-
-/** Endpoints grouped by the exact chain they sent, in endpoint order; endpoints without a handshake left out. */
-function chainGroups(endpoints: EndpointReport[]): EndpointReport[][] {
-  const groups = new Map<string, EndpointReport[]>();
-  for (const ep of endpoints) {
-    if (ep.handshake.status !== 'completed') continue;
-    const key = ep.handshake.result.sentChain.map((c) => ('malformed' in c ? c.der : c.sha256)).join('|');
-    groups.set(key, [...(groups.get(key) ?? []), ep]);
-  }
-  return [...groups.values()];
 }
 
 function renderChain(ep: EndpointReport, findings: Finding[], where: string, ctx: TextContext): string {

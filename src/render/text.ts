@@ -63,7 +63,10 @@ function facts(d: Diagnosis, ctx: TextContext): string {
   const report = d.report;
   const rows: Row[] = [['target', targetFacts(d)], ...resolutionRows(d, ctx)];
   rows.push(...report.endpoints.map((ep) => endpointRow(ep, ctx)));
-  rows.push(...protocolRows(report.protocols, ctx), ...httpRows(report.http, ctx));
+  // With several addresses these rows are the first address's; the Backends matrix has every address's.
+  const first = report.endpoints.length > 1 ? `${e(report.endpoints[0]!.address)}: ` : '';
+  const own = (rows: Row[]): Row[] => rows.map(([label, value]) => [label, first + value]);
+  rows.push(...own(protocolRows(report.protocols, ctx)), ...own(httpRows(report.http, ctx)));
   const dns = report.timings.dnsMs === null ? '' : ` (DNS ${formatDuration(report.timings.dnsMs)})`;
   rows.push(['checked', `${formatDate(d.checkedAt)} · took ${formatDuration(report.timings.totalMs)}${dns}`]);
   const width = Math.max(...rows.map(([label]) => label.length));

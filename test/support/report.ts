@@ -83,6 +83,8 @@ export interface Backend {
   chain?: Attempt<ChainReport>;
   protocols?: ReportSpec['protocols'];
   http?: ReportSpec['http'];
+  /** the no-SNI handshake of this address (default: the same as with SNI) */
+  noSni?: CertInfo | Err;
 }
 
 export interface Built {
@@ -226,7 +228,7 @@ function backend(
     address: b.address,
     family: 4 as const,
     handshake: hs,
-    noSni: hs,
+    noSni: b.noSni === undefined ? hs : 'status' in b.noSni ? b.noSni : ok(handshakeOf([b.noSni])),
     chain: reached ? ownChain : skipped(),
   };
   if (spec.legacyReport) return ep;
