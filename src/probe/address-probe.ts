@@ -9,7 +9,7 @@
  * Connections per address for a TLS 1.3 server: main, no-SNI, three version probes; two full handshakes.
  */
 
-import { requestOver } from './http.js';
+import { preloadHttp, requestOver } from './http.js';
 import { type HttpMode, planHttp } from './http-plan.js';
 import { scanProtocols, tryVersion } from './protocols.js';
 import { type HandshakeOptions, handshake, handshakeOpen, type OpenHandshake } from './tls.js';
@@ -64,6 +64,7 @@ export async function probeAddress(opts: AddressProbeOptions, onHandshake?: (hs:
   // The main handshake is on the critical path (connect, handshake, then the GET): its ClientHello goes out
   // first; making the probes' ClientHellos (cold: a SecureContext each) would otherwise delay it.
   const opening = handshakeOpen(mainOpts);
+  if (opts.http !== 'off') preloadHttp();
   const noSni = noSniHandshake(opts, common);
   const scanOpts = { ...common, servername: target.sni, timeoutMs: opts.remaining() };
   const early = opts.scan

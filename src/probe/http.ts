@@ -27,6 +27,28 @@ export interface HttpOverOptions {
 
 type Outcome = Attempt<HttpResult>;
 
+let h1: Promise<typeof import('node:http')> | undefined;
+let h2: Promise<typeof import('node:http2')> | undefined;
+
+/**
+ * Starts loading Node's HTTP modules. The probe calls it once the main handshake's connect is under way, so
+ * their first compile (a CLI run pays it) overlaps the network wait instead of following the handshake.
+ */
+export function preloadHttp(): void {
+  void loadH1();
+  void loadH2();
+}
+
+function loadH1(): Promise<typeof import('node:http')> {
+  h1 ??= import('node:http');
+  return h1;
+}
+
+function loadH2(): Promise<typeof import('node:http2')> {
+  h2 ??= import('node:http2');
+  return h2;
+}
+
 /**
  * GET / over an open TLS connection; always destroys it. A server that answers with something other than
  * an HTTP status line, or nothing within the wait, is not an HTTP server here: the step is skipped with
@@ -67,7 +89,7 @@ export async function requestOver(socket: tls.TLSSocket, opts: HttpOverOptions):
 type Done = (headers: Record<string, string | string[] | undefined>, status: number) => void;
 
 async function overH1(socket: tls.TLSSocket, opts: HttpOverOptions, done: Done, failed: (e: unknown) => void) {
-  const http = await import('node:http');
+  const http = await loadH1();
   const req = http.request({
     createConnection: () => socket,
     method: 'GET',
@@ -85,7 +107,7 @@ async function overH1(socket: tls.TLSSocket, opts: HttpOverOptions, done: Done, 
 }
 
 async function overH2(socket: tls.TLSSocket, opts: HttpOverOptions, done: Done, failed: (e: unknown) => void) {
-  const http2 = await import('node:http2');
+  const http2 = await loadH2();
   let session: ClientHttp2Session;
   try {
     session = http2.connect(`https://${opts.hostHeader}`, {
