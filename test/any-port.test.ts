@@ -2,8 +2,7 @@
  * A server on a non-standard port (a `tls` target: no scheme, port not a known HTTPS port) whose clock is two
  * hours ahead. HTTP-level rules apply to it: they either judge the response or say why they could not, in the
  * results and in `-v`; they are never silently "not applicable". Sending the HTTP request over the verified
- * handshake on any port is item 4 of issue 6 (the probe's transport); the test that needs it is a todo until
- * that lands.
+ * handshake on any port (src/probe/http-plan.ts) is what makes clock_skew fire here.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -16,9 +15,11 @@ import { type Running, startTlsServer } from './support/servers.js';
 const now = new Date();
 let server: Running;
 let d: Diagnosis;
+let chainRootPem: string;
 
 before(async () => {
   const chain = await makeChain({}, now);
+  chainRootPem = chain.root.pem;
   server = await startTlsServer({
     certPem: chain.fullchainPem,
     keyPem: chain.leaf.keyPem,
@@ -35,25 +36,33 @@ before(async () => {
 
 after(() => server.close());
 
-test('on any port the HTTP rules are judged or listed as not checked, with the reason', () => {
+test('on any port the HTTP rules are judged: clock_skew fails, hsts_missing passes on the HSTS header', () => {
   assert.equal(d.target.protocol, 'tls');
-  const text = renderText(d, { color: false, verbose: true });
+  assert.equal(d.results.find((x) => x.code === 'clock_skew')?.status, 'fail');
+  assert.equal(d.results.find((x) => x.code === 'hsts_missing')?.status, 'pass');
+});
+
+test('with --no-http the HTTP rules are listed as not checked, with the reason', async () => {
+  const off = await check(`127.0.0.1:${server.port}`, {
+    now: () => now,
+    allow: ['127.0.0.0/8'],
+    extraCaPem: [chainRootPem],
+    timeoutMs: 5_000,
+    http: 'off',
+  });
+  const text = renderText(off, { color: false, verbose: true });
   for (const code of ['clock_skew', 'hsts_missing']) {
-    const r = d.results.find((x) => x.code === code);
-    assert.ok(r?.status === 'fail' || r?.status === 'not_evaluated', `${code}: ${r?.status}`);
-    if (r.status === 'not_evaluated') {
-      assert.ok((r.why ?? '').length > 0, code);
-      assert.ok(
-        text.split('\n').some((l) => l.startsWith('not checked:') && l.includes(code)),
-        text,
-      );
-    }
+    const r = off.results.find((x) => x.code === code);
+    assert.equal(r?.status, 'not_evaluated', code);
+    assert.ok((r.why ?? '').length > 0, code);
+    assert.ok(
+      text.split('\n').some((l) => l.startsWith('not checked:') && l.includes(code)),
+      text,
+    );
   }
 });
 
-test('on any port a server two hours ahead gets clock_skew', {
-  todo: 'HTTP on any port: issue 6 item 4 (probe transport)',
-}, () => {
+test('on any port a server two hours ahead gets clock_skew', () => {
   assert.ok(
     d.findings.some((f) => f.code === 'clock_skew'),
     d.findings.map((f) => f.code).join(),
