@@ -13,6 +13,7 @@ import { makeChain } from '../test/support/pki.js';
 import { startTlsServer } from '../test/support/servers.js';
 import { runCertinfoBench } from './certinfo.js';
 import { startDelayProxy } from './delay-proxy.js';
+import { formatHostileReport, runHostileBench } from './hostile.js';
 import { formatSlackReport, runSlackBench } from './slack.js';
 
 const exec = promisify(execFile);
@@ -74,6 +75,8 @@ async function main(): Promise<void> {
   }
   console.log('');
   console.log(formatSlackReport(await runSlackBench()));
+  console.log('');
+  console.log(formatHostileReport(await runHostileBench()));
   console.log('');
   console.log(await runCertinfoBench());
 }
