@@ -18,6 +18,7 @@ import { promisify } from 'node:util';
 import { runCertinfoBench } from './certinfo.js';
 import { alternate, findCheckSslCert, fmt } from './cli-runs.js';
 import { startDelayProxy } from './delay-proxy.js';
+import { formatHostileReport, runHostileBench } from './hostile.js';
 import { formatSlackReport, runSlackBench } from './slack.js';
 
 const exec = promisify(execFile);
@@ -181,6 +182,8 @@ async function inProcess(fx: Fixture): Promise<void> {
   }
   console.log('');
   console.log(formatSlackReport(await runSlackBench()));
+  console.log('');
+  console.log(formatHostileReport(await runHostileBench()));
   console.log('');
   console.log(await runCertinfoBench());
 }

@@ -1,6 +1,7 @@
 /**
  * The Slack benchmark's peers, each in its own process so they do not share the app's event loop:
  * - `tls`: a loopback TLS server with a test-PKI chain; prints `{port, rootPem}` and serves until stdin ends.
+ * - `hostile`: the same, serving issue 7's hostile chain (test/support/hostile-chain.ts) over TLS 1.2.
  * - `load URL SECRET N PORT RESPONSE_BASE`: fires N concurrent signed `/cert check` requests at the app
  *   (bench/burst.ts: pre-built, pre-connected, written in one tick) and prints `[status, ms]` per request,
  *   in the order sent, ms from the write to the status line.
@@ -22,6 +23,16 @@ async function serveTls(): Promise<void> {
   await server.close();
 }
 
+async function serveHostile(): Promise<void> {
+  const { hostileChain } = await import('../test/support/hostile-chain.js');
+  const h = await hostileChain();
+  const server = await startTlsServer({ certPem: h.servedPem, keyPem: h.chain.leaf.keyPem, maxVersion: 'TLSv1.2' });
+  process.stdout.write(`${JSON.stringify({ port: server.port, rootPem: h.chain.root.pem })}\n`);
+  process.stdin.resume();
+  await new Promise((r) => process.stdin.once('end', r));
+  await server.close();
+}
+
 async function load(appUrl: string, secret: string, n: number, tlsPort: number, responseBase: string) {
   const url = new URL(appUrl);
   const requests = Array.from({ length: n }, (_, i) => {
@@ -35,5 +46,6 @@ async function load(appUrl: string, secret: string, n: number, tlsPort: number, 
 
 const [mode, ...args] = process.argv.slice(2);
 if (mode === 'tls') await serveTls();
+else if (mode === 'hostile') await serveHostile();
 else if (mode === 'load') await load(args[0]!, args[1]!, Number(args[2]), Number(args[3]), args[4]!);
 else throw new Error(`usage: slack-peer.ts tls | load URL SECRET N PORT RESPONSE_BASE (got ${JSON.stringify(mode)})`);

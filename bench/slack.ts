@@ -24,7 +24,7 @@ import { recordServerAcks } from './server-acks.js';
 const PEER = new URL('./slack-peer.ts', import.meta.url).pathname;
 
 /** Runs bench/slack-peer.ts in its own process; resolves with its first stdout line. */
-async function peer(args: string[], timeoutMs: number): Promise<{ child: ChildProcess; line: string }> {
+export async function peer(args: string[], timeoutMs: number): Promise<{ child: ChildProcess; line: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', PEER, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const timer = setTimeout(() => child.kill(), timeoutMs);
   let buf = '';
@@ -148,7 +148,7 @@ const round = (n: number) => Math.round(n * 10) / 10;
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
 /** Quantiles of the answered samples; a missing answer (null) counts as infinitely slow. */
-function quantiles(samples: (number | null)[]): Quantiles {
+export function quantiles(samples: (number | null)[]): Quantiles {
   const sorted = samples.map((ms) => ms ?? Number.POSITIVE_INFINITY).sort((a, b) => a - b);
   const at = (q: number) => round(quantile(sorted, q));
   return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: round(sorted[sorted.length - 1] ?? Number.NaN) };

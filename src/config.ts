@@ -4,6 +4,7 @@
  * and never echoes a token's value.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import dotenv from 'dotenv';
 import { parseCidr } from './probe/address-policy.js';
 
@@ -26,6 +27,12 @@ export interface Config {
     apiUrl: string | null;
     /** HTTP receiver port (HTTP mode) */
     port: number;
+    /**
+     * interface the HTTP receiver binds (CERT_DOCTOR_HOST). Default 127.0.0.1: Slack only calls HTTPS URLs,
+     * so a TLS-terminating proxy sits in front; set 0.0.0.0 (or ::) when it is on another host or the bot
+     * runs in a container
+     */
+    host: string;
   };
   /** SQLite file, or ':memory:' */
   dbPath: string;
@@ -127,7 +134,14 @@ export function loadConfig(env: Env): Config {
 
   const config: Config = {
     mode: mode ?? 'shell',
-    slack: { botToken, signingSecret, appToken, apiUrl, port: int('PORT', 3000, 0, 65535) },
+    slack: {
+      botToken,
+      signingSecret,
+      appToken,
+      apiUrl,
+      port: int('PORT', 3000, 0, 65535),
+      host: bindHost(problems, str('CERT_DOCTOR_HOST')),
+    },
     dbPath: str('CERT_DOCTOR_DB') ?? DEFAULT_DB_PATH,
     allow,
     caPath: str('CERT_DOCTOR_CA'),
@@ -161,6 +175,15 @@ function pickMode(
     );
   }
   return null;
+}
+
+function bindHost(problems: string[], raw: string | null): string {
+  if (raw === null) return '127.0.0.1';
+  if (raw === 'localhost' || isIP(raw) !== 0) return raw;
+  problems.push(
+    `CERT_DOCTOR_HOST must be an IP address to listen on (127.0.0.1, 0.0.0.0, ::), got ${JSON.stringify(raw)}`,
+  );
+  return '127.0.0.1';
 }
 
 /** Slack tokens carry a type prefix; a wrong one is the usual copy-paste mistake. The value is never echoed. */

@@ -16,6 +16,7 @@ import { createLogger } from '../../src/log.js';
 import { type Db, openDb } from '../../src/store/db.js';
 import { SqliteEventDedup } from '../../src/store/events.js';
 import { SqliteIncidentStore } from '../../src/store/incidents.js';
+import { SqlitePendingChecks } from '../../src/store/pending.js';
 import { type FakeSlack, startFakeSlack } from './fake-slack.js';
 import { type FakeSocketMode, startFakeSocketMode } from './fake-socket-mode.js';
 import { SlackRequester } from './slack-requests.js';
@@ -100,6 +101,7 @@ async function startApp(
     core,
     store,
     events: new SqliteEventDedup(db, { clock }),
+    pending: new SqlitePendingChecks(db),
     limits: new Limiter({ ...config.limits, clock }),
     log: createLogger({ level: config.logLevel, pretty: false }),
     clock,

@@ -91,7 +91,14 @@ export async function startSlackApp(config: Config, deps: SlackAppDeps): Promise
   const socket = appToken ? socketReceiver(appToken, config, logger, gate) : undefined;
   const http = socket
     ? undefined
-    : new AckAtOnceReceiver({ signingSecret: signingSecret!, logger, onArrival: () => gate.arrived() });
+    : new AckAtOnceReceiver({
+        signingSecret: signingSecret!,
+        logger,
+        onArrival: () => gate.arrived(),
+        host: config.slack.host,
+        // replayed signed commands and clicks (same signature) run once; ids live as long as event ids
+        seen: (fingerprint) => deps.events.seen(fingerprint, deps.clock()),
+      });
   const receiver = socket ?? http!;
   const app = new App({ ...common, receiver });
   const inflight = new InFlight();

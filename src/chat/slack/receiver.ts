@@ -9,16 +9,45 @@
  * listener's ack() is then a no-op. Bolt's processing runs after the poll phase has answered every request
  * already read (setImmediate), so a burst is acked before any of it is processed.
  */
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type App, HTTPModuleFunctions as http, type Logger, type Receiver } from '@slack/bolt';
 import { isObject } from './socket-screen.js';
+import { payloadProblem } from './validate.js';
 
 export const EVENTS_PATH = '/slack/events';
+
+/** Slack's replay window is 5 minutes (api.slack.com/authentication/verifying-requests-from-slack). */
+const FUTURE_SKEW_SEC = 5 * 60;
+
+function header(req: IncomingMessage, name: string): string {
+  const v = req.headers[name];
+  return typeof v === 'string' ? v : '';
+}
+
+/**
+ * A verified request's identity: its signature covers timestamp and body, so an exact replay has the same
+ * one, while Slack's own retries (new timestamp) do not; those are deduplicated by event_id (listeners.ts).
+ */
+function fingerprint(req: IncomingMessage): string {
+  const ts = header(req, 'x-slack-request-timestamp');
+  const sig = header(req, 'x-slack-signature');
+  return `req:${createHash('sha256').update(`${ts}:${sig}`).digest('hex')}`;
+}
 
 export interface AckAtOnceOptions {
   signingSecret: string;
   logger: Logger;
+  /**
+   * true when this request fingerprint was seen before (it then gets 200 and is not processed): a signed
+   * request replayed within the 5-minute window, a slash command or a click, must not run twice
+   */
+  seen?: (fingerprint: string) => boolean;
+  /** the interface to bind (CERT_DOCTOR_HOST); default 127.0.0.1, behind the TLS-terminating proxy */
+  host?: string;
+  /** the clock for the timestamp window; default Date.now */
+  nowMs?: () => number;
   /** told of every request as it arrives (the ack-first gate) */
   onArrival?: () => void;
   bodyLimit?: number;
@@ -37,9 +66,10 @@ export class AckAtOnceReceiver implements Receiver {
   }
 
   start(port: number): Promise<Server> {
+    const host = this.opts.host ?? '127.0.0.1';
     return new Promise((resolve, reject) => {
       this.#server.once('error', reject);
-      this.#server.listen(port, () => {
+      this.#server.listen(port, host, () => {
         this.#server.off('error', reject);
         resolve(this.#server);
       });
@@ -72,6 +102,14 @@ export class AckAtOnceReceiver implements Receiver {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Bolt refuses timestamps older than 5 minutes only; one from the future would stay replayable longer
+    const stamp = Number(header(req, 'x-slack-request-timestamp'));
+    const nowSec = Math.floor((this.opts.nowMs ?? Date.now)() / 1000);
+    if (Number.isFinite(stamp) && stamp - nowSec > FUTURE_SKEW_SEC) {
+      this.opts.logger.warn(`request refused: x-slack-request-timestamp ${stamp} is ${stamp - nowSec} s in the future`);
+      http.buildNoBodyResponse(res, 401);
+      return;
+    }
     let buffered: Awaited<ReturnType<typeof http.parseAndVerifyHTTPRequest>>;
     try {
       buffered = await http.parseAndVerifyHTTPRequest(
@@ -111,6 +149,17 @@ export class AckAtOnceReceiver implements Receiver {
     }
     if (body.ssl_check === '1') return http.buildSSLCheckResponse(res);
     if (body.type === 'url_verification') return http.buildUrlVerificationResponse(res, body);
+    const problem = payloadProblem(body);
+    if (problem) {
+      this.opts.logger.warn(`malformed Slack payload: ${problem}`);
+      http.buildNoBodyResponse(res, 400);
+      return;
+    }
+    if (this.opts.seen?.(fingerprint(req))) {
+      this.opts.logger.info('replayed request ignored (same signature and timestamp as one already processed)');
+      http.buildNoBodyResponse(res, 200);
+      return;
+    }
     http.buildNoBodyResponse(res, 200);
     const event = {
       body,
