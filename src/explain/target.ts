@@ -1,0 +1,80 @@
+import { parseTarget } from '../probe/target.js';
+import type { ExplainTarget } from './types.js';
+
+/**
+ * The endpoint an error message names, in the forms clients print it. Specific forms first (they say which host
+ * the client meant); a bare URL or host:port last, skipping documentation links and source positions
+ * ("_ssl.c:1006", "Alert.java:131").
+ */
+type Extract = (m: RegExpExecArray) => string;
+
+const hostPort: Extract = (m) => `${m[1]}:${m[2]}`;
+const hostOnly: Extract = (m) => m[1]!;
+
+const FORMS: [RegExp, Extract][] = [
+  [/host='([^'\s]+)', port=(\d{1,5})\)/, hostPort], // urllib3 / requests: HTTPSConnectionPool(host='x', port=443)
+  [/Cannot connect to host (\[[0-9a-f:.]+\]|[^\s:]+):(\d{1,5})/i, hostPort], // aiohttp
+  [/unable to access '([a-z][a-z0-9+.-]*:\/\/[^']+)'/i, hostOnly], // git
+  [/\b(?:Get|Post|Head|Put|Patch|Delete|Options) "?(https?:\/\/[^\s"]+?)"?:? /, hostOnly], // Go net/http
+  [/request to (https?:\/\/\S+) failed/, hostOnly], // node-fetch, npm
+  [/peeraddr=(\[[0-9a-f:.]+\]|[\d.]+):(\d{1,5})/i, hostPort], // Ruby
+  [/(?:Failed to connect|connect) to (\S+) port (\d{1,5})/, hostPort], // curl
+  [/Hostname (\S+) not verified/, hostOnly], // OkHttp
+  [/pretending to be [“"](.+?)[”"]/, hostOnly], // Apple
+  [/\bHost: ?(\S+?)\.? is not in the cert's altnames/, hostOnly], // Node
+  [/\bIP: (\S+) is not in the cert's list/, hostOnly], // Node
+  [/No subject alternative DNS name matching (\S+) found/, hostOnly], // Java
+  [/certificate is not valid for '([^']+)'/, hostOnly], // Python
+  [/target host name '([^']+)'/, hostOnly], // curl
+  [/x509: certificate is valid for .*?, not (\S+)/, hostOnly], // Go
+  [/cannot validate certificate for (\S+) because/, hostOnly], // Go
+  [/could not prove that it is (\S+?);/, hostOnly], // Chrome
+  [/steal your information from (\S+)/, hostOnly], // Chrome
+  [/hostname "([^"]+)" does not match/, hostOnly], // Ruby
+  [/expected CN=`([^']+)'/, hostOnly], // PHP
+  [/(\S+) uses an invalid security certificate/, hostOnly], // Firefox
+  [/identity of the website [“"](.+?)[”"]/, hostOnly], // Safari
+];
+
+const URL_FORM = /\b(?:https|wss|ldaps|imaps|smtps|pop3s|ftps):\/\/[^\s'"<>)\]`]+/gi;
+const HOST_PORT_FORM =
+  /(?<![\w/.-])((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}|\d{1,3}(?:\.\d{1,3}){3}):(\d{2,5})\b/gi;
+
+/** Hosts that appear in error texts as "more details here", never as the endpoint that failed. */
+const DOC_HOSTS =
+  /(^|\.)(curl\.se|curl\.haxx\.se|stackoverflow\.com|learn\.microsoft\.com|docs\.microsoft\.com|aka\.ms|go\.dev|golang\.org|nodejs\.org|docs\.python\.org|letsencrypt\.org|support\.google\.com)$/;
+/** Source-file extensions: "tls.js:297" and "connector.py:1611" are positions, not host:port. */
+const SOURCE_EXT = new Set(
+  'c cc cpp cs h hpp go java kt js jsx mjs cjs ts tsx py pyx rb php rs swift scala m mm pl sh lua ex exs erl dart zig vb fs clj groovy'.split(
+    ' ',
+  ),
+);
+
+export function extractTarget(text: string): ExplainTarget | null {
+  for (const [pattern, pick] of FORMS) {
+    const m = pattern.exec(text);
+    const t = m ? toTarget(pick(m)) : null;
+    if (t) return t;
+  }
+  for (const m of text.matchAll(URL_FORM)) {
+    const t = toTarget(m[0].replace(/[.,;:]+$/, ''));
+    if (t) return t;
+  }
+  for (const m of text.matchAll(HOST_PORT_FORM)) {
+    const tld = m[1]!.split('.').at(-1)!.toLowerCase();
+    if (SOURCE_EXT.has(tld)) continue;
+    const t = toTarget(`${m[1]}:${m[2]}`);
+    if (t) return t;
+  }
+  return null;
+}
+
+function toTarget(raw: string): ExplainTarget | null {
+  try {
+    const t = parseTarget(raw.trim());
+    if (DOC_HOSTS.test(t.host)) return null;
+    return { host: t.host, port: t.port };
+  } catch {
+    return null;
+  }
+}
