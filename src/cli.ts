@@ -24,13 +24,16 @@ export interface CliIo {
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
 /** A mistake in how the tool was called: one line on stderr, exit 3. */
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
 export const USAGE = `cert-doctor — diagnose a TLS endpoint: what is wrong, which clients break, and the exact fix.
 
 Usage:
   cert-doctor check TARGET [options]   diagnose TARGET: example.com, host:8443, https://host/path,
                                        smtp://mail.example.com:587, [2001:db8::1]:443
+  cert-doctor explain [--json] [--no-check] TEXT | -
+                                       explain a pasted client TLS error (- reads stdin): the client,
+                                       likely causes, and a live check of the host it names
   cert-doctor start                    run the chat bot: Slack when tokens are set, else a terminal chat
   cert-doctor shell                    the terminal chat, even when Slack tokens are set
   cert-doctor --help | --version
@@ -53,7 +56,7 @@ Environment:
 Exit status: 0 ok, 1 warning, 2 critical, 3 unknown or usage error.
 `;
 
-const EXIT: Record<Verdict, number> = { ok: 0, warning: 1, critical: 2, unknown: 3 };
+export const EXIT: Record<Verdict, number> = { ok: 0, warning: 1, critical: 2, unknown: 3 };
 const EXIT_UNKNOWN = 3;
 const MAX_CA_BYTES = 10 * 1024 * 1024;
 const PEM_CERT = '-----BEGIN CERTIFICATE-----';
@@ -79,6 +82,7 @@ const startShellBot: Command = async (args, io) => {
 
 export const commands: Record<string, Command> = {
   check: runCheck,
+  explain: async (args, io) => (await import('./cli-explain.js')).runExplain(args, io),
   help: showHelp,
   start: startBot,
   serve: startBot,
@@ -102,7 +106,7 @@ function describeFailure(err: unknown): string {
   return `internal error: ${oneLine(message)}`;
 }
 
-function oneLine(message: string): string {
+export function oneLine(message: string): string {
   return escapeControl(message.split('\n')[0] ?? '');
 }
 
@@ -188,7 +192,7 @@ function unknownOption(args: string[]): string {
   return bad?.kind === 'option' ? bad.rawName : (args.find((a) => a.startsWith('-')) ?? '?');
 }
 
-function intOption(flag: string, raw: string | undefined, min: number, max: number): number | null {
+export function intOption(flag: string, raw: string | undefined, min: number, max: number): number | null {
   if (raw === undefined) return null;
   const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
@@ -209,7 +213,7 @@ function ruleOptions(warnRaw: string | undefined, critRaw: string | undefined): 
   return { expiringWarnDays: warnDays, expiringCriticalDays: critDays };
 }
 
-function allowList(flags: string[], env: NodeJS.ProcessEnv): string[] {
+export function allowList(flags: string[], env: NodeJS.ProcessEnv): string[] {
   const fromEnv = (env.CERT_DOCTOR_ALLOW ?? '')
     .split(',')
     .map((s) => s.trim())
@@ -227,7 +231,7 @@ function assertCidr(value: string, source: string): void {
   }
 }
 
-async function caBundles(files: string[], env: NodeJS.ProcessEnv): Promise<string[]> {
+export async function caBundles(files: string[], env: NodeJS.ProcessEnv): Promise<string[]> {
   const bundles: string[] = [];
   for (const file of files) bundles.push(await readCaFile(file, '--ca file'));
   const fromEnv = env.CERT_DOCTOR_CA?.trim();
@@ -252,7 +256,7 @@ async function readCaFile(path: string, what: string): Promise<string> {
 }
 
 /** https://no-color.org: NO_COLOR set to a non-empty value turns colour off. */
-function useColor(io: CliIo): boolean {
+export function useColor(io: CliIo): boolean {
   const tty = (io.stdout as { isTTY?: boolean }).isTTY === true;
   return tty && !io.env.NO_COLOR;
 }

@@ -9,7 +9,7 @@ import type { Diagnosis, Fix } from '../rules/types.js';
  * knowledge for the likely causes (src/fixes, a finding with no observed values). Never a fix that turns
  * verification off. The recognised client's own stack comes first, then the generic server fix, then the OS.
  */
-const MAX_FIXES = 5;
+const MAX_FIXES = 4;
 
 /** Fix stacks (src/fixes/client-trust.ts) that apply to each catalogue client. */
 const FIX_STACKS: Record<string, string[]> = {
@@ -61,11 +61,13 @@ export function fixesFor(
     return 20;
   };
   const ordered = safe.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i);
+  // One fix per audience and stack: the most likely cause's (the pool is in cause order).
   const seen = new Set<string>();
   const out: Fix[] = [];
   for (const { f } of ordered) {
-    if (seen.has(f.title) || rank(f) === 20) continue;
-    seen.add(f.title);
+    const key = `${f.audience}:${f.stack}`;
+    if (seen.has(key) || rank(f) === 20) continue;
+    seen.add(key);
     out.push(f);
   }
   return out.slice(0, MAX_FIXES);

@@ -20,7 +20,7 @@ const FORMS: [RegExp, Extract][] = [
   [/peeraddr=(\[[0-9a-f:.]+\]|[\d.]+):(\d{1,5})/i, hostPort], // Ruby
   [/(?:Failed to connect|connect) to (\S+) port (\d{1,5})/, hostPort], // curl
   [/Hostname (\S+) not verified/, hostOnly], // OkHttp
-  [/pretending to be [“"](.+?)[”"]/, hostOnly], // Apple
+  [/pretending to be (?:[“"]|\\u201c)(.+?)(?:[”"]|\\u201d)/, hostOnly], // Apple (as printed, or JSON-escaped)
   [/\bHost: ?(\S+?)\.? is not in the cert's altnames/, hostOnly], // Node
   [/\bIP: (\S+) is not in the cert's list/, hostOnly], // Node
   [/No subject alternative DNS name matching (\S+) found/, hostOnly], // Java
@@ -51,22 +51,24 @@ const SOURCE_EXT = new Set(
 );
 
 export function extractTarget(text: string): ExplainTarget | null {
+  const loose = [...urls(text), ...hostPorts(text)];
   for (const [pattern, pick] of FORMS) {
     const m = pattern.exec(text);
     const t = m ? toTarget(pick(m)) : null;
-    if (t) return t;
+    // A form that names only the host ("pretending to be “10.0.0.1”") takes the port from a URL naming it too.
+    if (t) return loose.find((l) => l.host === t.host) ?? t;
   }
-  for (const m of text.matchAll(URL_FORM)) {
-    const t = toTarget(m[0].replace(/[.,;:]+$/, ''));
-    if (t) return t;
-  }
-  for (const m of text.matchAll(HOST_PORT_FORM)) {
-    const tld = m[1]!.split('.').at(-1)!.toLowerCase();
-    if (SOURCE_EXT.has(tld)) continue;
-    const t = toTarget(`${m[1]}:${m[2]}`);
-    if (t) return t;
-  }
-  return null;
+  return loose[0] ?? null;
+}
+
+function urls(text: string): ExplainTarget[] {
+  return [...text.matchAll(URL_FORM)].flatMap((m) => toTarget(m[0].replace(/[.,;:]+$/, '')) ?? []);
+}
+
+function hostPorts(text: string): ExplainTarget[] {
+  return [...text.matchAll(HOST_PORT_FORM)].flatMap((m) =>
+    SOURCE_EXT.has(m[1]!.split('.').at(-1)!.toLowerCase()) ? [] : (toTarget(`${m[1]}:${m[2]}`) ?? []),
+  );
 }
 
 function toTarget(raw: string): ExplainTarget | null {

@@ -7,6 +7,7 @@
 import type { ChatMessage, CommandHelp, IncidentView, MessageAction } from '../chat/port.js';
 import type { CertInfo, ChainReport } from '../probe/types.js';
 import type { Diagnosis, Finding, Fix } from '../rules/types.js';
+import { explanationLines } from './explain-lines.js';
 import {
   certName,
   describeKey,
@@ -51,6 +52,8 @@ function linesOf(msg: ChatMessage, opts: ChatTextOptions): string[] {
       return chainLines(msg.diagnosis);
     case 'help':
       return helpLines(msg.commands, msg.unknown);
+    case 'explanation':
+      return explanationLines(msg.explanation);
     case 'notice':
       return [`${msg.level === 'error' ? 'error' : 'note'} [${msg.code}]: ${msg.text}`];
   }

@@ -124,6 +124,8 @@ export const docker: ClientStack = {
     /failed to do request: (Head|Get|Post)/,
     /\b(ctr|crictl|containerd|buildkit|podman)\b/i,
     /\/v2\/\S*(manifests|blobs)|\/v1\/users\//,
+    /\bdocker\.io\b/,
+    /failed to (solve|resolve source metadata)/,
   ],
   errors: GO_ERRORS,
 };

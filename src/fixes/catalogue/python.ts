@@ -20,8 +20,8 @@ export const python: ClientStack = {
   ],
   libraries: [
     { name: 'aiohttp', marker: /aiohttp|ClientConnector(Certificate|SSL)Error|Cannot connect to host \S+ ssl:/ },
-    { name: 'requests', marker: /requests\.exceptions|HTTPSConnectionPool\(/ },
-    { name: 'urllib3', marker: /urllib3/ },
+    { name: 'requests', marker: /requests\.exceptions/ },
+    { name: 'urllib3', marker: /urllib3|HTTPSConnectionPool\(/ },
     { name: 'httpx', marker: /httpx|httpcore/ },
   ],
   openssl: (r) => `[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: ${r.text}`,

@@ -23,7 +23,8 @@ export const quic: ClientStack = {
   libraries: [
     {
       name: 'aioquic',
-      marker: /aioquic|ConnectionTerminated\(error_code=|QuicConnectionState|Connection close (received )?\(?code 0x/i,
+      marker:
+        /aioquic|ConnectionTerminated\(error_code=|QuicConnectionState|Connection close (received )?\(?code 0x|QUIC Error: \d+, reason:/i,
       quic: true,
     },
     { name: 'msquic', marker: /msquic|QUIC_STATUS_|quicer|transport_down/i, quic: true },
