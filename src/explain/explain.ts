@@ -9,8 +9,11 @@ import { extractTarget } from './target.js';
 import type { ClientView, ExplainMatch, ExplainTarget, Explanation } from './types.js';
 
 export interface ExplainOptions {
-  /** runs the live check for "host:port"; absent when the caller checks nothing (--no-check) */
-  check?: (input: string) => Promise<Diagnosis>;
+  /**
+   * runs the live check for "host:port"; absent when the caller checks nothing (--no-check). It may decline with
+   * `{ skipped: why }` (a chat user over the rate limit).
+   */
+  check?: (input: string) => Promise<Diagnosis | { skipped: string }>;
   /** why no check runs when `check` is absent, e.g. "--no-check was given" */
   noCheckReason?: string;
 }
@@ -116,7 +119,12 @@ async function runCheck(e: Explanation, opts: ExplainOptions): Promise<void> {
     return;
   }
   try {
-    e.diagnosis = await opts.check(endpoint);
+    const result = await opts.check(endpoint);
+    if ('skipped' in result) {
+      e.notes.push(`Not checked (${result.skipped}): \`cert-doctor check ${endpoint}\` shows the server side.`);
+      return;
+    }
+    e.diagnosis = result;
     e.checked = endpoint;
   } catch (err) {
     e.notes.push(

@@ -29,7 +29,10 @@ export function explanationLines(e: Explanation): string[] {
     for (const f of e.fixes) {
       lines.push(`  • ${f.audience === 'server' ? 'Server' : 'Client'} · ${f.stack}: ${f.title}`);
       if (f.steps[0]) lines.push(`      ${f.steps[0]}`);
-      if (f.command) lines.push(`      $ ${f.command}`);
+      if (f.command) {
+        const [first, ...rest] = f.command.split('\n');
+        lines.push(`      $ ${first}`, ...rest.map((r) => `        ${r}`));
+      }
     }
   }
   for (const n of e.notes) lines.push(`Note: ${n}`);

@@ -44,7 +44,10 @@ const expanded = new Map<string, ClientError[]>();
 export function errorsOf(stack: ClientStack): ClientError[] {
   let list = expanded.get(stack.key);
   if (!list) {
-    const all = [...stack.errors, ...(stack.openssl ? [...wrapReasons(stack.openssl), ...OPENSSL_SSL_ERRORS] : [])];
+    const shared = stack.openssl ? [...wrapReasons(stack.openssl), ...OPENSSL_SSL_ERRORS] : [];
+    // A stack's own wording of a shared error (Python's "[SSL: TLSV1_ALERT_PROTOCOL_VERSION] …") replaces it.
+    const own = new Set(stack.errors.map((e) => e.id));
+    const all = [...stack.errors, ...shared.filter((e) => !own.has(e.id))];
     list = [...all.filter((e) => !e.fallback), ...all.filter((e) => e.fallback)];
     expanded.set(stack.key, list);
   }
