@@ -80,16 +80,48 @@ test('joined answer: the cause the server shows is confirmed, the others are not
 test('the schema rejects what breaks the contract', async () => {
   const [[, e]] = await cases();
   const good = explanationJson(e!);
-  const mutations: [string, (d: any) => void][] = [
-    ['unknown finding code', (d) => (d.matches[0].code = 'made_up_code')],
-    ['a fix that carries a warning (verification off)', (d) => (d.fixes[0].warning = 'turns verification off')],
-    ['wrong format', (d) => (d.format = 'cert-doctor.explanation/2')],
-    ['extra field', (d) => (d.extra = 1)],
-    ['bad port', (d) => (d.target.port = 70000)],
-    ['diagnosis not a diagnosis', (d) => (d.diagnosis = { verdict: 'ok' })],
+  type Doc = Record<string, unknown>;
+  const first = (d: Doc, key: string) => (d[key] as Doc[])[0]!;
+  const mutations: [string, (d: Doc) => void][] = [
+    [
+      'unknown finding code',
+      (d) => {
+        first(d, 'matches').code = 'made_up_code';
+      },
+    ],
+    [
+      'a fix that carries a warning (verification off)',
+      (d) => {
+        first(d, 'fixes').warning = 'turns verification off';
+      },
+    ],
+    [
+      'wrong format',
+      (d) => {
+        d.format = 'cert-doctor.explanation/2';
+      },
+    ],
+    [
+      'extra field',
+      (d) => {
+        d.extra = 1;
+      },
+    ],
+    [
+      'bad port',
+      (d) => {
+        (d.target as Doc).port = 70000;
+      },
+    ],
+    [
+      'diagnosis not a diagnosis',
+      (d) => {
+        d.diagnosis = { verdict: 'ok' };
+      },
+    ],
   ];
   for (const [what, mutate] of mutations) {
-    const doc = structuredClone(good);
+    const doc = structuredClone(good) as Doc;
     mutate(doc);
     assert.equal(validateExplanation(doc), false, what);
   }
