@@ -16,6 +16,23 @@ const curlHostname = {
   ],
 };
 
+/** libcurl built with GnuTLS (Debian's and Ubuntu's git): one sentence for every verification failure. */
+const gnutlsVerify = {
+  id: 'gnutls_verification_failed',
+  text: 'server certificate verification failed. CAfile: /etc/ssl/certs/ca-certificates.crt CRLfile: none',
+  pattern: /server certificate verification failed\. CAfile: \S+ CRLfile: \S+/i,
+  versions: 'libcurl-gnutls (git on Debian and Ubuntu)',
+  causes: [
+    cause(
+      'chain_untrusted_root',
+      'GnuTLS does not say which check failed; the usual one is a root missing from the CAfile named.',
+    ),
+    cause('chain_incomplete', 'A server that does not send its intermediate fails the same way.'),
+    cause('cert_expired', 'So does an expired certificate.'),
+    cause('cert_self_signed', 'And a self-signed one.'),
+  ],
+};
+
 export const curl: ClientStack = {
   key: 'curl',
   label: 'curl / libcurl',
@@ -32,6 +49,7 @@ export const curl: ClientStack = {
   openssl: (r) => `curl: (60) SSL certificate problem: ${r.text}`,
   errors: [
     curlHostname,
+    gnutlsVerify,
     {
       id: 'legacy_sigalg',
       text: 'curl: (35) OpenSSL/<version>: error:0A00014D:SSL routines::legacy sigalg disallowed or unsupported',
@@ -88,5 +106,6 @@ export const git: ClientStack = {
       ...curlHostname,
       text: "fatal: unable to access '<url>': SSL: no alternative certificate subject name matches target host name '<host>'",
     },
+    { ...gnutlsVerify, text: `fatal: unable to access '<url>': ${gnutlsVerify.text}` },
   ],
 };
