@@ -9,6 +9,7 @@ import { endpointOf, explain } from '../src/explain/explain.js';
 import { extractTarget } from '../src/explain/target.js';
 import { CATALOGUE, errorsOf, say } from '../src/fixes/catalogue/index.js';
 import { FINDING_CODES } from '../src/fixes/codes.js';
+import { FIXTURES } from './support/diagnosis-fixtures.js';
 import { CORPUS } from './support/explain-corpus.js';
 
 const STACKS_REQUIRED = [
@@ -136,6 +137,18 @@ test('QUIC clients: says Node 20 has no QUIC and that the TCP TLS endpoint is wh
   assert.deepEqual(x.target, { host: 'h3.example.net', port: 443 });
   assert.ok(x.matches.some((m) => m.code === 'chain_incomplete'));
   assert.ok(x.notes.some((n) => /Node 20 has no QUIC/.test(n) && /TCP TLS endpoint h3\.example\.net:443/.test(n)));
+  // With a check: the TCP endpoint is what was checked, and the note says so.
+  const checkedWith: string[] = [];
+  const fixture = FIXTURES['chain-incomplete']!();
+  const y = await explain(text, {
+    check: async (endpoint) => {
+      checkedWith.push(endpoint);
+      return fixture;
+    },
+  });
+  assert.deepEqual(checkedWith, ['h3.example.net:443']);
+  assert.equal(y.checked, 'h3.example.net:443');
+  assert.ok(y.notes.some((n) => /it checked the TCP TLS endpoint h3\.example\.net:443 instead/.test(n)));
 });
 
 test('a pasted private key is never echoed and is answered with "treat it as leaked"', async () => {

@@ -22,6 +22,7 @@ export interface ExplainOptions {
 export const MAX_INPUT = 64 * 1024;
 
 const PRIVATE_KEY = /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(-----END \1PRIVATE KEY-----|$)/g;
+const HAS_PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
 
 /**
  * "Your client says X; the server at host:port does Y; here is the fix." Recognises the client and its error from
@@ -33,7 +34,7 @@ export async function explain(raw: string, opts: ExplainOptions = {}): Promise<E
   const notes: string[] = [];
   let input = raw.length > MAX_INPUT ? raw.slice(0, MAX_INPUT) : raw;
   if (raw.length > MAX_INPUT) notes.push(`Only the first ${MAX_INPUT / 1024} KiB of the text were read.`);
-  if (PRIVATE_KEY.test(input)) {
+  if (HAS_PRIVATE_KEY.test(input)) {
     input = input.replace(PRIVATE_KEY, '[private key removed]');
     notes.push(
       'The text contained a private key. Treat it as leaked: replace the key and reissue the certificate. cert-doctor did not keep or repeat it.',
@@ -57,17 +58,23 @@ export async function explain(raw: string, opts: ExplainOptions = {}): Promise<E
     fixes: [],
     diagnosis: null,
   };
-  if (client?.quic) {
-    notes.push(
-      `Node 20 has no QUIC client, so cert-doctor cannot repeat this HTTP/3 handshake${target ? `: it checks the TCP TLS endpoint ${endpointOf(target)} instead, which serves the same certificate in nearly every deployment` : ''}.`,
-    );
-  }
   await runCheck(explanation, opts);
+  if (client?.quic) notes.unshift(quicNote(explanation));
   joinDiagnosis(explanation);
   const codes = matches.map((m) => m.code);
   explanation.fixes =
     matches.length > 0 ? fixesFor(codes, rec.stack, parsed ?? placeholderTarget(), explanation.diagnosis) : [];
   return explanation;
+}
+
+/** Node 20 has no QUIC: say so, and that the same host's TCP TLS endpoint is what was (or can be) checked. */
+function quicNote(e: Explanation): string {
+  const head = 'Node 20 has no QUIC client, so cert-doctor cannot repeat this HTTP/3 handshake';
+  if (e.checked)
+    return `${head}: it checked the TCP TLS endpoint ${e.checked} instead, which serves the same certificate in nearly every deployment.`;
+  if (e.target)
+    return `${head}; the TCP TLS endpoint ${endpointOf(e.target)} serves the same certificate in nearly every deployment, and that is what a check looks at.`;
+  return `${head}; a check of the same host's TCP TLS endpoint (port 443) sees the same certificate in nearly every deployment.`;
 }
 
 export function endpointOf(t: ExplainTarget): string {
