@@ -181,10 +181,28 @@ test('target extraction skips source positions and documentation links', () => {
   }
 });
 
-test('never throws for hostile or huge input', async () => {
-  const inputs = ['', ' ', '\u0000\u001b[31m', 'x'.repeat(200_000), '(?:'.repeat(1000), "host='a', port=99999)"];
+test('never throws, and never backtracks for seconds, on hostile or huge input (the bot runs it in its event loop)', async () => {
+  const inputs = [
+    '',
+    ' ',
+    '\u0000\u001b[31m',
+    'x'.repeat(200_000),
+    'a.'.repeat(40_000),
+    '1.'.repeat(40_000),
+    'a-'.repeat(40_000),
+    "host='".repeat(12_000),
+    'https://a.b/'.repeat(6_000),
+    'Get "https://a'.repeat(5_000),
+    'x509: certificate is valid for a, '.repeat(2_000),
+    '(?:'.repeat(1000),
+    "host='a', port=99999)",
+  ];
   for (const text of inputs) {
+    const started = performance.now();
     const x = await explain(text);
+    const ms = performance.now() - started;
     assert.ok(x.input.length <= 64 * 1024);
+    // A quadratic pattern took 20–26 s on these; linear ones take well under 0.5 s. 5 s is a margin for a loaded CI.
+    assert.ok(ms < 5_000, `${JSON.stringify(text.slice(0, 20))}…: ${ms.toFixed(0)} ms`);
   }
 });

@@ -15,30 +15,35 @@ const FORMS: [RegExp, Extract][] = [
   [/host='([^'\s]+)', port=(\d{1,5})\)/, hostPort], // urllib3 / requests: HTTPSConnectionPool(host='x', port=443)
   [/Cannot connect to host (\[[0-9a-f:.]+\]|[^\s:]+):(\d{1,5})/i, hostPort], // aiohttp
   [/unable to access '([a-z][a-z0-9+.-]*:\/\/[^']+)'/i, hostOnly], // git
-  [/\b(?:Get|Post|Head|Put|Patch|Delete|Options) "?(https?:\/\/[^\s"]+?)"?:? /, hostOnly], // Go net/http
+  [/\b(?:Get|Post|Head|Put|Patch|Delete|Options) "?(https?:\/\/[^\s"]{1,2048}?)"?:? /, hostOnly], // Go net/http
   [/request to (https?:\/\/\S+) failed/, hostOnly], // node-fetch, npm
   [/peeraddr=(\[[0-9a-f:.]+\]|[\d.]+):(\d{1,5})/i, hostPort], // Ruby
   [/(?:Failed to connect|connect) to (\S+) port (\d{1,5})/, hostPort], // curl
   [/Hostname (\S+) not verified/, hostOnly], // OkHttp
-  [/pretending to be (?:[“"]|\\u201c)(.+?)(?:[”"]|\\u201d)/, hostOnly], // Apple (as printed, or JSON-escaped)
+  [/pretending to be (?:[“"]|\\u201c)(.{1,253}?)(?:[”"]|\\u201d)/, hostOnly], // Apple (as printed, or JSON-escaped)
   [/\bHost: ?(\S+?)\.? is not in the cert's altnames/, hostOnly], // Node
   [/\bIP: (\S+) is not in the cert's list/, hostOnly], // Node
   [/No subject alternative DNS name matching (\S+) found/, hostOnly], // Java
   [/certificate is not valid for '([^']+)'/, hostOnly], // Python
   [/target host name '([^']+)'/, hostOnly], // curl
-  [/x509: certificate is valid for .*?, not (\S+)/, hostOnly], // Go
+  [/x509: certificate is valid for [^\n]{0,2000}?, not (\S+)/, hostOnly], // Go
   [/cannot validate certificate for (\S+) because/, hostOnly], // Go
   [/could not prove that it is (\S+?);/, hostOnly], // Chrome
   [/steal your information from (\S+)/, hostOnly], // Chrome
   [/hostname "([^"]+)" does not match/, hostOnly], // Ruby
   [/expected CN=`([^']+)'/, hostOnly], // PHP
-  [/(\S+) uses an invalid security certificate/, hostOnly], // Firefox
-  [/identity of the website [“"](.+?)[”"]/, hostOnly], // Safari
+  [/(?<!\S)(\S{1,300}) uses an invalid security certificate/, hostOnly], // Firefox
+  [/identity of the website [“"](.{1,253}?)[”"]/, hostOnly], // Safari
 ];
 
-const URL_FORM = /\b(?:https|wss|ldaps|imaps|smtps|pop3s|ftps):\/\/[^\s'"<>)\]`]+/gi;
-const HOST_PORT_FORM =
-  /(?<![\w/.-])((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}|\d{1,3}(?:\.\d{1,3}){3}):(\d{2,5})\b/gi;
+const URL_FORM = /\b(?:https|wss|ldaps|imaps|smtps|pop3s|ftps):\/\/[^\s'"<>)\]`]{1,2048}/gi;
+/**
+ * host:port as one token. The lookbehind lets a match start only where a token starts and the length is bounded,
+ * so hostile input costs one scan, not one per character; the token's shape is checked afterwards.
+ */
+const HOST_PORT_FORM = /(?<![\w/.-])([a-z0-9][a-z0-9.-]{0,252}):(\d{2,5})(?!\d)/gi;
+/** a DNS name with a letter TLD, or an IPv4 literal */
+const HOST_SHAPE = /^(?:(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}|\d{1,3}(?:\.\d{1,3}){3})$/i;
 
 /** Hosts that appear in error texts as "more details here", never as the endpoint that failed. */
 const DOC_HOSTS =
@@ -67,7 +72,9 @@ function urls(text: string): ExplainTarget[] {
 
 function hostPorts(text: string): ExplainTarget[] {
   return [...text.matchAll(HOST_PORT_FORM)].flatMap((m) =>
-    SOURCE_EXT.has(m[1]!.split('.').at(-1)!.toLowerCase()) ? [] : (toTarget(`${m[1]}:${m[2]}`) ?? []),
+    !HOST_SHAPE.test(m[1]!) || SOURCE_EXT.has(m[1]!.split('.').at(-1)!.toLowerCase())
+      ? []
+      : (toTarget(`${m[1]}:${m[2]}`) ?? []),
   );
 }
 

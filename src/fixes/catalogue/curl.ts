@@ -9,7 +9,7 @@ const curlHostname = {
   id: 'hostname_mismatch',
   text: "curl: (60) SSL: no alternative certificate subject name matches target host name '<host>'",
   pattern:
-    /no alternative certificate subject name matches target host name|SSL: certificate subject name .* does not match target host name/i,
+    /no alternative certificate subject name matches target host name|SSL: certificate subject name [^\n]{0,500}? does not match target host name/i,
   causes: [
     cause('hostname_mismatch', 'The certificate does not list the host name in the URL.'),
     cause('no_san', 'The certificate names the host only in its Common Name (curl ≥ 7.77 ignores it when SANs exist).'),

@@ -30,7 +30,7 @@ const GO_ERRORS: ClientError[] = [
     id: 'hostname',
     text: 'x509: certificate is valid for …, not <host>',
     pattern:
-      /x509: certificate is valid for .*, not |x509: cannot validate certificate for \S+ because it doesn't contain any IP SANs/i,
+      /x509: certificate is valid for [^\n]{0,2000}?, not |x509: cannot validate certificate for \S+ because it doesn't contain any IP SANs/i,
     causes: [
       cause('hostname_mismatch', 'The certificate lists other names than the one the client asked for.'),
       cause('sni_required', 'Without the right SNI name the server sent its default certificate.'),
