@@ -16,8 +16,11 @@ import { routeCommand } from '../commands/router.js';
 import { chatCore } from '../src/chat/core.js';
 import { check } from '../src/check.js';
 import { endpointOf, explain } from '../src/explain/explain.js';
+import { explanationJson } from '../src/render/explain-json.js';
 import { makeContext } from './support/chat.js';
+import { runCli } from './support/cli-io.js';
 import { type ClientName, type ClientOutcome, LOOPBACK, RUNNERS, runClients } from './support/clients.js';
+import { schemaErrors, validateExplanation } from './support/explanation-schema.js';
 import { type Chain, makeCert, makeChain, pemOf } from './support/pki.js';
 import { type Running, startTlsServer } from './support/servers.js';
 import { driveShell } from './support/shell.js';
@@ -227,6 +230,8 @@ describe('real clients: their errors are recognised and explained', () => {
           assert.deepEqual(x.target, { host: 'localhost', port: measured.ports[index] }, 'target');
           assert.equal(x.checked, endpointOf(x.target!));
           assert.equal(x.matches.find((m) => m.code === s.code)?.confirmed, true, `the live check confirms ${s.code}`);
+          const doc = JSON.parse(JSON.stringify(explanationJson(x)));
+          assert.equal(validateExplanation(doc), true, `schema: ${schemaErrors()}`);
         }
       });
     }
@@ -270,4 +275,26 @@ test('shell bot: "explain …" answers with the causes and what the server shows
   assert.match(out, /\[cert_expired\] \(server's fault\) ✔ seen on the server/);
   assert.match(out, new RegExp(`The server at 127\\.0\\.0\\.1:${measured.ports[0]}: CRITICAL`));
   await shell.end();
+});
+
+test('CLI: explain runs the live check against the host the text names (--allow, --ca) and exits with its verdict', async () => {
+  const dir2 = await mkdtemp(join(tmpdir(), 'cert-doctor-explain-cli-'));
+  try {
+    const ca = join(dir2, 'ca.pem');
+    await writeFile(ca, measured.list[0]!.caPem);
+    const args = ['explain', '--allow', '127.0.0.0/8', '--ca', ca, '--timeout', '10000'];
+    const text = await runCli([...args, requestsError(measured.ports[0]!)]);
+    assert.equal(text.code, 2, `critical: ${text.stderr}`);
+    assert.match(text.stdout, /\[cert_expired\] \(server's fault\) ✔ seen on the server/);
+    const json = await runCli([...args, '--json', requestsError(measured.ports[0]!)]);
+    const doc = JSON.parse(json.stdout);
+    assert.equal(validateExplanation(doc), true, `schema: ${schemaErrors()}`);
+    assert.equal(doc.checked, `127.0.0.1:${measured.ports[0]}`);
+    assert.equal(doc.diagnosis.headline, 'cert_expired');
+    const skipped = await runCli(['explain', '--no-check', requestsError(measured.ports[0]!)]);
+    assert.equal(skipped.code, 0);
+    assert.match(skipped.stdout, /Not checked \(--no-check was given\)/);
+  } finally {
+    await rm(dir2, { recursive: true, force: true });
+  }
 });

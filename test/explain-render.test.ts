@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { main } from '../src/cli.js';
 import { explain } from '../src/explain/explain.js';
 import type { Explanation } from '../src/explain/types.js';
@@ -16,9 +15,9 @@ import { explanationJson, renderExplanationJson } from '../src/render/explain-js
 import { explanationLines } from '../src/render/explain-lines.js';
 import { Collector, runCli } from './support/cli-io.js';
 import { FIXTURES } from './support/diagnosis-fixtures.js';
+import { schemaErrors, validateExplanation } from './support/explanation-schema.js';
 
 const GOLDEN = new URL('./golden/', import.meta.url);
-const root = new URL('../', import.meta.url);
 
 function golden(name: string, actual: string): void {
   const file = new URL(name, GOLDEN);
@@ -30,16 +29,8 @@ function golden(name: string, actual: string): void {
   assert.equal(actual, readFileSync(file, 'utf8'), name);
 }
 
-export const validateExplanation = (() => {
-  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
-  const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
-  ajv.addFormat('date-time', (s: string) => iso.test(s));
-  ajv.addSchema(JSON.parse(readFileSync(new URL('src/render/diagnosis.schema.json', root), 'utf8')));
-  return ajv.compile(JSON.parse(readFileSync(new URL('src/render/explanation.schema.json', root), 'utf8')));
-})();
-
 function assertValid(doc: unknown, what: string): void {
-  assert.equal(validateExplanation(doc), true, `${what}: ${JSON.stringify(validateExplanation.errors?.slice(0, 3))}`);
+  assert.equal(validateExplanation(doc), true, `${what}: ${schemaErrors()}`);
 }
 
 /** The aiohttp wording of a missing intermediate, naming the host of the chain-incomplete fixture. */
