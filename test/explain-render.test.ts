@@ -17,7 +17,8 @@ import { Collector, runCli } from './support/cli-io.js';
 import { FIXTURES } from './support/diagnosis-fixtures.js';
 import { schemaErrors, validateExplanation } from './support/explanation-schema.js';
 
-const GOLDEN = new URL('./golden/', import.meta.url);
+/** Their own folder: test/json-schema.test.ts validates every test/golden/*.json as a diagnosis. */
+const GOLDEN = new URL('./golden/explain/', import.meta.url);
 
 function golden(name: string, actual: string): void {
   const file = new URL(name, GOLDEN);
@@ -49,8 +50,8 @@ async function cases(): Promise<[string, Explanation][]> {
 
 test('golden text and JSON; every document validates against explanation.schema.json', async () => {
   for (const [name, e] of await cases()) {
-    golden(`${name}.txt`, `${explanationLines(e).join('\n')}\n`);
-    golden(`${name}.json`, renderExplanationJson(e));
+    golden(`${name.replace(/^explain-/, '')}.txt`, `${explanationLines(e).join('\n')}\n`);
+    golden(`${name.replace(/^explain-/, '')}.json`, renderExplanationJson(e));
     assertValid(JSON.parse(renderExplanationJson(e)), name);
   }
 });
