@@ -1,10 +1,11 @@
 /**
  * `/cert <sub> …` (and the text of a bot mention) → the subcommand's handler. Later subcommands (watch,
- * unwatch, list, explain) plug in by adding a row to SUBCOMMANDS.
+ * unwatch, list) plug in by adding a row to SUBCOMMANDS.
  */
 import type { CommandContext, CommandHelp } from '../src/chat/port.js';
 import { errorNotice } from '../src/chat/views.js';
 import * as check from './check.js';
+import * as explainCmd from './explain.js';
 import * as help from './help.js';
 import { runThreadAction, definitions as threadDefs } from './thread.js';
 
@@ -17,6 +18,7 @@ export interface Subcommand {
 
 export const SUBCOMMANDS: Subcommand[] = [
   { help: check.definition, run: check.runCheck },
+  { help: explainCmd.definition, run: explainCmd.runExplain },
   { help: threadDefs.recheck, aliases: ['re-check'], run: (ctx) => runThreadAction(ctx, 'recheck') },
   { help: threadDefs.fix_guide, aliases: ['fix_guide', 'guide'], run: (ctx) => runThreadAction(ctx, 'fix_guide') },
   { help: threadDefs.show_chain, aliases: ['show_chain'], run: (ctx) => runThreadAction(ctx, 'show_chain') },

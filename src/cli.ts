@@ -27,7 +27,7 @@ export interface CliIo {
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
 /** A mistake in how the tool was called: one line on stderr, exit 3. */
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
 export const USAGE = `cert-doctor — diagnose a TLS endpoint: what is wrong, which clients break, and the exact fix.
 
@@ -35,6 +35,9 @@ Usage:
   cert-doctor check TARGET… [options]  diagnose each TARGET: example.com, host:8443, https://host/path,
                                        smtp://mail.example.com:587, [2001:db8::1]:443; several targets are
                                        checked concurrently and summarised one line each
+  cert-doctor explain [--json] [--no-check] TEXT | -
+                                       explain a pasted client TLS error (- reads stdin): the client,
+                                       likely causes, and a live check of the host it names
   cert-doctor start                    run the chat bot: Slack when tokens are set, else a terminal chat
   cert-doctor shell                    the terminal chat, even when Slack tokens are set
   cert-doctor --help | --version
@@ -64,7 +67,7 @@ Exit status: 0 ok, 1 warning, 2 critical, 3 unknown (nothing could be examined: 
 address refused or blocked) or usage error. Several targets: the worst (critical, unknown, warning, ok).
 `;
 
-const EXIT: Record<Verdict, number> = { ok: 0, warning: 1, critical: 2, unknown: 3 };
+export const EXIT: Record<Verdict, number> = { ok: 0, warning: 1, critical: 2, unknown: 3 };
 const EXIT_UNKNOWN = 3;
 const MAX_CA_BYTES = 10 * 1024 * 1024;
 const PEM_CERT = '-----BEGIN CERTIFICATE-----';
@@ -85,6 +88,7 @@ const startShellBot: Command = async (args, io) => {
 
 export const commands: Record<string, Command> = {
   check: runCheck,
+  explain: async (args, io) => (await import('./cli-explain.js')).runExplain(args, io),
   help: showHelp,
   start: startBot,
   serve: startBot,
@@ -108,7 +112,7 @@ function describeFailure(err: unknown): string {
   return `internal error: ${oneLine(message)}`;
 }
 
-function oneLine(message: string): string {
+export function oneLine(message: string): string {
   return escapeControl(message.split('\n')[0] ?? '');
 }
 
@@ -235,7 +239,7 @@ function unknownOption(args: string[]): string {
   return bad?.kind === 'option' ? bad.rawName : (args.find((a) => a.startsWith('-')) ?? '?');
 }
 
-function intOption(flag: string, raw: string | undefined, min: number, max: number): number | null {
+export function intOption(flag: string, raw: string | undefined, min: number, max: number): number | null {
   if (raw === undefined) return null;
   const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
@@ -261,7 +265,7 @@ function ruleOptions(warnRaw: string | undefined, critRaw: string | undefined): 
   return { expiringWarnDays: warnDays, expiringCriticalDays: critDays };
 }
 
-function allowList(flags: string[], env: NodeJS.ProcessEnv): string[] {
+export function allowList(flags: string[], env: NodeJS.ProcessEnv): string[] {
   for (const cidr of flags) assertCidr(cidr, '--allow');
   // the bot's parser (src/config.ts), so both accept and refuse the same entries
   const fromEnv = parseAllowList(env.CERT_DOCTOR_ALLOW);
@@ -283,7 +287,7 @@ function caFiles(files: string[], env: NodeJS.ProcessEnv): string[] {
   return fromEnv && !fromEnv.includes(PEM_CERT) ? [...files, fromEnv] : files;
 }
 
-async function caBundles(files: string[], env: NodeJS.ProcessEnv): Promise<string[]> {
+export async function caBundles(files: string[], env: NodeJS.ProcessEnv): Promise<string[]> {
   const bundles: string[] = [];
   for (const file of files) bundles.push(await readCaFile(file, '--ca file'));
   const fromEnv = env.CERT_DOCTOR_CA?.trim();
@@ -305,7 +309,7 @@ async function readCaFile(path: string, what: string): Promise<string> {
 }
 
 /** https://no-color.org: NO_COLOR set to a non-empty value turns colour off. */
-function useColor(io: CliIo): boolean {
+export function useColor(io: CliIo): boolean {
   const tty = (io.stdout as { isTTY?: boolean }).isTTY === true;
   return tty && !io.env.NO_COLOR;
 }

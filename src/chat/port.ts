@@ -11,6 +11,7 @@
  */
 import type { CheckOptions, CheckPhase, check } from '../check.js';
 import type { Config } from '../config.js';
+import type { Explanation } from '../explain/types.js';
 import type { Logger } from '../log.js';
 import type { Target } from '../probe/types.js';
 import type { Diagnosis } from '../rules/types.js';
@@ -133,6 +134,8 @@ export type ChatMessage =
   | { kind: 'chain'; diagnosis: Diagnosis }
   /** Usage. `unknown` is the subcommand the user typed when it was not recognised. */
   | { kind: 'help'; commands: CommandHelp[]; unknown?: string }
+  /** `/cert explain`: the client and error recognised in pasted text, likely causes, the live check, the fix. */
+  | { kind: 'explanation'; explanation: Explanation }
   /** One line for the requester: errors, limits, "invite the bot". */
   | { kind: 'notice'; level: 'info' | 'error'; code: NoticeCode; text: string; retryAfterSec?: number };
 

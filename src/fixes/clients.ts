@@ -1,10 +1,14 @@
 import { dnsNameMatches } from '../rules/lib/hostname.js';
 import type { ClientImpact } from '../rules/types.js';
+import { say } from './catalogue/index.js';
+import { verifyReason } from './catalogue/openssl.js';
 import type { FindingCode } from './codes.js';
 import type { ImpactRecipe, RecipeInput } from './types.js';
 
 /**
  * Which client stacks each finding breaks, and the error each one shows (so a user can match what they see).
+ * The error texts are not written here: `say(stack, id)` quotes them from the client catalogue
+ * (src/fixes/catalogue/), the same data `cert-doctor explain` matches pasted errors against.
  * Keys: browsers, curl (curl/wget/openssl s_client), python, java, node, go, dotnet, android, legacy (clients
  * without modern TLS/SNI), embedded, health_checks, all.
  *
@@ -24,54 +28,52 @@ function failsEverywhere(errors: Record<'browsers' | 'curl' | 'python' | 'java' 
 }
 
 /** What Java's default PKIX validation reports for a certificate outside its validity period. */
-const JAVA_VALIDITY =
-  'SSLHandshakeException: PKIX path validation failed: java.security.cert.CertPathValidatorException: validity check failed';
+const JAVA_VALIDITY = say('java', 'validity');
 /** What Java reports when it cannot build a path to a root in its truststore (missing issuer or unknown root). */
-const JAVA_NO_PATH =
-  'SSLHandshakeException: PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target';
+const JAVA_NO_PATH = say('java', 'pkix_no_path');
+/** OpenSSL's verify reason text alone (when a note names two reasons after one prefix). */
+const reason = (name: string) => verifyReason(name).text;
 
 const unreachable: ImpactRecipe = () => [fails('all', 'No client can connect: nothing TLS-related happens yet.')];
 
 const expired = failsEverywhere({
-  browsers: 'NET::ERR_CERT_DATE_INVALID (Chrome/Edge), SEC_ERROR_EXPIRED_CERTIFICATE (Firefox); click-through only',
-  curl: 'curl: (60) SSL certificate problem: certificate has expired',
-  python: '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired',
-  java: `${JAVA_VALIDITY} (caused by java.security.cert.CertificateExpiredException: NotAfter: …)`,
-  node: 'CERT_HAS_EXPIRED: certificate has expired',
-  go: 'x509: certificate has expired or is not yet valid',
-  dotnet: 'RemoteCertificateChainErrors (NotTimeValid)',
+  browsers: `${say('chrome', 'ERR_CERT_DATE_INVALID')} (Chrome/Edge), ${say('firefox', 'SEC_ERROR_EXPIRED_CERTIFICATE')} (Firefox); click-through only`,
+  curl: say('curl', 'CERT_HAS_EXPIRED'),
+  python: say('python', 'CERT_HAS_EXPIRED'),
+  java: `${JAVA_VALIDITY} (caused by ${say('java', 'expired_cause')})`,
+  node: say('node', 'CERT_HAS_EXPIRED'),
+  go: say('go', 'expired'),
+  dotnet: say('dotnet', 'NotTimeValid'),
 });
 
 const notYetValid = failsEverywhere({
-  browsers: 'NET::ERR_CERT_DATE_INVALID; a client whose clock runs ahead may accept it',
-  curl: 'curl: (60) SSL certificate problem: certificate is not yet valid',
-  python: '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate is not yet valid',
-  java: `${JAVA_VALIDITY} (caused by java.security.cert.CertificateNotYetValidException: NotBefore: …)`,
-  node: 'CERT_NOT_YET_VALID: certificate is not yet valid',
-  go: 'x509: certificate has expired or is not yet valid',
-  dotnet: 'RemoteCertificateChainErrors (NotTimeValid)',
+  browsers: `${say('chrome', 'ERR_CERT_DATE_INVALID')}; a client whose clock runs ahead may accept it`,
+  curl: say('curl', 'CERT_NOT_YET_VALID'),
+  python: say('python', 'CERT_NOT_YET_VALID'),
+  java: `${JAVA_VALIDITY} (caused by ${say('java', 'not_yet_valid_cause')})`,
+  node: say('node', 'CERT_NOT_YET_VALID'),
+  go: say('go', 'expired'),
+  dotnet: say('dotnet', 'NotTimeValid'),
 });
 
 const untrusted = failsEverywhere({
-  browsers:
-    'NET::ERR_CERT_AUTHORITY_INVALID / SEC_ERROR_UNKNOWN_ISSUER unless the root is in the OS (Chrome/Edge/Safari) or Firefox store',
-  curl: 'curl: (60) SSL certificate problem: self-signed certificate in certificate chain (root sent) / unable to get local issuer certificate (root not sent)',
-  python:
-    '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate in certificate chain (root sent) / unable to get local issuer certificate; requests/httpx use certifi and ignore the OS store',
+  browsers: `${say('chrome', 'ERR_CERT_AUTHORITY_INVALID')} / ${say('firefox', 'SEC_ERROR_UNKNOWN_ISSUER')} unless the root is in the OS (Chrome/Edge/Safari) or Firefox store`,
+  curl: `${say('curl', 'SELF_SIGNED_CERT_IN_CHAIN')} (root sent) / ${reason('UNABLE_TO_GET_ISSUER_CERT_LOCALLY')} (root not sent)`,
+  python: `${say('python', 'SELF_SIGNED_CERT_IN_CHAIN')} (root sent) / ${reason('UNABLE_TO_GET_ISSUER_CERT_LOCALLY')}; requests/httpx use certifi and ignore the OS store`,
   java: `${JAVA_NO_PATH}: the JDK has its own cacerts`,
   node: 'SELF_SIGNED_CERT_IN_CHAIN (root sent) / UNABLE_TO_GET_ISSUER_CERT_LOCALLY: bundled roots unless NODE_EXTRA_CA_CERTS or --use-openssl-ca',
-  go: 'x509: certificate signed by unknown authority (system store, or SSL_CERT_FILE)',
-  dotnet: 'RemoteCertificateChainErrors (UntrustedRoot) unless the root is in the Windows/Linux store',
+  go: `${say('go', 'unknown_authority')} (system store, or SSL_CERT_FILE)`,
+  dotnet: `${say('dotnet', 'UntrustedRoot')} unless the root is in the Windows/Linux store`,
 });
 
 const selfSigned = failsEverywhere({
-  browsers: 'NET::ERR_CERT_AUTHORITY_INVALID / MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT; click-through only',
-  curl: 'curl: (60) SSL certificate problem: self-signed certificate',
-  python: '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate',
+  browsers: `${say('chrome', 'ERR_CERT_AUTHORITY_INVALID')} / ${say('firefox', 'MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT')}; click-through only`,
+  curl: say('curl', 'DEPTH_ZERO_SELF_SIGNED_CERT'),
+  python: say('python', 'DEPTH_ZERO_SELF_SIGNED_CERT'),
   java: JAVA_NO_PATH,
-  node: 'DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate',
-  go: 'x509: certificate signed by unknown authority',
-  dotnet: 'RemoteCertificateChainErrors (UntrustedRoot)',
+  node: say('node', 'DEPTH_ZERO_SELF_SIGNED_CERT'),
+  go: say('go', 'unknown_authority'),
+  dotnet: say('dotnet', 'UntrustedRoot'),
 });
 
 /** "Works in the browser and C#, fails in Python": who completes a chain on its own (AIA, caches, preloads). */
@@ -81,52 +83,45 @@ const chainIncomplete: ClientImpact[] = [
     'Chrome/Edge/Safari fetch the missing intermediate via AIA or use a cached one; Firefox preloads intermediates',
   ),
   works('dotnet', 'Windows CryptoAPI (and .NET on Linux) download the missing intermediate via AIA'),
-  fails(
-    'curl',
-    'curl: (60) SSL certificate problem: unable to get local issuer certificate: OpenSSL never fetches AIA',
-  ),
-  fails(
-    'python',
-    'urllib/requests/httpx/aiohttp: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate',
-  ),
+  fails('curl', `${say('curl', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY')}: OpenSSL never fetches AIA`),
+  fails('python', `urllib/requests/httpx/aiohttp: ${say('python', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY')}`),
   fails('java', `${JAVA_NO_PATH}; AIA fetching is off unless -Dcom.sun.security.enableAIAcaIssuers=true`),
   fails(
     'node',
-    'UNABLE_TO_VERIFY_LEAF_SIGNATURE: unable to verify the first certificate (leaf sent alone); UNABLE_TO_GET_ISSUER_CERT_LOCALLY: unable to get local issuer certificate (the last certificate sent has no known issuer)',
+    `${say('node', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE')} (leaf sent alone); ${say('node', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY')} (the last certificate sent has no known issuer)`,
   ),
-  fails('go', 'x509: certificate signed by unknown authority (Linux; Windows and macOS use the OS verifier)'),
+  fails('go', `${say('go', 'unknown_authority')} (Linux; Windows and macOS use the OS verifier)`),
   fails('android', 'older Android versions and apps with their own TLS stack do not fetch AIA'),
 ];
 
 const mismatch = failsEverywhere({
-  browsers: 'NET::ERR_CERT_COMMON_NAME_INVALID / SSL_ERROR_BAD_CERT_DOMAIN',
-  curl: "curl: (60) SSL: no alternative certificate subject name matches target host name '<host>'; openssl s_client -verify_hostname: verify error:num=62:hostname mismatch",
-  python:
-    "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, certificate is not valid for '<host>'",
-  java: 'SSLHandshakeException: No subject alternative DNS name matching <host> found',
-  node: "ERR_TLS_CERT_ALTNAME_INVALID: Hostname/IP does not match certificate's altnames",
-  go: 'x509: certificate is valid for …, not <host>',
-  dotnet: 'RemoteCertificateNameMismatch',
+  browsers: `${say('chrome', 'ERR_CERT_COMMON_NAME_INVALID')} / ${say('firefox', 'SSL_ERROR_BAD_CERT_DOMAIN')}`,
+  curl: `${say('curl', 'hostname_mismatch')}; openssl s_client -verify_hostname: ${say('openssl', 'HOSTNAME_MISMATCH')}`,
+  python: say('python', 'hostname_mismatch'),
+  java: say('java', 'no_dns_san'),
+  node: say('node', 'ERR_TLS_CERT_ALTNAME_INVALID'),
+  go: say('go', 'hostname'),
+  dotnet: say('dotnet', 'NameMismatch'),
 });
 
 const badUsage = failsEverywhere({
-  browsers: 'rejected (Firefox: SEC_ERROR_INADEQUATE_CERT_TYPE / SEC_ERROR_INADEQUATE_KEY_USAGE)',
-  curl: 'curl: (60) SSL certificate problem: unsuitable certificate purpose',
-  python: '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unsuitable certificate purpose',
-  java: 'SSLHandshakeException: Extended key usage does not permit use for TLS server authentication',
-  node: 'INVALID_PURPOSE: unsuitable certificate purpose',
-  go: 'x509: certificate specifies an incompatible key usage',
-  dotnet: 'RemoteCertificateChainErrors (NotValidForUsage)',
+  browsers: `rejected (Firefox: ${say('firefox', 'SEC_ERROR_INADEQUATE_KEY_USAGE')})`,
+  curl: say('curl', 'INVALID_PURPOSE'),
+  python: say('python', 'INVALID_PURPOSE'),
+  java: say('java', 'eku'),
+  node: say('node', 'INVALID_PURPOSE'),
+  go: say('go', 'key_usage'),
+  dotnet: say('dotnet', 'NotValidForUsage'),
 });
 
 const badSignature = failsEverywhere({
-  browsers: 'SEC_ERROR_BAD_SIGNATURE (Firefox) / NET::ERR_CERT_AUTHORITY_INVALID (Chrome)',
-  curl: 'openssl s_client: verify error:num=7:certificate signature failure; curl 7.88 on OpenSSL 3.0 prints the first queued error instead: curl: (35) OpenSSL/3.0.19: error:06880006:asn1 encoding routines::EVP lib',
-  python: '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate signature failure',
-  java: 'SSLHandshakeException: PKIX path validation failed: java.security.cert.CertPathValidatorException: signature check failed (caused by java.security.SignatureException: Signature does not match.)',
-  node: 'CERT_SIGNATURE_FAILURE: certificate signature failure',
-  go: 'x509: certificate signed by unknown authority (possibly because of a verification error)',
-  dotnet: 'RemoteCertificateChainErrors (NotSignatureValid)',
+  browsers: `${say('firefox', 'SEC_ERROR_BAD_SIGNATURE')} (Firefox) / ${say('chrome', 'ERR_CERT_AUTHORITY_INVALID')} (Chrome)`,
+  curl: `openssl s_client: ${say('openssl', 'CERT_SIGNATURE_FAILURE')}; curl 7.88 on OpenSSL 3.0 prints the first queued error instead: ${say('curl', 'evp_lib')}`,
+  python: say('python', 'CERT_SIGNATURE_FAILURE'),
+  java: say('java', 'signature'),
+  node: say('node', 'CERT_SIGNATURE_FAILURE'),
+  go: say('go', 'bad_signature'),
+  dotnet: say('dotnet', 'NotSignatureValid'),
 });
 
 /** OpenSSL 1.1+, Java and Node look issuers up among everything sent, whatever the order or extras. */
@@ -141,9 +136,9 @@ const reorderTolerant: ClientImpact[] = [
 const cnOnly: ClientImpact[] = [
   fails(
     'browsers',
-    'Chrome 58+ and Safari (iOS 13 / macOS 10.15+) ignore the Common Name: NET::ERR_CERT_COMMON_NAME_INVALID',
+    `Chrome 58+ and Safari (iOS 13 / macOS 10.15+) ignore the Common Name: ${say('chrome', 'ERR_CERT_COMMON_NAME_INVALID')}`,
   ),
-  fails('go', 'Go 1.15+: x509: certificate relies on legacy Common Name field, use SANs instead'),
+  fails('go', `Go 1.15+: ${say('go', 'cn_legacy')}`),
   works(
     'python',
     "Python's ssl still falls back to the Common Name when there is no SAN at all (hostname_checks_common_name defaults to True); do not rely on it",
@@ -161,20 +156,20 @@ function cnFallbackMatches(p: RecipeInput<'hostname_mismatch'>['p']): boolean {
 }
 
 const legacyOnly: ClientImpact[] = [
-  fails('browsers', 'ERR_SSL_VERSION_OR_CIPHER_MISMATCH / SSL_ERROR_UNSUPPORTED_VERSION: TLS 1.0/1.1 removed in 2020'),
-  fails('python', 'Python 3.10+ requires TLS 1.2: [SSL: TLSV1_ALERT_PROTOCOL_VERSION] tlsv1 alert protocol version'),
   fails(
-    'java',
-    'Java 8u291+/11.0.11+ disable TLS 1.0/1.1: SSLHandshakeException: Received fatal alert: protocol_version',
+    'browsers',
+    `${say('chrome', 'ERR_SSL_VERSION_OR_CIPHER_MISMATCH')} / ${say('firefox', 'SSL_ERROR_UNSUPPORTED_VERSION')}: TLS 1.0/1.1 removed in 2020`,
   ),
+  fails('python', `Python 3.10+ requires TLS 1.2: ${say('python', 'protocol_version')}`),
+  fails('java', `Java 8u291+/11.0.11+ disable TLS 1.0/1.1: ${say('java', 'protocol_version')}`),
   fails(
     'curl',
-    'curl 7.88 on OpenSSL 3.0 offers TLS 1.0 but refuses its MD5+SHA-1 key-exchange signature at security level ≥ 1: curl: (35) OpenSSL/3.0.19: error:0A00014D:SSL routines::legacy sigalg disallowed or unsupported (an RSA-key-exchange suite such as AES128-SHA still connects)',
+    `curl 7.88 on OpenSSL 3.0 offers TLS 1.0 but refuses its MD5+SHA-1 key-exchange signature at security level ≥ 1: ${say('curl', 'legacy_sigalg')} (an RSA-key-exchange suite such as AES128-SHA still connects)`,
   ),
-  fails('go', 'Go 1.18+ clients default to TLS 1.2 minimum: server selected unsupported protocol version'),
+  fails('go', `Go 1.18+ clients default to TLS 1.2 minimum: ${say('go', 'protocol_version')}`),
   fails(
     'node',
-    'Node 12+ defaults to TLS 1.2 minimum (tls.DEFAULT_MIN_VERSION): EPROTO … SSL routines:ssl3_read_bytes:tlsv1 alert protocol version',
+    `Node 12+ defaults to TLS 1.2 minimum (tls.DEFAULT_MIN_VERSION): EPROTO … SSL routines:ssl3_read_bytes:${say('node', 'protocol_version')}`,
   ),
   warns('dotnet', '.NET follows the OS: fails where Windows or OpenSSL disable TLS 1.0/1.1'),
 ];
@@ -193,7 +188,9 @@ export const CLIENT_IMPACT: { [C in FindingCode]: ImpactRecipe<C> } = {
   ],
   not_tls: ({ t }) => {
     if (t.protocol === 'https' || t.protocol === 'tls') {
-      return [fails('all', 'Every TLS client fails with a protocol error (e.g. "wrong version number").')];
+      return [
+        fails('all', `Every TLS client fails with a protocol error (e.g. "${say('node', 'wrong_version_number')}").`),
+      ];
     }
     const out = [
       fails('all', 'Clients that require TLS stop ("STARTTLS not supported", "server does not support SSL").'),
@@ -229,14 +226,11 @@ export const CLIENT_IMPACT: { [C in FindingCode]: ImpactRecipe<C> } = {
           ]),
     fails(
       'curl',
-      'curl: (60) SSL certificate problem: certificate has expired; OpenSSL 1.1+ tries another path only when the client trusts one (e.g. the root behind an expired cross-sign); OpenSSL 1.0.x and GnuTLS < 3.6.14 never do',
+      `${say('curl', 'CERT_HAS_EXPIRED')}; OpenSSL 1.1+ tries another path only when the client trusts one (e.g. the root behind an expired cross-sign); OpenSSL 1.0.x and GnuTLS < 3.6.14 never do`,
     ),
-    fails(
-      'python',
-      '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired (OpenSSL: same path rules as curl)',
-    ),
-    fails('java', `${JAVA_VALIDITY} (caused by java.security.cert.CertificateExpiredException: NotAfter: …)`),
-    fails('node', 'CERT_HAS_EXPIRED: certificate has expired (OpenSSL: same path rules as curl)'),
+    fails('python', `${say('python', 'CERT_HAS_EXPIRED')} (OpenSSL: same path rules as curl)`),
+    fails('java', `${JAVA_VALIDITY} (caused by ${say('java', 'expired_cause')})`),
+    fails('node', `${say('node', 'CERT_HAS_EXPIRED')} (OpenSSL: same path rules as curl)`),
   ],
   validity_too_long: () => [
     fails(
@@ -268,17 +262,11 @@ export const CLIENT_IMPACT: { [C in FindingCode]: ImpactRecipe<C> } = {
   hostname_mismatch: ({ p }) => (cnFallbackMatches(p) ? cnOnly : mismatch),
   no_san: () => cnOnly,
   weak_signature_algorithm: () => [
-    fails('browsers', 'SHA-1 (and MD5) signatures are rejected: NET::ERR_CERT_WEAK_SIGNATURE_ALGORITHM'),
-    fails('go', 'Go 1.18+: x509: insecure algorithm SHA1-RSA'),
-    fails(
-      'curl',
-      'OpenSSL 3 at security level ≥ 1: curl: (60) SSL certificate problem: CA signature digest algorithm too weak',
-    ),
-    fails(
-      'python',
-      'OpenSSL 3: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: CA signature digest algorithm too weak',
-    ),
-    fails('node', 'Node 17+ (OpenSSL 3): UNSPECIFIED: CA signature digest algorithm too weak'),
+    fails('browsers', `SHA-1 (and MD5) signatures are rejected: ${say('chrome', 'ERR_CERT_WEAK_SIGNATURE_ALGORITHM')}`),
+    fails('go', `Go 1.18+: ${say('go', 'sha1')}`),
+    fails('curl', `OpenSSL 3 at security level ≥ 1: ${say('curl', 'CA_MD_TOO_WEAK')}`),
+    fails('python', `OpenSSL 3: ${say('python', 'CA_MD_TOO_WEAK')}`),
+    fails('node', `Node 17+ (OpenSSL 3): ${say('node', 'CA_MD_TOO_WEAK')}`),
     warns(
       'java',
       'JDK rejects SHA-1 chains to its own cacerts roots (jdk.certpath.disabledAlgorithms); private roots still pass',
@@ -290,12 +278,9 @@ export const CLIENT_IMPACT: { [C in FindingCode]: ImpactRecipe<C> } = {
     return [
       fails(
         'curl',
-        'OpenSSL at security level 2 (Debian, Ubuntu, RHEL defaults): curl: (60) SSL certificate problem: EE certificate key too weak (an RSA 1024 intermediate: CA certificate key too weak)',
+        `OpenSSL at security level 2 (Debian, Ubuntu, RHEL defaults): ${say('curl', 'EE_KEY_TOO_SMALL')} (an RSA 1024 intermediate: ${reason('CA_KEY_TOO_SMALL')})`,
       ),
-      fails(
-        'python',
-        'Python 3.10+ sets @SECLEVEL=2 itself: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: EE certificate key too weak',
-      ),
+      fails('python', `Python 3.10+ sets @SECLEVEL=2 itself: ${say('python', 'EE_KEY_TOO_SMALL')}`),
       warns('browsers', 'Browsers still connect to RSA 1024–2047 but no public CA issues it'),
       works('java', 'Java, Go and Node accept RSA ≥ 1024 today'),
       works('node', "Node's bundled OpenSSL runs at security level 1: RSA 1024 still connects"),
@@ -303,7 +288,7 @@ export const CLIENT_IMPACT: { [C in FindingCode]: ImpactRecipe<C> } = {
   },
   wrong_key_usage: () => badUsage,
   leaf_is_ca: () => [
-    fails('browsers', 'Firefox: MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY'),
+    fails('browsers', `Firefox: ${say('firefox', 'MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY')}`),
     works('curl', 'OpenSSL, Go, Java and .NET accept a CA:TRUE leaf'),
     works('python', 'Python 3.11 (OpenSSL, no VERIFY_X509_STRICT) accepts a CA:TRUE leaf'),
     works('java', 'Java accepts a CA:TRUE leaf'),
@@ -314,7 +299,10 @@ export const CLIENT_IMPACT: { [C in FindingCode]: ImpactRecipe<C> } = {
     works('curl', 'curl, Python, Java, Go, Node and .NET do not check revocation by default: it still is revoked'),
   ],
   ocsp_must_staple_missing: () => [
-    fails('browsers', 'Firefox: MOZILLA_PKIX_ERROR_REQUIRED_TLS_FEATURE_MISSING; Chrome and Safari ignore Must-Staple'),
+    fails(
+      'browsers',
+      `Firefox: ${say('firefox', 'MOZILLA_PKIX_ERROR_REQUIRED_TLS_FEATURE_MISSING')}; Chrome and Safari ignore Must-Staple`,
+    ),
     works('curl', 'Other clients ignore Must-Staple'),
   ],
   revocation_unchecked: () => [works('all', 'No client fails: the status is unknown, not bad')],
@@ -353,14 +341,12 @@ export const CLIENT_IMPACT: { [C in FindingCode]: ImpactRecipe<C> } = {
           warns('browsers', 'Browsers may show a certificate picker before loading the page'),
         ]
       : failsEverywhere({
-          browsers:
-            'ERR_BAD_SSL_CLIENT_AUTH_CERT (Chrome/Edge), SSL_ERROR_RX_CERTIFICATE_REQUIRED_ALERT / SSL_ERROR_HANDSHAKE_FAILURE_ALERT (Firefox) without an installed certificate',
-          curl: 'curl: (56) … tlsv13 alert certificate required / (35) … sslv3 alert handshake failure without --cert',
-          python:
-            '[SSL: TLSV13_ALERT_CERTIFICATE_REQUIRED] / [SSL: SSLV3_ALERT_HANDSHAKE_FAILURE] without load_cert_chain',
-          java: 'SSLHandshakeException: Received fatal alert: certificate_required / handshake_failure without a keyStore',
-          node: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED / ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE without cert/key',
-          go: 'remote error: tls: certificate required / handshake failure without tls.Config.Certificates',
+          browsers: `${say('chrome', 'ERR_BAD_SSL_CLIENT_AUTH_CERT')} (Chrome/Edge), ${say('firefox', 'SSL_ERROR_RX_CERTIFICATE_REQUIRED_ALERT')} (Firefox) without an installed certificate`,
+          curl: `curl: (56) … ${say('curl', 'certificate_required')} / (35) … ${say('curl', 'handshake_failure')} without --cert`,
+          python: `${say('python', 'certificate_required')} / ${say('python', 'handshake_failure')} without load_cert_chain`,
+          java: `${say('java', 'certificate_required')} / handshake_failure without a keyStore`,
+          node: `${say('node', 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED')} / ${say('node', 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE')} without cert/key`,
+          go: `${say('go', 'certificate_required')} / handshake failure without tls.Config.Certificates`,
           dotnet:
             'AuthenticationException during the handshake unless ClientCertificates holds an accepted certificate',
         }),

@@ -7,6 +7,7 @@
 import type { ChatMessage } from '../chat/port.js';
 import { chainBlocks, fixGuideBlocks, helpBlocks, noticeBlocks, progressBlocks } from './blocks-detail.js';
 import { deltaBlocks, diagnosisBlocks, findingsBlocks, targetText, verdictLine } from './blocks-diagnosis.js';
+import { explanationBlocks, explanationFallback } from './blocks-explain.js';
 import { esc, paginate, type SlackMessage } from './blocks-kit.js';
 import { targetLabel } from './format.js';
 
@@ -33,6 +34,8 @@ export function renderSlack(msg: ChatMessage): SlackMessage[] {
       return paginate(chainBlocks(msg.diagnosis), `Chain of ${targetText(msg.diagnosis)}`);
     case 'help':
       return paginate(helpBlocks(msg.commands, msg.unknown), 'cert-doctor: /cert check example.com');
+    case 'explanation':
+      return paginate(explanationBlocks(msg.explanation), explanationFallback(msg.explanation));
     case 'notice':
       return paginate(noticeBlocks(msg.level, msg.code, msg.text, msg.retryAfterSec), esc(msg.text));
   }

@@ -8,6 +8,7 @@ import type { ChatMessage, CommandHelp, IncidentView, MessageAction } from '../c
 import type { CertInfo, ChainReport } from '../probe/types.js';
 import type { Diagnosis, Finding, Fix } from '../rules/types.js';
 import { addressesNote, backendRows, chainGroups, chainStatusOf } from './backends.js';
+import { explanationLines } from './explain-lines.js';
 import {
   certName,
   describeKey,
@@ -52,6 +53,8 @@ function linesOf(msg: ChatMessage, opts: ChatTextOptions): string[] {
       return chainLines(msg.diagnosis);
     case 'help':
       return helpLines(msg.commands, msg.unknown);
+    case 'explanation':
+      return explanationLines(msg.explanation);
     case 'notice':
       return [`${msg.level === 'error' ? 'error' : 'note'} [${msg.code}]: ${msg.text}`];
   }
