@@ -67,6 +67,7 @@ export class Scheduler {
   #timer: unknown = null;
   #running: Promise<unknown> | null = null;
   #stopped = true;
+  #halting = false;
 
   constructor(o: SchedulerOptions) {
     this.#o = o;
@@ -106,13 +107,15 @@ export class Scheduler {
     }
   }
 
+  /** false once stop() was called: a sweep in progress ends after its current round. */
   #stillActive(): boolean {
-    return !this.#stopped;
+    return !this.#halting;
   }
 
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
+    this.#halting = false;
     this.#schedule(0);
   }
 
@@ -136,6 +139,7 @@ export class Scheduler {
   /** Stops ticking, waits for a tick in progress, and releases the lease so another process takes over at once. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#halting = true;
     if (this.#timer !== null) this.#timers.clearTimeout(this.#timer);
     this.#timer = null;
     await this.#running;

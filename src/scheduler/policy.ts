@@ -108,11 +108,15 @@ function certificateReminders(input: PolicyInput, latest: Observation, done: Set
     const covers = thresholdKeys.map((t) => t.key).filter((k) => !done.has(k));
     return [{ key: `expired:${tracked.sha256}:${n}`, covers, facts: facts(input, 'expired', tracked), critical: true }];
   }
-  return [
-    thresholdReminder(input, tracked, thresholdKeys, done),
-    stuckReminder(input, tracked, served),
-    partial(input, tracked, served),
-  ];
+  const threshold = thresholdReminder(input, tracked, thresholdKeys, done);
+  const stuck = stuckReminder(input, tracked, served);
+  // A 90-day certificate reaches 2/3 of its life on its 30-day threshold: one message says both.
+  if (threshold && stuck && !done.has(stuck.key)) {
+    threshold.covers.push(stuck.key);
+    threshold.facts.renewalStuck = true;
+    return [threshold, partial(input, tracked, served)];
+  }
+  return [threshold, stuck, partial(input, tracked, served)];
 }
 
 interface ThresholdKey {
@@ -139,7 +143,12 @@ function thresholdsFor(leaf: Leaf, days: number[]): ThresholdKey[] {
     }));
 }
 
-function thresholdReminder(input: PolicyInput, leaf: Leaf, keys: ThresholdKey[], done: Set<string>) {
+function thresholdReminder(
+  input: PolicyInput,
+  leaf: Leaf,
+  keys: ThresholdKey[],
+  done: Set<string>,
+): OwedReminder | null {
   const left = expiry(leaf) - input.now.getTime();
   const crossed = keys.filter((k) => left <= k.atMs && !done.has(k.key)).sort((a, b) => a.days - b.days);
   const [urgent, ...rest] = crossed;

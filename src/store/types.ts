@@ -133,6 +133,8 @@ export interface ReminderFacts {
   daysLeft?: number;
   /** threshold: the most urgent crossed threshold, in days; with others crossed at once, all of them */
   thresholds?: number[];
+  /** threshold: past 2/3 of the lifetime with no newer certificate served, said with the threshold */
+  renewalStuck?: boolean;
   /** short-lived certificates: lifetime in days (thresholds are fractions of it) */
   lifetimeDays?: number;
   /** renewed / partial_renewal: the newer certificate */
