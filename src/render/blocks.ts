@@ -8,7 +8,9 @@ import type { ChatMessage } from '../chat/port.js';
 import { chainBlocks, fixGuideBlocks, helpBlocks, noticeBlocks, progressBlocks } from './blocks-detail.js';
 import { deltaBlocks, diagnosisBlocks, findingsBlocks, targetText, verdictLine } from './blocks-diagnosis.js';
 import { esc, paginate, type SlackMessage } from './blocks-kit.js';
+import { reminderBlocks, watchHistoryBlocks, watchListBlocks } from './blocks-watch.js';
 import { targetLabel } from './format.js';
+import { reminderWords } from './watch-format.js';
 
 export type { Block, SlackMessage } from './blocks-kit.js';
 export { esc, LIMITS, MORE_IN_THREAD, splitForThread } from './blocks-kit.js';
@@ -35,6 +37,12 @@ export function renderSlack(msg: ChatMessage): SlackMessage[] {
       return paginate(helpBlocks(msg.commands, msg.unknown), 'cert-doctor: /cert check example.com');
     case 'notice':
       return paginate(noticeBlocks(msg.level, msg.code, msg.text, msg.retryAfterSec), esc(msg.text));
+    case 'reminder':
+      return paginate(reminderBlocks(msg), esc(reminderWords(msg.facts).headline));
+    case 'watch_list':
+      return paginate(watchListBlocks(msg), esc(msg.title));
+    case 'watch_history':
+      return paginate(watchHistoryBlocks(msg), `History of ${esc(msg.target)}`);
   }
 }
 

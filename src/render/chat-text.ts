@@ -20,6 +20,7 @@ import {
   targetLabel,
   verdictOf,
 } from './format.js';
+import { watchLines } from './text-watch.js';
 
 export interface ChatTextOptions {
   /** numbered actions ("[1] Re-check"): the shell lets the user type the number */
@@ -53,6 +54,10 @@ function linesOf(msg: ChatMessage, opts: ChatTextOptions): string[] {
       return helpLines(msg.commands, msg.unknown);
     case 'notice':
       return [`${msg.level === 'error' ? 'error' : 'note'} [${msg.code}]: ${msg.text}`];
+    case 'reminder':
+    case 'watch_list':
+    case 'watch_history':
+      return watchLines(msg);
   }
 }
 

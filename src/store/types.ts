@@ -207,3 +207,15 @@ export interface LeaseStore {
   release(name: string, holder: string): Promise<void>;
   holder(name: string, now: Date): Promise<string | null>;
 }
+
+/** What the watch commands need (CommandContext.watch): the stores and the sweep settings. */
+export interface WatchContext {
+  subscriptions: SubscriptionStore;
+  observations: ObservationStore;
+  reminders: ReminderStore;
+  sweepEveryMs: number;
+  /** endpoints one channel may watch */
+  cap: number;
+  /** [0, 1), for the jitter of the first sweep */
+  random: () => number;
+}
