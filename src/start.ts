@@ -7,10 +7,14 @@ import { chatCore } from './chat/core.js';
 import { Limiter } from './chat/limits.js';
 import type { SlackAppDeps, StartSlackApp } from './chat/port.js';
 import { startShell } from './chat/shell/index.js';
+import { ShellReminderSink } from './chat/shell/reminder-sink.js';
 import { SlackStartError } from './chat/slack/identity.js';
 import { type Config, ConfigError, loadConfig, readEnv } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { guardProcess } from './process-guard.js';
+import type { Scheduler } from './scheduler/index.js';
+import type { ReminderSink } from './scheduler/sink.js';
+import { createScheduler, demoClock, watchContext } from './scheduler/wire.js';
 import { openDb } from './store/db.js';
 import { SqliteEventDedup } from './store/events.js';
 import { SqliteIncidentStore } from './store/incidents.js';
@@ -44,6 +48,8 @@ export async function start(
   const clock = () => new Date();
   const events = new SqliteEventDedup(db, { clock });
   events.prune();
+  // The demo shortens every interval: sweeps every 5 s on a clock that runs a day per second.
+  const watch = watchContext(db, { sweepEveryMs: config.demo ? 5_000 : config.sweepEveryMs, cap: config.watchCap });
   const deps: SlackAppDeps = {
     core: chatCore(config, extraCaPem),
     store: new SqliteIncidentStore(db),
@@ -51,17 +57,33 @@ export async function start(
     limits: new Limiter({ ...config.limits, clock }),
     log,
     clock,
+    watch,
+  };
+  let scheduler: Scheduler | undefined;
+  const startScheduler = (sink: ReminderSink) => {
+    scheduler = createScheduler({
+      watch,
+      core: deps.core,
+      sink,
+      clock: config.demo ? demoClock(Date.now()) : clock,
+      log,
+      ...(config.demo ? { extra: { tickMs: 1000 } } : {}),
+    });
+    scheduler.start();
   };
   const unguard = guardProcess(log);
   try {
-    if (config.mode === 'shell') await runShell(io, deps, env.USER || env.USERNAME || 'shell');
-    else await runSlack(io, config, deps, log);
+    if (config.mode === 'shell') {
+      startScheduler(new ShellReminderSink(io.stdout));
+      await runShell(io, deps, env.USER || env.USERNAME || 'shell');
+    } else await runSlack(io, config, deps, log, startScheduler);
     return 0;
   } catch (err) {
     if (!(err instanceof SlackStartError)) throw err;
     io.stderr.write(`cert-doctor: ${err.message}\n`);
     return err.kind === 'refused' ? 3 : 1;
   } finally {
+    await scheduler?.stop();
     unguard();
     db.close();
   }
@@ -75,17 +97,29 @@ async function runShell(io: StartIo, deps: SlackAppDeps, userId: string): Promis
     store: deps.store,
     clock: deps.clock,
     limits: deps.limits,
+    ...(deps.watch ? { watch: deps.watch } : {}),
     userId,
     onError: (err) => deps.log.error({ err }, 'handler failed'),
   });
   await session.done;
 }
 
-async function runSlack(io: StartIo, config: Config, deps: SlackAppDeps, log: Logger): Promise<void> {
+async function runSlack(
+  io: StartIo,
+  config: Config,
+  deps: SlackAppDeps,
+  log: Logger,
+  startScheduler: (sink: ReminderSink) => void,
+): Promise<void> {
   // The Slack transport is src/chat/slack/app.ts; loaded only in Slack modes so the shell never pays for Bolt.
   const specifier = './chat/slack/app.js';
   const { startSlackApp } = (await import(specifier)) as { startSlackApp: StartSlackApp };
   const app = await startSlackApp(config, deps);
+  const sinkModule = './chat/slack/reminder-sink.js';
+  const { SlackReminderSink, reminderClient } = (await import(
+    sinkModule
+  )) as typeof import('./chat/slack/reminder-sink.js');
+  startScheduler(new SlackReminderSink(reminderClient(config)));
   log.info({ mode: config.mode, port: app.port }, 'cert-doctor connected to Slack');
   await (io.stopSignal ?? processStop());
   await app.stop();

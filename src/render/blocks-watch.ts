@@ -1,5 +1,5 @@
 /** Block Kit for reminders and watched endpoints. Text from certificates and users is escaped here. */
-import type { ChatMessage } from '../chat/port.js';
+import type { ChatMessage, WatchRow } from '../chat/port.js';
 import { type Block, context, esc, section } from './blocks-kit.js';
 import { addressPhrase, expiryPhrase, historyPhrase, reminderWords, rowStatus } from './watch-format.js';
 
@@ -38,4 +38,15 @@ export function watchHistoryBlocks(msg: Of<'watch_history'>): Block[] {
   const lines = msg.changes.slice(-40).map((c) => esc(historyPhrase(c)));
   const body = lines.length > 0 ? lines.join('\n') : 'No check has been recorded yet.';
   return [section(`*History of ${esc(msg.target)}*`, 'watch_history'), section(body.slice(-2900))];
+}
+
+/** App Home: the user's watched endpoints across channels (a home view holds up to 100 blocks). */
+export function homeBlocks(rows: WatchRow[], now: Date): Block[] {
+  const title = rows.length > 0 ? `Endpoints you watch (${rows.length})` : 'Endpoints you watch';
+  const blocks = watchListBlocks({ kind: 'watch_list', title, rows, now: now.toISOString() });
+  return blocks.map((b, i) =>
+    i > 0 && i <= rows.length && b.type === 'section' && 'text' in b && b.text
+      ? { ...b, text: { ...b.text, text: `${b.text.text}\nin <#${rows[i - 1]!.channel}>`.slice(0, 3000) } }
+      : b,
+  );
 }

@@ -6,6 +6,7 @@
 import { createInterface } from 'node:readline';
 import { handleAction } from '../../../commands/actions.js';
 import { routeCommand } from '../../../commands/router.js';
+import type { WatchContext } from '../../store/types.js';
 import type { ActionId, ChatCore, IncidentStore, ProbeLimiter } from '../port.js';
 import { errorNotice } from '../views.js';
 import { SHELL_CHANNEL, ShellPort } from './port.js';
@@ -21,6 +22,8 @@ export interface ShellOptions {
   limits: ProbeLimiter;
   /** who "you" are in incident records; default "shell" */
   userId?: string;
+  /** watched endpoints (`watch`, `list`, `history`); reminders are printed by the scheduler's shell sink */
+  watch?: WatchContext;
   /** unexpected handler failures (already shown to the user as a notice) */
   onError?: (err: unknown) => void;
 }
@@ -56,6 +59,7 @@ export function startShell(opts: ShellOptions): ShellSession {
     store: opts.store,
     clock: opts.clock,
     limits: opts.limits,
+    ...(opts.watch ? { watch: opts.watch } : {}),
   };
 
   async function handle(line: string): Promise<boolean> {
