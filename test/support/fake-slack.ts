@@ -29,6 +29,8 @@ export type Fault = { error: string } | { status: 429; retryAfter: number } | { 
 interface PendingFault {
   fault: Fault;
   remaining: number;
+  /** only calls with this `channel` argument get it */
+  channel?: string;
 }
 
 /** Slack's own limits (docs + bolt-js #2509 for the undocumented aggregate). */
@@ -201,6 +203,13 @@ export class FakeSlack {
     this.faults.set(method, list);
   }
 
+  /** As injectFault, for calls naming `channel` only (other channels are answered normally). */
+  injectChannelFault(method: string, channel: string, fault: Fault, times = 1): void {
+    const list = this.faults.get(method) ?? [];
+    list.push({ fault, remaining: times, channel });
+    this.faults.set(method, list);
+  }
+
   callsOf(method: string): FakeCall[] {
     return this.calls.filter((c) => c.method === method);
   }
@@ -287,7 +296,7 @@ export class FakeSlack {
     args: Json,
     authorization: string | undefined,
   ): Promise<{ status: number; body: Json; headers?: Json }> {
-    const fault = this.takeFault(method);
+    const fault = this.takeFault(method, String(args.channel ?? ''));
     if (fault && 'delayMs' in fault) await new Promise((r) => setTimeout(r, fault.delayMs));
     else if (fault && 'error' in fault) return { status: 200, body: { ok: false, error: fault.error } };
     else if (fault && fault.status === 429) {
@@ -300,12 +309,13 @@ export class FakeSlack {
     return { status: 200, body: this.respond(method, args, authorization) };
   }
 
-  private takeFault(method: string): Fault | undefined {
+  private takeFault(method: string, channel: string): Fault | undefined {
     const list = this.faults.get(method);
-    const head = list?.[0];
+    const i = list?.findIndex((f) => f.channel === undefined || f.channel === channel) ?? -1;
+    const head = list?.[i];
     if (!list || !head) return undefined;
     head.remaining -= 1;
-    if (head.remaining <= 0) list.shift();
+    if (head.remaining <= 0) list.splice(i, 1);
     return head.fault;
   }
 
