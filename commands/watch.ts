@@ -53,10 +53,18 @@ export function parseWatchArgs(args: string): { target: string; days: number[] }
   return { target, days: [...new Set(days)].sort((a, b) => b - a) };
 }
 
-/** The canonical form a subscription is stored (and re-checked) under: `host:port`, scheme when not https. */
-export function watchKey(t: Target): string {
-  const host = t.host.includes(':') ? `[${t.host}]` : t.host;
-  return `${t.protocol === 'https' ? '' : `${t.protocol}://`}${host}:${t.port}`;
+/**
+ * The canonical form a subscription is stored (and re-checked) under: `host:port`, with the scheme only
+ * when `host:port` alone would be probed differently (smtp://mail.example:25).
+ */
+export function watchKey(t: Target, parse: (input: string) => Target): string {
+  const bare = `${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`;
+  try {
+    if (parse(bare).protocol === t.protocol) return bare;
+  } catch {
+    // the scheme is then needed to say what was meant
+  }
+  return `${t.protocol}://${bare}`;
 }
 
 export async function parseForWatch(ctx: Ctx, input: string): Promise<{ w: WatchContext; key: string } | null> {
@@ -67,7 +75,7 @@ export async function parseForWatch(ctx: Ctx, input: string): Promise<{ w: Watch
     return null;
   }
   try {
-    return { w: ctx.watch, key: watchKey(ctx.core.parseTarget(input)) };
+    return { w: ctx.watch, key: watchKey(ctx.core.parseTarget(input), ctx.core.parseTarget) };
   } catch (err) {
     if ((err as { code?: unknown }).code !== 'bad_input') throw err;
     await ctx.port.ephemeral(errorNotice('bad_input', messageOf(err)));

@@ -13,9 +13,11 @@ import type { ChatCore, RunningApp, SlackAppDeps } from '../../src/chat/port.js'
 import { startSlackApp } from '../../src/chat/slack/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
+import { watchContext } from '../../src/scheduler/wire.js';
 import { type Db, openDb } from '../../src/store/db.js';
 import { SqliteEventDedup } from '../../src/store/events.js';
 import { SqliteIncidentStore } from '../../src/store/incidents.js';
+import type { LeaseStore, WatchContext } from '../../src/store/types.js';
 import { type FakeSlack, startFakeSlack } from './fake-slack.js';
 import { type FakeSocketMode, startFakeSocketMode } from './fake-socket-mode.js';
 import { SlackRequester } from './slack-requests.js';
@@ -32,6 +34,8 @@ export interface HarnessOptions {
   check?: ChatCore['check'];
   /** reuse a database file (restart tests); default a fresh tmp dir */
   dbPath?: string;
+  /** wire watched endpoints (/cert watch, list, history, pause events, App Home) over the same database */
+  watch?: boolean;
 }
 
 interface BaseHarness {
@@ -41,6 +45,8 @@ interface BaseHarness {
   db: Db;
   store: SqliteIncidentStore;
   dbPath: string;
+  /** the watch stores, when `watch` was asked for */
+  watch?: WatchContext & { leases: LeaseStore };
   close(): Promise<void>;
 }
 
@@ -104,6 +110,8 @@ async function startApp(
     log: createLogger({ level: config.logLevel, pretty: false }),
     clock,
   };
+  const watch = opts.watch ? watchContext(db, { sweepEveryMs: config.sweepEveryMs, cap: config.watchCap }) : undefined;
+  if (watch) deps.watch = watch;
   const app = await startSlackApp(config, deps);
   return {
     fake,
@@ -112,6 +120,7 @@ async function startApp(
     db,
     store,
     dbPath,
+    ...(watch ? { watch } : {}),
     close: async () => {
       await app.stop();
       await closeTransport();
