@@ -13,6 +13,7 @@ import { type Config, ConfigError, loadConfig, readEnv } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { guardProcess } from './process-guard.js';
 import type { Scheduler } from './scheduler/index.js';
+import { watchMetrics } from './scheduler/metrics.js';
 import type { ReminderSink } from './scheduler/sink.js';
 import { createScheduler, demoClock, watchContext } from './scheduler/wire.js';
 import { openDb } from './store/db.js';
@@ -59,6 +60,8 @@ export async function start(
     clock,
     watch,
   };
+  const metrics = watchMetrics(watch, clock);
+  deps.metrics = async () => ({ contentType: metrics.contentType, body: await metrics.render() });
   let scheduler: Scheduler | undefined;
   const startScheduler = (sink: ReminderSink) => {
     scheduler = createScheduler({

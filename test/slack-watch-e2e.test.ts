@@ -126,6 +126,23 @@ test('App Home lists the endpoints the user watches, across channels', async () 
   assert.match(JSON.stringify(view), /<#C1>/);
 });
 
+test('GET /metrics (HTTP mode): seconds until expiry, verdict and last check per endpoint and address', async () => {
+  const res = await fetch(`http://127.0.0.1:${h.app.port}/metrics`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
+  const text = await res.text();
+  const labels = `channel="C1",target="${target}",address="127.0.0.1"`;
+  const m = new RegExp(`cert_doctor_certificate_expiry_seconds\\{${labels.replace(/[.]/g, '\\.')}\\} (\\S+)`).exec(
+    text,
+  );
+  assert.ok(m, text);
+  const days = Number(m[1]) / 86_400;
+  assert.ok(days > 9.9 && days <= 10, `expiry ${days} days`);
+  assert.ok(text.includes(`cert_doctor_endpoint_verdict{${labels},verdict="warning"} 1`), text); // cert_expiring_soon at 10 days
+  assert.match(text, /cert_doctor_last_check_timestamp_seconds\{channel="C1",target="127\.0\.0\.1:\d+"\} \d/);
+  assert.equal((await fetch(`http://127.0.0.1:${h.app.port}/nope`)).status, 404);
+});
+
 test('a scheduler tick over the same database replies with the next threshold in the watch thread', async () => {
   const clock = testClock(new Date(now.getTime() + 4 * DAY));
   const scheduler = new Scheduler({

@@ -309,6 +309,8 @@ export interface SlackAppDeps {
   clock: () => Date;
   /** watched endpoints and the scheduler's stores (issue 8); absent: watch commands answer "unavailable" */
   watch?: WatchContext;
+  /** HTTP mode: GET /metrics (Prometheus text format) */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 /** A running transport. `port` is the bound HTTP port in HTTP mode (useful with PORT=0 in tests). */

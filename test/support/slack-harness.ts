@@ -13,6 +13,7 @@ import type { ChatCore, RunningApp, SlackAppDeps } from '../../src/chat/port.js'
 import { startSlackApp } from '../../src/chat/slack/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
+import { watchMetrics } from '../../src/scheduler/metrics.js';
 import { watchContext } from '../../src/scheduler/wire.js';
 import { type Db, openDb } from '../../src/store/db.js';
 import { SqliteEventDedup } from '../../src/store/events.js';
@@ -111,7 +112,11 @@ async function startApp(
     clock,
   };
   const watch = opts.watch ? watchContext(db, { sweepEveryMs: config.sweepEveryMs, cap: config.watchCap }) : undefined;
-  if (watch) deps.watch = watch;
+  if (watch) {
+    deps.watch = watch;
+    const metrics = watchMetrics(watch, clock);
+    deps.metrics = async () => ({ contentType: metrics.contentType, body: await metrics.render() });
+  }
   const app = await startSlackApp(config, deps);
   return {
     fake,

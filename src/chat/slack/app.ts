@@ -88,7 +88,12 @@ export async function startSlackApp(config: Config, deps: SlackAppDeps): Promise
   const socket = appToken ? socketReceiver(appToken, config, logger, gate) : undefined;
   const http = socket
     ? undefined
-    : new AckAtOnceReceiver({ signingSecret: signingSecret!, logger, onArrival: () => gate.arrived() });
+    : new AckAtOnceReceiver({
+        signingSecret: signingSecret!,
+        logger,
+        onArrival: () => gate.arrived(),
+        ...(deps.metrics ? { getRoutes: { '/metrics': deps.metrics } } : {}),
+      });
   const receiver = socket ?? http!;
   const app = new App({ ...common, receiver });
   const inflight = new InFlight();
