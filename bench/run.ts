@@ -14,6 +14,7 @@ import { startTlsServer } from '../test/support/servers.js';
 import { runCertinfoBench } from './certinfo.js';
 import { startDelayProxy } from './delay-proxy.js';
 import { formatSlackReport, runSlackBench } from './slack.js';
+import { runSweepBench } from './sweep.js';
 
 const exec = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
@@ -76,6 +77,9 @@ async function main(): Promise<void> {
   console.log(formatSlackReport(await runSlackBench()));
   console.log('');
   console.log(await runCertinfoBench());
+  console.log('');
+  // BENCH_SWEEP_COUNT (default 10 000) watched endpoints; a smaller count on a busy machine
+  console.log(await runSweepBench());
 }
 
 await main();
