@@ -91,8 +91,9 @@ export class Scheduler {
     const o = this.#o;
     try {
       if (!(await o.leases.acquire(LEASE_NAME, this.holder, o.clock(), this.#ttlMs))) return { role: 'passive' };
-      const result = await sweep({ ...o, random: o.random ?? Math.random, concurrency: o.concurrency ?? 8 }, () =>
-        this.#stillActive(),
+      const result = await sweep(
+        { ...o, random: o.random ?? Math.random, concurrency: o.concurrency ?? 8 },
+        async () => this.#stillActive() && (await o.leases.acquire(LEASE_NAME, this.holder, o.clock(), this.#ttlMs)),
       );
       await o.onStep?.('after_sweep', result);
       // A sweep can outlast the lease: post only while still the holder (the other one reconciles).
@@ -107,7 +108,7 @@ export class Scheduler {
     }
   }
 
-  /** false once stop() was called: a sweep in progress ends after its current round. */
+  /** false once stop() was called: a sweep in progress ends after its current round (which renews the lease). */
   #stillActive(): boolean {
     return !this.#halting;
   }

@@ -44,12 +44,16 @@ export function nextCheckAt(now: Date, everyMs: number, random: () => number): D
   return new Date(now.getTime() + Math.round(everyMs * (1 - JITTER + 2 * JITTER * random())));
 }
 
-export async function sweep(deps: SweepDeps, shouldContinue: () => boolean = () => true): Promise<SweepResult> {
+/** `shouldContinue` runs before each round: the scheduler renews its lease there and stops when it lost it. */
+export async function sweep(
+  deps: SweepDeps,
+  shouldContinue: () => Promise<boolean> = async () => true,
+): Promise<SweepResult> {
   const result: SweepResult = { checked: 0, intents: 0, storeMs: 0 };
   const started = deps.clock();
   for (;;) {
     const due = await deps.subscriptions.due(started, deps.batch ?? 500);
-    if (due.length === 0 || !shouldContinue()) return result;
+    if (due.length === 0 || !(await shouldContinue())) return result;
     await runPolitely(due, deps.concurrency, hostOf, async (sub) => {
       result.intents += await checkOne(deps, sub, result);
       result.checked++;
