@@ -181,6 +181,37 @@ test('reminders: a key is decided once; pending → attempt → sent; threads; u
   assert.equal((await observations.recent(id, 5)).length, 0);
 });
 
+test('observations: the latest are kept, older ones pruned as new ones arrive', async () => {
+  const db = openDb(':memory:');
+  const subs = new SqliteSubscriptionStore(db);
+  const added = await subs.add({
+    channel: 'C1',
+    target: 'a:443',
+    createdBy: 'U1',
+    thresholds: [7],
+    now: T0,
+    nextCheckAt: T0,
+    cap: 5,
+  });
+  assert.ok(added.ok);
+  const obs = new SqliteObservationStore(db, { keep: 3 });
+  for (let i = 0; i < 5; i++) {
+    await obs.record({
+      subscriptionId: added.subscription.id,
+      at: new Date(T0.getTime() + i),
+      verdict: 'ok',
+      codes: [String(i)],
+      critical: [],
+      endpoints: [],
+    });
+  }
+  const kept = await obs.recent(added.subscription.id, 10);
+  assert.deepEqual(
+    kept.map((o) => o.codes[0]),
+    ['2', '3', '4'],
+  );
+});
+
 test('lease: one holder per database across two connections; renewal; takeover after expiry; release', async () => {
   const file = join(dir, 'lease.db');
   const dbA = openDb(file);

@@ -15,12 +15,25 @@ interface Row {
   endpoints: string;
 }
 
+/**
+ * Observations kept per subscription: two months at the default 6 h (what /cert history shows); older
+ * ones are deleted as new ones arrive, so 10 000 watched endpoints stay a bounded table.
+ */
+export const KEEP_OBSERVATIONS = 240;
+
 export class SqliteObservationStore implements ObservationStore {
   #insert;
   #recent;
   #latest;
+  #prune;
+  #keep: number;
 
-  constructor(db: Db) {
+  constructor(db: Db, opts: { keep?: number } = {}) {
+    this.#keep = opts.keep ?? KEEP_OBSERVATIONS;
+    this.#prune = db.prepare<[number, number, number]>(
+      `DELETE FROM observations WHERE subscription_id = ? AND id <= (
+         SELECT id FROM observations WHERE subscription_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`,
+    );
     this.#insert = db.prepare<[number, number, string, string, string, string]>(
       `INSERT INTO observations (subscription_id, at, verdict, codes, critical, endpoints) VALUES (?, ?, ?, ?, ?, ?)`,
     );
@@ -43,6 +56,7 @@ export class SqliteObservationStore implements ObservationStore {
       JSON.stringify(obs.critical),
       JSON.stringify(obs.endpoints),
     );
+    this.#prune.run(Number(obs.subscriptionId), Number(obs.subscriptionId), this.#keep);
     return { ...obs, id: String(info.lastInsertRowid) };
   }
 
