@@ -20,6 +20,7 @@ import { alternate, findCheckSslCert, fmt } from './cli-runs.js';
 import { startDelayProxy } from './delay-proxy.js';
 import { formatHostileReport, runHostileBench } from './hostile.js';
 import { formatSlackReport, runSlackBench } from './slack.js';
+import { runSweepBench } from './sweep.js';
 
 const exec = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
@@ -186,6 +187,9 @@ async function inProcess(fx: Fixture): Promise<void> {
   console.log(formatHostileReport(await runHostileBench()));
   console.log('');
   console.log(await runCertinfoBench());
+  console.log('');
+  // BENCH_SWEEP_COUNT (default 10 000) watched endpoints; a smaller count on a busy machine
+  console.log(await runSweepBench());
 }
 
 async function main(): Promise<void> {

@@ -4,7 +4,9 @@
  */
 import type { ActionContext, ActionId, Incident } from '../src/chat/port.js';
 import { errorNotice } from '../src/chat/views.js';
+import { DEFAULT_THRESHOLDS } from '../src/scheduler/policy.js';
 import { runRecheck } from './recheck.js';
+import { watchTarget } from './watch.js';
 
 const HANDLERS: Record<ActionId, (ctx: ActionContext, incident: Incident) => Promise<void>> = {
   recheck: runRecheck,
@@ -15,6 +17,7 @@ const HANDLERS: Record<ActionId, (ctx: ActionContext, incident: Incident) => Pro
   show_chain: async (ctx, incident) => {
     await ctx.port.reply(parentOf(incident), { kind: 'chain', diagnosis: incident.lastDiagnosis });
   },
+  watch: (ctx, incident) => watchTarget(ctx, incident.target, [...DEFAULT_THRESHOLDS]),
 };
 
 /**

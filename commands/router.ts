@@ -7,7 +7,11 @@ import { errorNotice } from '../src/chat/views.js';
 import * as check from './check.js';
 import * as explainCmd from './explain.js';
 import * as help from './help.js';
+import * as history from './history.js';
+import * as list from './list.js';
 import { runThreadAction, definitions as threadDefs } from './thread.js';
+import * as unwatch from './unwatch.js';
+import * as watch from './watch.js';
 
 export interface Subcommand {
   help: CommandHelp;
@@ -22,6 +26,14 @@ export const SUBCOMMANDS: Subcommand[] = [
   { help: threadDefs.recheck, aliases: ['re-check'], run: (ctx) => runThreadAction(ctx, 'recheck') },
   { help: threadDefs.fix_guide, aliases: ['fix_guide', 'guide'], run: (ctx) => runThreadAction(ctx, 'fix_guide') },
   { help: threadDefs.show_chain, aliases: ['show_chain'], run: (ctx) => runThreadAction(ctx, 'show_chain') },
+  // In a diagnosis thread, a bare `@cert-doctor watch` watches that diagnosis's target.
+  {
+    help: watch.definition,
+    run: (ctx, args) => (args === '' && ctx.thread ? runThreadAction(ctx, 'watch') : watch.runWatch(ctx, args)),
+  },
+  { help: unwatch.definition, run: unwatch.runUnwatch },
+  { help: list.definition, aliases: ['ls'], run: (ctx) => list.runList(ctx) },
+  { help: history.definition, run: history.runHistory },
   { help: help.definition, aliases: ['-h', '--help', '?'], run: (ctx) => help.runHelp(ctx, helpTable()) },
 ];
 

@@ -26,6 +26,12 @@ export const definitions: Record<ActionId, CommandHelp> = {
     summary: 'Post the certificate chain as the server sent it and as cert-doctor built it.',
     examples: ['@cert-doctor chain'],
   },
+  watch: {
+    name: 'watch',
+    usage: '@cert-doctor watch (in a diagnosis thread)',
+    summary: "Watch the diagnosis's endpoint from this channel (expiry reminders).",
+    examples: ['@cert-doctor watch'],
+  },
 };
 
 export async function runThreadAction(ctx: CommandContext, actionId: ActionId): Promise<void> {

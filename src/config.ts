@@ -42,6 +42,10 @@ export interface Config {
   caPath: string | null;
   /** how often a watched endpoint is re-checked, ms */
   sweepEveryMs: number;
+  /** endpoints one channel may watch (CERT_DOCTOR_WATCH_CAP, default 500) */
+  watchCap: number;
+  /** CERT_DOCTOR_DEMO=1: sweeps every 5 s and a clock that runs a day per second (README, "Reminders") */
+  demo: boolean;
   logLevel: LogLevel;
   /** overall probe deadline for chat-triggered checks, ms */
   probeTimeoutMs: number;
@@ -146,6 +150,8 @@ export function loadConfig(env: Env): Config {
     allow,
     caPath: str('CERT_DOCTOR_CA'),
     sweepEveryMs: sweepEveryMs ?? 6 * 3_600_000,
+    watchCap: int('CERT_DOCTOR_WATCH_CAP', 500, 1, 100_000),
+    demo: /^(1|true|yes|on)$/i.test(str('CERT_DOCTOR_DEMO') ?? ''),
     logLevel: LOG_LEVELS.includes(logRaw as LogLevel) ? (logRaw as LogLevel) : 'info',
     probeTimeoutMs: int('CERT_DOCTOR_TIMEOUT_MS', 10_000, 100, 120_000),
     workers: str('CERT_DOCTOR_WORKERS') === null ? null : int('CERT_DOCTOR_WORKERS', 4, 1, 256),

@@ -7,12 +7,17 @@ import { Limiter } from './chat/limits.js';
 import type { SlackAppDeps, StartSlackApp } from './chat/port.js';
 import { startShell } from './chat/shell/index.js';
 import { SHELL_CHANNEL } from './chat/shell/port.js';
+import { ShellReminderSink } from './chat/shell/reminder-sink.js';
 import { SlackStartError } from './chat/slack/identity.js';
 import { type Config, ConfigError, loadConfig, readEnv } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { createCheckPool, defaultPoolSize } from './pool/index.js';
 import { guardProcess } from './process-guard.js';
 import { FileInputError, readRegularFile } from './read-file.js';
+import type { Scheduler } from './scheduler/index.js';
+import { watchMetrics } from './scheduler/metrics.js';
+import type { ReminderSink } from './scheduler/sink.js';
+import { createScheduler, demoClock, watchContext } from './scheduler/wire.js';
 import { openDb } from './store/db.js';
 import { SqliteEventDedup } from './store/events.js';
 import { SqliteIncidentStore } from './store/incidents.js';
@@ -52,6 +57,8 @@ export async function start(
     size: config.workers ?? Math.min(defaultPoolSize(), config.limits.maxConcurrentProbes),
   });
   const store = new SqliteIncidentStore(db);
+  // The demo shortens every interval: sweeps every 5 s on a clock that runs a day per second.
+  const watch = watchContext(db, { sweepEveryMs: config.demo ? 5_000 : config.sweepEveryMs, cap: config.watchCap });
   const deps: SlackAppDeps = {
     core: chatCore(config, extraCaPem, pool),
     store,
@@ -60,17 +67,35 @@ export async function start(
     limits: new Limiter({ ...config.limits, clock }),
     log,
     clock,
+    watch,
+  };
+  const metrics = watchMetrics(watch, clock);
+  deps.metrics = async () => ({ contentType: metrics.contentType, body: await metrics.render() });
+  let scheduler: Scheduler | undefined;
+  const startScheduler = (sink: ReminderSink) => {
+    scheduler = createScheduler({
+      watch,
+      core: deps.core,
+      sink,
+      clock: config.demo ? demoClock(Date.now()) : clock,
+      log,
+      ...(config.demo ? { extra: { tickMs: 1000 } } : {}),
+    });
+    scheduler.start();
   };
   const unguard = guardProcess(log);
   try {
-    if (config.mode === 'shell') await runShell(io, deps, env.USER || env.USERNAME || 'shell', store);
-    else await runSlack(io, config, deps, log);
+    if (config.mode === 'shell') {
+      startScheduler(new ShellReminderSink(io.stdout));
+      await runShell(io, deps, env.USER || env.USERNAME || 'shell', store);
+    } else await runSlack(io, config, deps, log, startScheduler);
     return 0;
   } catch (err) {
     if (!(err instanceof SlackStartError)) throw err;
     io.stderr.write(`cert-doctor: ${err.message}\n`);
     return err.kind === 'refused' ? 3 : 1;
   } finally {
+    await scheduler?.stop();
     unguard();
     await pool.close();
     db.close();
@@ -88,17 +113,27 @@ async function runShell(io: StartIo, deps: SlackAppDeps, userId: string, store: 
     store: deps.store,
     clock: deps.clock,
     limits: deps.limits,
+    ...(deps.watch ? { watch: deps.watch } : {}),
     userId,
     onError: (err) => deps.log.error({ err }, 'handler failed'),
   });
   await session.done;
 }
 
-async function runSlack(io: StartIo, config: Config, deps: SlackAppDeps, log: Logger): Promise<void> {
+async function runSlack(
+  io: StartIo,
+  config: Config,
+  deps: SlackAppDeps,
+  log: Logger,
+  startScheduler: (sink: ReminderSink) => void,
+): Promise<void> {
   // The Slack transport is src/chat/slack/app.ts; loaded only in Slack modes so the shell never pays for Bolt.
-  const specifier = './chat/slack/app.js';
-  const { startSlackApp } = (await import(specifier)) as { startSlackApp: StartSlackApp };
+  // Literal specifiers: the bundler (bin/build.mjs) turns each into its own chunk; a computed one would be
+  // left as a path that does not exist in dist/.
+  const { startSlackApp } = (await import('./chat/slack/app.js')) as { startSlackApp: StartSlackApp };
   const app = await startSlackApp(config, deps);
+  const { SlackReminderSink, reminderClient } = await import('./chat/slack/reminder-sink.js');
+  startScheduler(new SlackReminderSink(reminderClient(config)));
   log.info({ mode: config.mode, port: app.port }, 'cert-doctor connected to Slack');
   await (io.stopSignal ?? processStop());
   await app.stop();

@@ -73,6 +73,7 @@ test('parent: verdict, headline code, facts, top fix, buttons with the incident 
       ['recheck', 'inc-1'],
       ['fix_guide', 'inc-1'],
       ['show_chain', 'inc-1'],
+      ['watch', 'inc-1'],
     ],
   );
 });

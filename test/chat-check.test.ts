@@ -54,6 +54,7 @@ test('check → progress updated in place → diagnosis parent (an incident) →
       ['recheck', diag.incident.id],
       ['fix_guide', diag.incident.id],
       ['show_chain', diag.incident.id],
+      ['watch', diag.incident.id],
     ],
   );
   assert.equal(diag.incident.status, 'open');

@@ -20,6 +20,7 @@ const readJson = (name: string) => JSON.parse(readFileSync(new URL(name, schemaD
 interface Manifest {
   display_information: { name: string };
   features: {
+    app_home?: { home_tab_enabled?: boolean };
     bot_user: { display_name: string };
     slash_commands: { command: string; usage_hint?: string; should_escape?: boolean; url?: string }[];
   };
@@ -71,6 +72,11 @@ test('manifest and registry agree: command, events, scopes, interactivity', () =
     if (scope) assert.ok(manifest.oauth_config.scopes.bot.includes(scope), `${method} needs ${scope}`);
   }
   assert.equal(manifest.settings.interactivity.is_enabled, ACTION_IDS.length > 0);
+  // App Home is published on app_home_opened: the tab is on exactly when that event is handled
+  assert.equal(
+    manifest.features.app_home?.home_tab_enabled === true,
+    (BOT_EVENTS as readonly string[]).includes('app_home_opened'),
+  );
 });
 
 test('manifest: Socket Mode by default, no org deploy, /cert has a usage hint and escaping on', () => {

@@ -95,7 +95,7 @@ test('/cert check: ack < 3 s, "Checking…" posted, updated in place with the di
   );
   assert.deepEqual(
     actions?.elements?.map((e) => e.action_id),
-    ['recheck', 'fix_guide', 'show_chain'],
+    ['recheck', 'fix_guide', 'show_chain', 'watch'],
   );
   const thread = await h.fake.waitFor('chat.postMessage', (c) => c.args.thread_ts === ts);
   assert.ok(ids(thread).includes('finding:chain_incomplete:0'), ids(thread).join(' '));

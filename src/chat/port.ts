@@ -14,7 +14,8 @@ import type { Config } from '../config.js';
 import type { Explanation } from '../explain/types.js';
 import type { Logger } from '../log.js';
 import type { Target } from '../probe/types.js';
-import type { Diagnosis } from '../rules/types.js';
+import type { Diagnosis, Verdict } from '../rules/types.js';
+import type { ReminderFacts, WatchContext } from '../store/types.js';
 
 /** Where a posted message lives. In Slack, `ts` is the message timestamp string ("1700000000.000100"). */
 export interface MessageRef {
@@ -23,9 +24,9 @@ export interface MessageRef {
 }
 
 /** Button / numbered-action ids. Persisted in Slack messages (`action_id`), so never renamed. */
-export type ActionId = 'recheck' | 'fix_guide' | 'show_chain';
+export type ActionId = 'recheck' | 'fix_guide' | 'show_chain' | 'watch';
 
-export const ACTION_IDS: readonly ActionId[] = ['recheck', 'fix_guide', 'show_chain'];
+export const ACTION_IDS: readonly ActionId[] = ['recheck', 'fix_guide', 'show_chain', 'watch'];
 
 /** One action a message offers. `value` is the incident id the action applies to. */
 export interface MessageAction {
@@ -41,6 +42,7 @@ export function incidentActions(incidentId: string): MessageAction[] {
     { id: 'recheck', label: 'Re-check', value: incidentId },
     { id: 'fix_guide', label: 'Fix guide', value: incidentId },
     { id: 'show_chain', label: 'Show chain', value: incidentId },
+    { id: 'watch', label: 'Watch expiry', value: incidentId },
   ];
 }
 
@@ -100,7 +102,44 @@ export type NoticeCode =
   /** the answer had more parts than the transport could deliver (a response_url takes 5 posts) */
   | 'answer_truncated'
   /** neutral information (e.g. "already resolved") */
-  | 'info';
+  | 'info'
+  /** the channel already watches as many endpoints as it may; `text` names the cap */
+  | 'watch_cap'
+  /** unwatch / history named a target the channel does not watch */
+  | 'not_watched'
+  /** watching needs the scheduler's store, which this transport was started without */
+  | 'watch_unavailable';
+
+/** One watched endpoint as `/cert list`, `/cert watch` and App Home show it. */
+export interface WatchRow {
+  target: string;
+  channel: string;
+  /** per address: the certificate served and its verdict (empty before the first check) */
+  addresses: {
+    address: string;
+    notAfter: string | null;
+    verdict: Verdict;
+    /** handshake error code when no certificate was seen */
+    error: string | null;
+  }[];
+  /** the latest check's verdict; null before the first check */
+  verdict: Verdict | null;
+  /** the earliest notAfter served anywhere, ISO; null when none seen */
+  nextExpiry: string | null;
+  pausedReason: string | null;
+  lastCheckedAt: string | null;
+  thresholds: number[];
+}
+
+/** One change `/cert history` reports, per address. */
+export interface HistoryChange {
+  /** ISO time of the check that saw the change */
+  at: string;
+  address: string;
+  what: 'first_seen' | 'leaf' | 'chain' | 'issuer' | 'key_type' | 'protocols' | 'verdict' | 'address_gone';
+  from: string | null;
+  to: string | null;
+}
 
 /**
  * The view-models handlers send. Renderers switch on `kind`; every kind must be rendered by both
@@ -137,7 +176,13 @@ export type ChatMessage =
   /** `/cert explain`: the client and error recognised in pasted text, likely causes, the live check, the fix. */
   | { kind: 'explanation'; explanation: Explanation }
   /** One line for the requester: errors, limits, "invite the bot". */
-  | { kind: 'notice'; level: 'info' | 'error'; code: NoticeCode; text: string; retryAfterSec?: number };
+  | { kind: 'notice'; level: 'info' | 'error'; code: NoticeCode; text: string; retryAfterSec?: number }
+  /** A scheduled reminder about a watched endpoint (expiry threshold, renewed, breakage, …). */
+  | { kind: 'reminder'; facts: ReminderFacts }
+  /** Watched endpoints, most urgent first (`/cert list`, the `/cert watch` answer). `now` is ISO. */
+  | { kind: 'watch_list'; title: string; rows: WatchRow[]; now: string }
+  /** What changed between checks of a watched endpoint, oldest first. */
+  | { kind: 'watch_history'; target: string; changes: HistoryChange[] };
 
 export type ChatMessageKind = ChatMessage['kind'];
 
@@ -266,6 +311,8 @@ export interface CommandContext {
   limits: ProbeLimiter;
   /** where "Checking…" messages are recorded while in flight; absent = not recorded (tests) */
   pending?: PendingCheckStore;
+  /** watched endpoints (`/cert watch`, list, history); absent where the transport runs without them */
+  watch?: WatchContext;
 }
 
 /** A button click (or numbered action in the shell) on an incident message. */
@@ -289,6 +336,10 @@ export interface SlackAppDeps {
   clock: () => Date;
   /** "Checking…" messages in flight; those a crash left are marked failed at start */
   pending?: PendingCheckStore;
+  /** watched endpoints and the scheduler's stores (issue 8); absent: watch commands answer "unavailable" */
+  watch?: WatchContext;
+  /** HTTP mode: GET /metrics (Prometheus text format) */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 /** A running transport. `port` is the bound HTTP port in HTTP mode (useful with PORT=0 in tests). */

@@ -9,7 +9,9 @@ import { chainBlocks, fixGuideBlocks, helpBlocks, noticeBlocks, progressBlocks }
 import { deltaBlocks, diagnosisBlocks, findingsBlocks, targetText, verdictLine } from './blocks-diagnosis.js';
 import { explanationBlocks, explanationFallback } from './blocks-explain.js';
 import { esc, paginate, type SlackMessage } from './blocks-kit.js';
+import { reminderBlocks, watchHistoryBlocks, watchListBlocks } from './blocks-watch.js';
 import { targetLabel } from './format.js';
+import { reminderWords } from './watch-format.js';
 
 export type { Block, SlackMessage } from './blocks-kit.js';
 export { esc, LIMITS, MORE_IN_THREAD, splitForThread } from './blocks-kit.js';
@@ -38,6 +40,12 @@ export function renderSlack(msg: ChatMessage): SlackMessage[] {
       return paginate(explanationBlocks(msg.explanation), explanationFallback(msg.explanation));
     case 'notice':
       return paginate(noticeBlocks(msg.level, msg.code, msg.text, msg.retryAfterSec), esc(msg.text));
+    case 'reminder':
+      return paginate(reminderBlocks(msg), esc(reminderWords(msg.facts).headline));
+    case 'watch_list':
+      return paginate(watchListBlocks(msg), esc(msg.title));
+    case 'watch_history':
+      return paginate(watchHistoryBlocks(msg), `History of ${esc(msg.target)}`);
   }
 }
 

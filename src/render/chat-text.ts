@@ -22,6 +22,7 @@ import {
   targetLabel,
   verdictOf,
 } from './format.js';
+import { watchLines } from './text-watch.js';
 
 export interface ChatTextOptions {
   /** numbered actions ("[1] Re-check"): the shell lets the user type the number */
@@ -57,6 +58,10 @@ function linesOf(msg: ChatMessage, opts: ChatTextOptions): string[] {
       return explanationLines(msg.explanation);
     case 'notice':
       return [`${msg.level === 'error' ? 'error' : 'note'} [${msg.code}]: ${msg.text}`];
+    case 'reminder':
+    case 'watch_list':
+    case 'watch_history':
+      return watchLines(msg);
   }
 }
 

@@ -38,6 +38,68 @@ const MIGRATIONS: readonly string[] = [
      started_at TEXT NOT NULL,
      PRIMARY KEY (channel, ts)
    );`,
+  // 3: watched endpoints (issue 8). Times are epoch ms (compared, never displayed); JSON columns are
+  // plain data the store round-trips. A reminder row is written before its post (intent) and completed
+  // with the Slack ts after (src/scheduler/deliver.ts explains the exactly-once protocol).
+  `CREATE TABLE subscriptions (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     channel TEXT NOT NULL,
+     target TEXT NOT NULL,
+     created_by TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     thresholds TEXT NOT NULL,
+     next_check_at INTEGER NOT NULL,
+     last_checked_at INTEGER,
+     UNIQUE (channel, target)
+   );
+   CREATE INDEX subscriptions_due ON subscriptions (next_check_at);
+   CREATE INDEX subscriptions_user ON subscriptions (created_by);
+   CREATE TABLE paused_channels (
+     channel TEXT PRIMARY KEY,
+     reason TEXT NOT NULL,
+     paused_at INTEGER NOT NULL
+   );
+   CREATE TABLE observations (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     subscription_id INTEGER NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,
+     at INTEGER NOT NULL,
+     verdict TEXT NOT NULL,
+     codes TEXT NOT NULL,
+     critical TEXT NOT NULL,
+     endpoints TEXT NOT NULL
+   );
+   CREATE INDEX observations_sub ON observations (subscription_id, id);
+   CREATE TABLE reminders (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     subscription_id INTEGER NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,
+     key TEXT NOT NULL,
+     covers TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     fingerprint TEXT,
+     critical INTEGER NOT NULL,
+     body TEXT NOT NULL,
+     channel TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('intended', 'sent', 'dropped')),
+     attempts INTEGER NOT NULL DEFAULT 0,
+     thread_ts TEXT,
+     sent_ts TEXT,
+     created_at INTEGER NOT NULL,
+     sent_at INTEGER,
+     UNIQUE (subscription_id, key)
+   );
+   CREATE INDEX reminders_pending ON reminders (status, channel);
+   CREATE TABLE reminder_threads (
+     subscription_id INTEGER NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,
+     fingerprint TEXT NOT NULL,
+     channel TEXT NOT NULL,
+     ts TEXT NOT NULL,
+     PRIMARY KEY (subscription_id, fingerprint)
+   );
+   CREATE TABLE leases (
+     name TEXT PRIMARY KEY,
+     holder TEXT NOT NULL,
+     expires_at INTEGER NOT NULL
+   );`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -59,8 +121,11 @@ export function openDb(path: string = defaultDbPath()): Db {
   return db;
 }
 
-/** Apply the migrations this database has not seen, each in its own transaction. Returns the version. */
-export function migrate(db: Db): number {
+/**
+ * Apply the migrations this database has not seen, each in its own transaction, up to `upTo` (tests build
+ * every earlier version with it). Returns the version reached.
+ */
+export function migrate(db: Db, upTo: number = SCHEMA_VERSION): number {
   db.exec(`CREATE TABLE IF NOT EXISTS migrations (
     version INTEGER PRIMARY KEY,
     applied_at TEXT NOT NULL
@@ -70,11 +135,11 @@ export function migrate(db: Db): number {
     throw new Error(`database schema version ${row.v} is newer than this build supports (${SCHEMA_VERSION})`);
   }
   const record = db.prepare('INSERT INTO migrations (version, applied_at) VALUES (?, ?)');
-  for (let v = row.v + 1; v <= SCHEMA_VERSION; v++) {
+  for (let v = row.v + 1; v <= Math.min(upTo, SCHEMA_VERSION); v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v - 1]!);
       record.run(v, new Date().toISOString());
     })();
   }
-  return SCHEMA_VERSION;
+  return Math.max(row.v, Math.min(upTo, SCHEMA_VERSION));
 }

@@ -29,6 +29,8 @@ export type Fault = { error: string } | { status: 429; retryAfter: number } | { 
 interface PendingFault {
   fault: Fault;
   remaining: number;
+  /** only calls with this `channel` argument get it */
+  channel?: string;
 }
 
 /** Slack's own limits (docs + bolt-js #2509 for the undocumented aggregate). */
@@ -131,8 +133,27 @@ export interface SocketModeEndpoint {
   issueUrl(): string;
 }
 
+/** A message the fake holds, as conversations.history / conversations.replies return it. */
+export interface FakeMessage {
+  channel: string;
+  ts: string;
+  text: string;
+  thread_ts?: string;
+  reply_broadcast?: boolean;
+  /** chat.postMessage `metadata` ({event_type, event_payload}); returned only with include_all_metadata */
+  metadata?: Json;
+  user: string;
+  bot_id: string;
+}
+
 export class FakeSlack {
   readonly calls: FakeCall[] = [];
+  /** every message posted with chat.postMessage, in order */
+  readonly messages: FakeMessage[] = [];
+  /** archived channels: chat.postMessage there → is_archived */
+  readonly archived = new Set<string>();
+  /** the last view published per user (views.publish: App Home) */
+  readonly homeViews = new Map<string, Json>();
   readonly responses: ResponseUrlPost[] = [];
   /** response_url posts beyond Slack's 5 per URL, answered 404 */
   readonly refusedResponses: ResponseUrlPost[] = [];
@@ -179,6 +200,13 @@ export class FakeSlack {
   injectFault(method: string, fault: Fault, times = 1): void {
     const list = this.faults.get(method) ?? [];
     list.push({ fault, remaining: times });
+    this.faults.set(method, list);
+  }
+
+  /** As injectFault, for calls naming `channel` only (other channels are answered normally). */
+  injectChannelFault(method: string, channel: string, fault: Fault, times = 1): void {
+    const list = this.faults.get(method) ?? [];
+    list.push({ fault, remaining: times, channel });
     this.faults.set(method, list);
   }
 
@@ -268,7 +296,7 @@ export class FakeSlack {
     args: Json,
     authorization: string | undefined,
   ): Promise<{ status: number; body: Json; headers?: Json }> {
-    const fault = this.takeFault(method);
+    const fault = this.takeFault(method, String(args.channel ?? ''));
     if (fault && 'delayMs' in fault) await new Promise((r) => setTimeout(r, fault.delayMs));
     else if (fault && 'error' in fault) return { status: 200, body: { ok: false, error: fault.error } };
     else if (fault && fault.status === 429) {
@@ -281,12 +309,13 @@ export class FakeSlack {
     return { status: 200, body: this.respond(method, args, authorization) };
   }
 
-  private takeFault(method: string): Fault | undefined {
+  private takeFault(method: string, channel: string): Fault | undefined {
     const list = this.faults.get(method);
-    const head = list?.[0];
+    const i = list?.findIndex((f) => f.channel === undefined || f.channel === channel) ?? -1;
+    const head = list?.[i];
     if (!list || !head) return undefined;
     head.remaining -= 1;
-    if (head.remaining <= 0) list.shift();
+    if (head.remaining <= 0) list.splice(i, 1);
     return head.fault;
   }
 
@@ -297,12 +326,25 @@ export class FakeSlack {
         return { ok: true, user_id: this.botUserId, bot_id: 'BDOCTOR', team_id: 'T1', user: 'cert-doctor' };
       case 'chat.postMessage':
       case 'chat.postEphemeral': {
+        if (this.archived.has(channel)) return { ok: false, error: 'is_archived' };
         if (this.notInChannel.has(channel)) return { ok: false, error: 'not_in_channel' };
-        const invalid = messageViolation(args, method);
+        const invalid = messageViolation(args, method) ?? metadataViolation(args.metadata);
         if (invalid) return invalid;
-        return method === 'chat.postMessage'
-          ? { ok: true, channel, ts: this.nextTs() }
-          : { ok: true, message_ts: this.nextTs() };
+        return method === 'chat.postMessage' ? this.store(channel, args) : { ok: true, message_ts: this.nextTs() };
+      }
+      case 'conversations.history':
+        return this.history(channel, args, (m) => !m.thread_ts || m.reply_broadcast === true);
+      case 'conversations.replies': {
+        const parent = String(args.ts ?? '');
+        return this.history(channel, args, (m) => m.ts === parent || m.thread_ts === parent, true);
+      }
+      case 'views.publish': {
+        const view = typeof args.view === 'string' ? (JSON.parse(args.view) as Json) : obj(args.view);
+        if (view.type !== 'home') return { ok: false, error: 'invalid_arguments' };
+        const invalid = blockKitViolation(view.blocks);
+        if (invalid) return { ok: false, error: invalid.error, response_metadata: { messages: [invalid.detail] } };
+        this.homeViews.set(String(args.user_id ?? ''), view);
+        return { ok: true, view: { id: 'V1', ...view } };
       }
       case 'apps.connections.open':
         return this.openConnection(authorization);
@@ -324,9 +366,41 @@ export class FakeSlack {
     return { ok: true, url: sm.endpoint.issueUrl() };
   }
 
+  private store(channel: string, args: Json): Json {
+    const ts = this.nextTs();
+    const msg: FakeMessage = { channel, ts, text: String(args.text ?? ''), user: this.botUserId, bot_id: 'BDOCTOR' };
+    if (typeof args.thread_ts === 'string') msg.thread_ts = args.thread_ts;
+    if (args.reply_broadcast === true || args.reply_broadcast === 'true') msg.reply_broadcast = true;
+    if (args.metadata !== undefined) msg.metadata = obj(args.metadata);
+    this.messages.push(msg);
+    return { ok: true, channel, ts, message: msg };
+  }
+
+  /** Newest first, `oldest` exclusive as Slack does; metadata only with include_all_metadata. */
+  private history(channel: string, args: Json, pick: (m: FakeMessage) => boolean, oldestFirst = false): Json {
+    const oldest = tsValue(String(args.oldest ?? '0'));
+    const withMeta = args.include_all_metadata === true || args.include_all_metadata === 'true';
+    const limit = Math.min(Number(args.limit ?? 100) || 100, 1000);
+    const found = this.messages.filter((m) => m.channel === channel && pick(m) && tsValue(m.ts) > oldest);
+    const ordered = oldestFirst ? found : [...found].reverse();
+    const messages = ordered.slice(0, limit).map(({ metadata, channel: _c, ...m }) => ({
+      type: 'message',
+      ...m,
+      ...(withMeta && metadata ? { metadata } : {}),
+    }));
+    return { ok: true, messages, has_more: ordered.length > limit };
+  }
+
+  /**
+   * When set, message ts carry this clock's seconds (tests with an injected clock, so `oldest` in
+   * conversations.history means the same time as the app's); default a fixed 1700000000.
+   */
+  clock: (() => number) | undefined;
+
   private nextTs(): string {
     this.tsCounter += 1;
-    return `1700000000.${String(this.tsCounter).padStart(6, '0')}`;
+    const sec = this.clock ? Math.floor(this.clock() / 1000) : 1700000000;
+    return `${sec}.${String(this.tsCounter).padStart(6, '0')}`;
   }
 }
 
@@ -336,6 +410,22 @@ function messageViolation(args: Json, method: string): Json | null {
   if (method === 'chat.update' && text.length > SLACK_LIMITS.updateText) return { ok: false, error: 'msg_too_long' };
   const v = blockKitViolation(args.blocks);
   return v ? { ok: false, error: v.error, response_metadata: { messages: [`[ERROR] ${v.detail}`] } } : null;
+}
+
+/** A Slack ts ("1700000000.000123") as microseconds, exactly (a double loses the last digits). */
+function tsValue(ts: string): bigint {
+  const [sec = '0', frac = ''] = ts.split('.');
+  return BigInt(sec || '0') * 1_000_000n + BigInt((frac + '000000').slice(0, 6));
+}
+
+/** Slack's shape for message metadata: {event_type: string, event_payload: object}. */
+function metadataViolation(metadata: unknown): Json | null {
+  if (metadata === undefined) return null;
+  const m = obj(metadata);
+  if (typeof m.event_type !== 'string' || typeof m.event_payload !== 'object' || m.event_payload === null) {
+    return { ok: false, error: 'invalid_metadata_format' };
+  }
+  return null;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -350,7 +440,10 @@ function parseArgs(raw: string, contentType: string | undefined): Json {
   if (contentType?.startsWith('application/json')) return JSON.parse(raw) as Json;
   const out: Json = {};
   for (const [k, v] of new URLSearchParams(raw)) {
-    out[k] = (k === 'blocks' || k === 'attachments' || k === 'metadata') && /^[[{]/.test(v) ? JSON.parse(v) : v;
+    out[k] =
+      (k === 'blocks' || k === 'attachments' || k === 'metadata' || k === 'view') && /^[[{]/.test(v)
+        ? JSON.parse(v)
+        : v;
   }
   return out;
 }

@@ -13,10 +13,13 @@ import type { ChatCore, RunningApp, SlackAppDeps } from '../../src/chat/port.js'
 import { startSlackApp } from '../../src/chat/slack/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
+import { watchMetrics } from '../../src/scheduler/metrics.js';
+import { watchContext } from '../../src/scheduler/wire.js';
 import { type Db, openDb } from '../../src/store/db.js';
 import { SqliteEventDedup } from '../../src/store/events.js';
 import { SqliteIncidentStore } from '../../src/store/incidents.js';
 import { SqlitePendingChecks } from '../../src/store/pending.js';
+import type { LeaseStore, WatchContext } from '../../src/store/types.js';
 import { type FakeSlack, startFakeSlack } from './fake-slack.js';
 import { type FakeSocketMode, startFakeSocketMode } from './fake-socket-mode.js';
 import { SlackRequester } from './slack-requests.js';
@@ -33,6 +36,8 @@ export interface HarnessOptions {
   check?: ChatCore['check'];
   /** reuse a database file (restart tests); default a fresh tmp dir */
   dbPath?: string;
+  /** wire watched endpoints (/cert watch, list, history, pause events, App Home) over the same database */
+  watch?: boolean;
 }
 
 interface BaseHarness {
@@ -42,6 +47,8 @@ interface BaseHarness {
   db: Db;
   store: SqliteIncidentStore;
   dbPath: string;
+  /** the watch stores, when `watch` was asked for */
+  watch?: WatchContext & { leases: LeaseStore };
   close(): Promise<void>;
 }
 
@@ -106,6 +113,12 @@ async function startApp(
     log: createLogger({ level: config.logLevel, pretty: false }),
     clock,
   };
+  const watch = opts.watch ? watchContext(db, { sweepEveryMs: config.sweepEveryMs, cap: config.watchCap }) : undefined;
+  if (watch) {
+    deps.watch = watch;
+    const metrics = watchMetrics(watch, clock);
+    deps.metrics = async () => ({ contentType: metrics.contentType, body: await metrics.render() });
+  }
   const app = await startSlackApp(config, deps);
   return {
     fake,
@@ -114,6 +127,7 @@ async function startApp(
     db,
     store,
     dbPath,
+    ...(watch ? { watch } : {}),
     close: async () => {
       await app.stop();
       await closeTransport();

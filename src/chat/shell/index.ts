@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { handleAction } from '../../../commands/actions.js';
 import { routeCommand } from '../../../commands/router.js';
 import { escapeControl } from '../../render/format.js';
+import type { WatchContext } from '../../store/types.js';
 import type { ActionId, ChatCore, IncidentStore, PendingCheckStore, ProbeLimiter } from '../port.js';
 import { errorNotice } from '../views.js';
 import { SHELL_CHANNEL, ShellPort } from './port.js';
@@ -22,6 +23,8 @@ export interface ShellOptions {
   limits: ProbeLimiter;
   /** who "you" are in incident records; default "shell" */
   userId?: string;
+  /** watched endpoints (`watch`, `list`, `history`); reminders are printed by the scheduler's shell sink */
+  watch?: WatchContext;
   /** unexpected handler failures (already shown to the user as a notice) */
   onError?: (err: unknown) => void;
   /** the highest message number earlier runs used on this database: numbering continues after it */
@@ -62,6 +65,7 @@ export function startShell(opts: ShellOptions): ShellSession {
     clock: opts.clock,
     limits: opts.limits,
     ...(opts.pending ? { pending: opts.pending } : {}),
+    ...(opts.watch ? { watch: opts.watch } : {}),
   };
 
   async function handle(line: string): Promise<boolean> {

@@ -98,6 +98,7 @@ export async function startSlackApp(config: Config, deps: SlackAppDeps): Promise
         host: config.slack.host,
         // replayed signed commands and clicks (same signature) run once; ids live as long as event ids
         seen: (fingerprint) => deps.events.seen(fingerprint, deps.clock()),
+        ...(deps.metrics ? { getRoutes: { '/metrics': deps.metrics } } : {}),
       });
   const receiver = socket ?? http!;
   const app = new App({ ...common, receiver });

@@ -11,6 +11,7 @@ import { routeCommand } from '../../../commands/router.js';
 import type { ActionId, CommandContext, SlackAppDeps } from '../port.js';
 import { ACTION_IDS, BOT_EVENTS, SLASH_COMMAND } from './registry.js';
 import { SlackConversation, type SlackInvocation } from './slack-port.js';
+import { registerWatchListeners } from './watch-listeners.js';
 
 /** Handler runs started after an ack and not yet finished. */
 export class InFlight {
@@ -120,6 +121,7 @@ export function registerListeners(app: App, deps: SlackAppDeps, inflight: InFlig
     clock: deps.clock,
     limits: deps.limits,
     ...(deps.pending ? { pending: deps.pending } : {}),
+    ...(deps.watch ? { watch: deps.watch } : {}),
   };
   const onError = (err: unknown) => log.error({ err }, 'handler failed');
   const port = (client: Client, channel: string, user: string, respond?: RespondFn, threadTs?: string) => {
@@ -201,6 +203,8 @@ export function registerListeners(app: App, deps: SlackAppDeps, inflight: InFlig
     if (isId(threadTs)) ctx.thread = { channel, ts: threadTs };
     inflight.track(routeCommand(ctx, onError));
   });
+
+  registerWatchListeners(app, deps.watch, deps.clock, log);
 }
 
 const isId = (v: unknown): v is string => typeof v === 'string' && v !== '';

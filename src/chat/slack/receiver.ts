@@ -51,6 +51,8 @@ export interface AckAtOnceOptions {
   /** told of every request as it arrives (the ack-first gate) */
   onArrival?: () => void;
   bodyLimit?: number;
+  /** GET routes besides the events path (e.g. /metrics); answered without signature checks */
+  getRoutes?: Record<string, () => Promise<{ contentType: string; body: string }>>;
 }
 
 export class AckAtOnceReceiver implements Receiver {
@@ -91,6 +93,13 @@ export class AckAtOnceReceiver implements Receiver {
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
     this.opts.onArrival?.();
     const path = (req.url ?? '/').split('?')[0];
+    const route = req.method === 'GET' && path ? this.opts.getRoutes?.[path] : undefined;
+    if (route) {
+      route()
+        .then((r) => res.writeHead(200, { 'content-type': r.contentType }).end(r.body))
+        .catch(() => http.buildNoBodyResponse(res, 500));
+      return;
+    }
     if (req.method !== 'POST' || path !== EVENTS_PATH) {
       http.buildNoBodyResponse(res, 404);
       return;

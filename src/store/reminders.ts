@@ -1,0 +1,153 @@
+/**
+ * Reminders owed and sent, and the thread of each certificate's reminders. A row is written as
+ * `intended` before its post and marked `sent` with the Slack ts after; UNIQUE (subscription_id, key)
+ * makes deciding the same reminder twice a no-op (src/scheduler/deliver.ts has the whole protocol).
+ */
+import type { Db } from './db.js';
+import type { LedgerEntry, OwedReminder, Reminder, ReminderFacts, ReminderStore } from './types.js';
+
+interface Row {
+  id: number;
+  subscription_id: number;
+  key: string;
+  covers: string;
+  kind: ReminderFacts['kind'];
+  fingerprint: string | null;
+  critical: number;
+  body: string;
+  channel: string;
+  status: Reminder['status'];
+  attempts: number;
+  thread_ts: string | null;
+  sent_ts: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+export class SqliteReminderStore implements ReminderStore {
+  #db: Db;
+  #ledger;
+  #insert;
+  #pending;
+  #attempt;
+  #sent;
+  #drop;
+  #thread;
+  #setThread;
+  #sentOf;
+
+  constructor(db: Db) {
+    this.#db = db;
+    this.#ledger = db.prepare<[number], Pick<Row, 'key' | 'covers' | 'kind' | 'created_at'>>(
+      'SELECT key, covers, kind, created_at FROM reminders WHERE subscription_id = ? ORDER BY id',
+    );
+    this.#insert = db.prepare<[number, string, string, string, string | null, number, string, string, number]>(
+      `INSERT INTO reminders (subscription_id, key, covers, kind, fingerprint, critical, body, channel, status, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'intended', ?) ON CONFLICT (subscription_id, key) DO NOTHING`,
+    );
+    this.#pending = db.prepare<[], Row>(`SELECT * FROM reminders WHERE status = 'intended' ORDER BY id`);
+    this.#attempt = db.prepare<[number]>('UPDATE reminders SET attempts = attempts + 1 WHERE id = ?');
+    this.#sent = db.prepare<[string, string | null, number, number]>(
+      `UPDATE reminders SET status = 'sent', sent_ts = ?, thread_ts = ?, sent_at = ? WHERE id = ?`,
+    );
+    this.#drop = db.prepare<[number]>(`UPDATE reminders SET status = 'dropped' WHERE id = ?`);
+    this.#thread = db.prepare<[number, string], { ts: string }>(
+      'SELECT ts FROM reminder_threads WHERE subscription_id = ? AND fingerprint = ?',
+    );
+    this.#setThread = db.prepare<[number, string, string, string]>(
+      `INSERT INTO reminder_threads (subscription_id, fingerprint, channel, ts) VALUES (?, ?, ?, ?)
+       ON CONFLICT (subscription_id, fingerprint) DO NOTHING`,
+    );
+    this.#sentOf = db.prepare<[number, number], Row>(
+      `SELECT * FROM reminders WHERE subscription_id = ? AND status = 'sent' ORDER BY id DESC LIMIT ?`,
+    );
+  }
+
+  async ledger(subscriptionId: string): Promise<LedgerEntry[]> {
+    return this.#ledger.all(Number(subscriptionId)).map((r) => ({
+      key: r.key,
+      covers: JSON.parse(r.covers) as string[],
+      kind: r.kind,
+      createdAt: new Date(r.created_at),
+    }));
+  }
+
+  async intend(subscriptionId: string, channel: string, owed: OwedReminder[], now: Date): Promise<Reminder[]> {
+    return this.#db.transaction(() => {
+      const out: Reminder[] = [];
+      for (const o of owed) {
+        const info = this.#insert.run(
+          Number(subscriptionId),
+          o.key,
+          JSON.stringify(o.covers),
+          o.facts.kind,
+          o.facts.fingerprint,
+          o.critical ? 1 : 0,
+          JSON.stringify(o.facts),
+          channel,
+          now.getTime(),
+        );
+        if (info.changes === 0) continue;
+        out.push({
+          ...o,
+          id: String(info.lastInsertRowid),
+          subscriptionId,
+          channel,
+          status: 'intended',
+          attempts: 0,
+          threadTs: null,
+          sentTs: null,
+          createdAt: now,
+          sentAt: null,
+        });
+      }
+      return out;
+    })();
+  }
+
+  async pending(): Promise<Reminder[]> {
+    return this.#pending.all().map(fromRow);
+  }
+
+  async markAttempt(id: string): Promise<void> {
+    this.#attempt.run(Number(id));
+  }
+
+  async markSent(id: string, ts: string, threadTs: string | null, now: Date): Promise<void> {
+    this.#sent.run(ts, threadTs, now.getTime(), Number(id));
+  }
+
+  async markDropped(id: string): Promise<void> {
+    this.#drop.run(Number(id));
+  }
+
+  async thread(subscriptionId: string, fingerprint: string): Promise<string | null> {
+    return this.#thread.get(Number(subscriptionId), fingerprint)?.ts ?? null;
+  }
+
+  async setThread(subscriptionId: string, fingerprint: string, channel: string, ts: string): Promise<void> {
+    this.#setThread.run(Number(subscriptionId), fingerprint, channel, ts);
+  }
+
+  async sent(subscriptionId: string, limit: number): Promise<Reminder[]> {
+    return this.#sentOf.all(Number(subscriptionId), limit).map(fromRow);
+  }
+}
+
+function fromRow(r: Row): Reminder {
+  return {
+    id: String(r.id),
+    subscriptionId: String(r.subscription_id),
+    key: r.key,
+    covers: JSON.parse(r.covers) as string[],
+    facts: JSON.parse(r.body) as ReminderFacts,
+    critical: r.critical === 1,
+    channel: r.channel,
+    status: r.status,
+    attempts: r.attempts,
+    threadTs: r.thread_ts,
+    sentTs: r.sent_ts,
+    createdAt: new Date(r.created_at),
+    sentAt: r.sent_at === null ? null : new Date(r.sent_at),
+  };
+}

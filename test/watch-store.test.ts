@@ -1,0 +1,233 @@
+/**
+ * The watch stores over a real SQLite file: migrations from every earlier schema version (with data in
+ * it), subscriptions with the per-channel cap and pauses, the reminder ledger's uniqueness, and the lease
+ * between two connections.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { migrate, openDb, SCHEMA_VERSION } from '../src/store/db.js';
+import { SqliteEventDedup } from '../src/store/events.js';
+import { SqliteIncidentStore } from '../src/store/incidents.js';
+import { SqliteLeaseStore } from '../src/store/leases.js';
+import { SqliteObservationStore } from '../src/store/observations.js';
+import { SqliteReminderStore } from '../src/store/reminders.js';
+import { SqliteSubscriptionStore } from '../src/store/subscriptions.js';
+import type { OwedReminder } from '../src/store/types.js';
+import { diagnosisWith, finding } from './support/diagnosis.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cert-doctor-watch-store-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const T0 = new Date('2026-03-01T10:00:00Z');
+
+/** Data each earlier version can hold, written through that version's own tables. */
+function seed(db: Database.Database, version: number): void {
+  if (version >= 1) {
+    new SqliteIncidentStore(db).create({
+      channel: 'C1',
+      ts: '1.1',
+      target: 'old.example',
+      requestedBy: 'U1',
+      diagnosis: diagnosisWith([finding('chain_incomplete')]),
+      now: T0,
+    });
+    new SqliteEventDedup(db).seen('Ev1', T0);
+  }
+  if (version >= 2) {
+    db.prepare(
+      `INSERT INTO pending_checks (channel, ts, target, requested_by, started_at) VALUES ('C1', '2.2', 'p.example', 'U1', ?)`,
+    ).run(T0.toISOString());
+  }
+}
+
+for (let from = 0; from < SCHEMA_VERSION; from++) {
+  test(`migration from schema ${from} (with data) to ${SCHEMA_VERSION} keeps the data and adds the watch tables`, async () => {
+    const file = join(dir, `from-${from}.db`);
+    const old = new Database(file);
+    assert.equal(migrate(old, from), from);
+    seed(old, from);
+    old.close();
+
+    const db = openDb(file);
+    const versions = db.prepare('SELECT version FROM migrations ORDER BY version').all() as { version: number }[];
+    assert.deepEqual(
+      versions.map((v) => v.version),
+      Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1),
+    );
+    if (from >= 1) {
+      const inc = new SqliteIncidentStore(db).getByMessage('C1', '1.1');
+      assert.equal(inc?.lastDiagnosis.findings[0]?.code, 'chain_incomplete');
+      assert.equal(new SqliteEventDedup(db).seen('Ev1', T0), true, 'dedup rows survive');
+    }
+    if (from >= 2) assert.equal((db.prepare('SELECT COUNT(*) AS n FROM pending_checks').get() as { n: number }).n, 1);
+    const subs = new SqliteSubscriptionStore(db);
+    const added = await subs.add({
+      channel: 'C1',
+      target: 'a.example:443',
+      createdBy: 'U1',
+      thresholds: [30, 7],
+      now: T0,
+      nextCheckAt: T0,
+      cap: 5,
+    });
+    assert.equal(added.ok, true);
+    db.close();
+  });
+}
+
+test('migration 2 is the pending_checks table agreed with the hostile-input work, byte for byte', () => {
+  const db = new Database(':memory:');
+  migrate(db, 2);
+  const sql = (db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'pending_checks'`).get() as { sql: string }).sql;
+  assert.match(sql, /PRIMARY KEY \(channel, ts\)/);
+  assert.deepEqual(
+    (db.prepare('PRAGMA table_info(pending_checks)').all() as { name: string }[]).map((c) => c.name),
+    ['channel', 'ts', 'target', 'requested_by', 'started_at'],
+  );
+});
+
+test('a database from a newer build is refused, not downgraded', () => {
+  const db = new Database(':memory:');
+  migrate(db);
+  db.prepare('INSERT INTO migrations (version, applied_at) VALUES (?, ?)').run(SCHEMA_VERSION + 1, T0.toISOString());
+  assert.throws(() => migrate(db), /newer than this build supports/);
+});
+
+test('subscriptions: per-channel cap, duplicates, due order, pause and resume', async () => {
+  const db = openDb(':memory:');
+  const subs = new SqliteSubscriptionStore(db);
+  const base = { channel: 'C1', createdBy: 'U1', thresholds: [30], now: T0, cap: 2 };
+  const a = await subs.add({ ...base, target: 'a:443', nextCheckAt: new Date(T0.getTime() + 2000) });
+  const b = await subs.add({ ...base, target: 'b:443', nextCheckAt: new Date(T0.getTime() + 1000) });
+  assert.ok(a.ok && b.ok);
+  const again = await subs.add({ ...base, target: 'a:443', nextCheckAt: T0 });
+  assert.equal(again.ok === false && again.reason, 'exists');
+  const over = await subs.add({ ...base, target: 'c:443', nextCheckAt: T0 });
+  assert.deepEqual(over, { ok: false, reason: 'cap', count: 2 });
+  assert.equal(
+    (await subs.add({ ...base, channel: 'C2', target: 'c:443', nextCheckAt: T0 })).ok,
+    true,
+    'cap is per channel',
+  );
+
+  const due = await subs.due(new Date(T0.getTime() + 5000), 10);
+  assert.deepEqual(
+    due.map((s) => s.target),
+    ['c:443', 'b:443', 'a:443'],
+  );
+  assert.equal(await subs.pauseChannel('C1', 'the channel was archived', T0), true);
+  assert.equal(await subs.pauseChannel('C1', 'another reason', T0), false, 'the first reason is kept');
+  assert.deepEqual(
+    (await subs.due(new Date(T0.getTime() + 5000), 10)).map((s) => s.target),
+    ['c:443'],
+  );
+  assert.equal((await subs.find('C1', 'a:443'))?.pausedReason, 'the channel was archived');
+  assert.equal(await subs.resumeChannel('C1'), true);
+  assert.equal((await subs.due(new Date(T0.getTime() + 5000), 10)).length, 3);
+  assert.equal(await subs.remove('C1', 'a:443'), true);
+  assert.equal(await subs.remove('C1', 'a:443'), false);
+  assert.equal(await subs.get('not-an-id'), null);
+});
+
+test('reminders: a key is decided once; pending → attempt → sent; threads; unwatch deletes with cascade', async () => {
+  const db = openDb(':memory:');
+  const subs = new SqliteSubscriptionStore(db);
+  const reminders = new SqliteReminderStore(db);
+  const observations = new SqliteObservationStore(db);
+  const added = await subs.add({
+    channel: 'C1',
+    target: 'a:443',
+    createdBy: 'U1',
+    thresholds: [30],
+    now: T0,
+    nextCheckAt: T0,
+    cap: 9,
+  });
+  assert.ok(added.ok);
+  const id = added.subscription.id;
+  const owed: OwedReminder = {
+    key: 'threshold:F:30',
+    covers: ['stuck:F'],
+    critical: false,
+    facts: { kind: 'threshold', target: 'a:443', fingerprint: 'F', daysLeft: 30 },
+  };
+  const [first] = await reminders.intend(id, 'C1', [owed], T0);
+  assert.equal((await reminders.intend(id, 'C1', [owed], T0)).length, 0, 'the same key again is no new reminder');
+  assert.ok(first);
+  assert.deepEqual(
+    (await reminders.pending()).map((r) => [r.key, r.attempts]),
+    [['threshold:F:30', 0]],
+  );
+  await reminders.markAttempt(first.id);
+  assert.equal((await reminders.pending())[0]?.attempts, 1);
+  await reminders.markSent(first.id, '1.5', null, T0);
+  assert.equal((await reminders.pending()).length, 0);
+  assert.deepEqual(await reminders.ledger(id), [
+    { key: 'threshold:F:30', covers: ['stuck:F'], kind: 'threshold', createdAt: T0 },
+  ]);
+  await reminders.setThread(id, 'F', 'C1', '1.5');
+  await reminders.setThread(id, 'F', 'C1', '9.9');
+  assert.equal(await reminders.thread(id, 'F'), '1.5', 'the first message stays the thread');
+  await observations.record({ subscriptionId: id, at: T0, verdict: 'ok', codes: [], critical: [], endpoints: [] });
+  assert.equal((await observations.latest([id])).get(id)?.verdict, 'ok');
+
+  await subs.remove('C1', 'a:443');
+  assert.deepEqual(await reminders.ledger(id), []);
+  assert.equal(await reminders.thread(id, 'F'), null);
+  assert.equal((await observations.recent(id, 5)).length, 0);
+});
+
+test('observations: the latest are kept, older ones pruned as new ones arrive', async () => {
+  const db = openDb(':memory:');
+  const subs = new SqliteSubscriptionStore(db);
+  const added = await subs.add({
+    channel: 'C1',
+    target: 'a:443',
+    createdBy: 'U1',
+    thresholds: [7],
+    now: T0,
+    nextCheckAt: T0,
+    cap: 5,
+  });
+  assert.ok(added.ok);
+  const obs = new SqliteObservationStore(db, { keep: 3 });
+  for (let i = 0; i < 5; i++) {
+    await obs.record({
+      subscriptionId: added.subscription.id,
+      at: new Date(T0.getTime() + i),
+      verdict: 'ok',
+      codes: [String(i)],
+      critical: [],
+      endpoints: [],
+    });
+  }
+  const kept = await obs.recent(added.subscription.id, 10);
+  assert.deepEqual(
+    kept.map((o) => o.codes[0]),
+    ['2', '3', '4'],
+  );
+});
+
+test('lease: one holder per database across two connections; renewal; takeover after expiry; release', async () => {
+  const file = join(dir, 'lease.db');
+  const dbA = openDb(file);
+  const dbB = openDb(file);
+  const a = new SqliteLeaseStore(dbA);
+  const b = new SqliteLeaseStore(dbB);
+  const at = (ms: number) => new Date(T0.getTime() + ms);
+  assert.equal(await a.acquire('scheduler', 'A', at(0), 30_000), true);
+  assert.equal(await b.acquire('scheduler', 'B', at(1000), 30_000), false);
+  assert.equal(await a.acquire('scheduler', 'A', at(20_000), 30_000), true, 'renewal extends it');
+  assert.equal(await b.acquire('scheduler', 'B', at(40_000), 30_000), false, 'still A: renewed until 50 s');
+  assert.equal(await b.acquire('scheduler', 'B', at(50_000), 30_000), true, 'A stopped renewing: B takes over');
+  assert.equal(await a.acquire('scheduler', 'A', at(51_000), 30_000), false, 'A came back: passive now');
+  assert.equal(await a.holder('scheduler', at(51_000)), 'B');
+  await b.release('scheduler', 'B');
+  assert.equal(await a.acquire('scheduler', 'A', at(52_000), 30_000), true, 'a released lease is free at once');
+  dbA.close();
+  dbB.close();
+});
