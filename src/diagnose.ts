@@ -14,6 +14,7 @@ import {
   type Severity,
   type Verdict,
 } from './rules/types.js';
+import { verificationOf } from './verification.js';
 
 export interface DiagnoseOptions {
   /** the injected clock; rules judge validity against it */
@@ -60,6 +61,7 @@ export function diagnose(report: ProbeReport, opts: DiagnoseOptions): Diagnosis 
     results,
     serverStack,
     checkedAt: opts.now.toISOString(),
+    verification: verificationOf(findings),
     report,
   };
 }

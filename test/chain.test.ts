@@ -179,11 +179,11 @@ test('private root sent but not trusted: untrusted root at the end of the path',
   assert.notEqual(r.rejectionHint, null);
 });
 
-test('a leaf pinned as a custom anchor is trusted on its own', async () => {
+test('a leaf in the trust store is not its own anchor: the path still needs a trusted issuer (issue 9 item 3)', async () => {
   const c = await makeChain();
   const trust = loadTrustStore({ extraCaPem: [c.leaf.pem], ...noSystem });
   const r = await buildChain(sentOf(c.leaf, c.intermediates[0]!), { trust, now: NOW });
-  assert.deepEqual([r.trusted, r.built.length, r.unusedSent], [true, 1, [1]]);
+  assert.deepEqual([r.trusted, r.built.length, r.missingIssuer], [false, 2, c.intermediates[0]!.info.issuer]);
 });
 
 /** Table: a defect in one certificate → which link shows it. */

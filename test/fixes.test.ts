@@ -35,9 +35,10 @@ const ctx = (serverStack: string | null, t = target()): FixContext => ({ target:
 const text = (f: Fix) => [f.title, ...f.steps, f.command ?? ''].join('\n');
 const contexts = [null, ...STACK_KEYS];
 
-test("the code list is DESIGN.md's 32 plus client_cert_required: 33 unique codes", () => {
-  assert.equal(new Set(CODES).size, 33);
-  assert.equal(CODES.at(-1), 'client_cert_required');
+test("the code list is DESIGN.md's 32, client_cert_required, then issue 9's 9 path codes: 42 unique codes", () => {
+  assert.equal(new Set(CODES).size, 42);
+  assert.equal(CODES[32], 'client_cert_required');
+  assert.equal(CODES.at(-1), 'key_mismatch');
 });
 
 test('every finding code gets a server fix and, when it breaks clients, a client impact', () => {

@@ -1,6 +1,7 @@
 import { dnsNameMatches } from '../rules/lib/hostname.js';
 import type { ClientImpact } from '../rules/types.js';
 import type { FindingCode } from './codes.js';
+import { PATH_IMPACT } from './path-clients.js';
 import type { ImpactRecipe, RecipeInput } from './types.js';
 
 /**
@@ -180,6 +181,7 @@ const legacyOnly: ClientImpact[] = [
 ];
 
 export const CLIENT_IMPACT: Record<FindingCode, ImpactRecipe> = {
+  ...PATH_IMPACT,
   dns_not_found: () => [
     fails('all', 'The name does not resolve (from here; split-horizon DNS may still resolve it inside a network).'),
   ],

@@ -48,6 +48,8 @@ export function toJson(d: Diagnosis, opts: JsonOptions = {}): Obj {
     checkedAt: d.checkedAt,
     serverStack: d.serverStack,
     findings: d.findings.map(finding),
+    verification: d.verification ? { valid: d.verification.valid, codes: [...d.verification.codes] } : undefined,
+    source: r.source,
     resolution: attempt(r.resolution, (list) => ({
       addresses: list.map((a) => ({
         address: a.address,
@@ -67,7 +69,7 @@ export function toJson(d: Diagnosis, opts: JsonOptions = {}): Obj {
       receivedAt: h.receivedAt,
     })),
     timings: { totalMs: r.timings.totalMs, dnsMs: r.timings.dnsMs },
-    options: { timeoutMs: r.options.timeoutMs, extraCaCount: r.options.extraCaCount },
+    options: { timeoutMs: r.options.timeoutMs, extraCaCount: r.options.extraCaCount, purpose: r.options.purpose },
     results: d.results.map((x) => ({ code: x.code, status: x.status, why: x.why })),
   };
 }

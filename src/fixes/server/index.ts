@@ -5,6 +5,7 @@ import { httpRecipes } from './http.js';
 import { identityRecipes } from './identity.js';
 import { keyRecipes } from './keys.js';
 import { mtlsRecipes } from './mtls.js';
+import { pathRecipes } from './path.js';
 import { protocolRecipes } from './protocol.js';
 import { revocationRecipes } from './revocation.js';
 import { transportRecipes } from './transport.js';
@@ -21,4 +22,5 @@ export const SERVER_RECIPES: Record<FindingCode, ServerRecipe> = {
   ...protocolRecipes,
   ...httpRecipes,
   ...mtlsRecipes,
+  ...pathRecipes,
 };
