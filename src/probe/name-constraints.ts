@@ -102,6 +102,10 @@ function namesOf(derB64: string): Name[] {
       if (el.tag === ctxTag(2)) out.push({ type: 'dns', value: latin1(b).toLowerCase() });
       else if (el.tag === ctxTag(1)) out.push({ type: 'email', value: latin1(b).toLowerCase() });
       else if (el.tag === ctxTag(7)) out.push({ type: 'ip', addr: b, text: ipString(b) });
+      else if (el.tag === ctxTag(4, true)) {
+        const dn = normalizeName(der, readTlv(der, el.body, el.end));
+        out.push({ type: 'dn', rdns: rdnsOf(dn), text: dn.replace(/\n/g, ', ') });
+      }
     }
   }
   return out;

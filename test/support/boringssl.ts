@@ -89,10 +89,8 @@ export function outOfScope(c: SuiteCase): string | null {
   const trust = c.fields.last_cert_trust ?? '';
   if (c.category === 'policies' || c.dir.includes('policy'))
     return 'certificate policies are out of scope (README: Path validation)';
-  if (c.fields.expected_user_constrained_policy_set && c.fields.expected_user_constrained_policy_set !== '')
-    if (c.category === 'policies') return 'certificate policies';
-  if (!/^(SERVER_AUTH|CLIENT_AUTH|ANY_EKU)(_STRICT(_LEAF)?)?$/.test(purpose))
-    return `key purpose ${purpose} (C2PA, MLS) is not a TLS purpose`;
+  if (!/^(SERVER_AUTH|CLIENT_AUTH|ANY_EKU)$/.test(purpose))
+    return `key purpose ${purpose}: not what TLS clients verify (C2PA, MLS, or the _STRICT profiles Chrome does not apply to web PKI)`;
   if (/TRUSTED_LEAF|ANCHOR_OR_LEAF/.test(trust))
     return `last_cert_trust ${trust}: a trusted leaf is never an anchor in cert-doctor (issue 9, item 3)`;
   return null;
