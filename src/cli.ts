@@ -31,6 +31,9 @@ export const USAGE = `cert-doctor — diagnose a TLS endpoint: what is wrong, wh
 Usage:
   cert-doctor check TARGET [options]   diagnose TARGET: example.com, host:8443, https://host/path,
                                        smtp://mail.example.com:587, [2001:db8::1]:443
+  cert-doctor inspect FILE… | - [options]
+                                       diagnose certificate files offline (PEM, DER, .p7b, .pfx);
+                                       see cert-doctor inspect --help
   cert-doctor start                    run the chat bot: Slack when tokens are set, else a terminal chat
   cert-doctor shell                    the terminal chat, even when Slack tokens are set
   cert-doctor --help | --version
@@ -79,6 +82,7 @@ const startShellBot: Command = async (args, io) => {
 
 export const commands: Record<string, Command> = {
   check: runCheck,
+  inspect: async (args, io) => (await import('./cli-inspect.js')).runInspect(args, io),
   help: showHelp,
   start: startBot,
   serve: startBot,
