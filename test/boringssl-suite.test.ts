@@ -5,9 +5,14 @@
  * `verification.valid`. Figures per category are printed at the end (issue 9 item 6).
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { outOfScope, readSuite, type SuiteCase, suitePresent } from './support/boringssl.js';
-import { runCase, STRICTER_CODES } from './support/boringssl-run.js';
+import { caseInputs, runCase, STRICTER_CODES } from './support/boringssl-run.js';
 
 /** Cases where cert-doctor deliberately or knowingly differs, each with the reason and what we report. */
 const KNOWN: Record<string, { reason: string; codes: string[] }> = {
@@ -72,4 +77,47 @@ describe('BoringSSL verify_certificate_chain suite through inspect', {
       );
     console.log(`total: ${total.agree}/${total.run} agree`);
   });
+});
+
+/** A sample through the real CLI (a separate process): files, flags and exit codes as a user would run them. */
+const SAMPLE = [
+  'intermediate-basic-constraints-ca-false/main.test',
+  'expired-intermediate/not-after.test',
+  'key-rollover/rolloverchain.test',
+  'violates-basic-constraints-pathlen-0/main.test',
+];
+describe('a sample of the suite through bin/cert-doctor.mjs inspect', {
+  skip: present ? false : '../shared/testdata/boringssl-verify-chain is absent',
+}, () => {
+  for (const name of SAMPLE) {
+    test(name, async () => {
+      const c = readSuite().find((x) => x.name === name)!;
+      const { files, options } = caseInputs(c);
+      const dir = mkdtempSync(join(tmpdir(), 'bssl-'));
+      try {
+        writeFileSync(join(dir, 'chain.pem'), files);
+        writeFileSync(join(dir, 'anchor.pem'), options.extraCaPem![0]!);
+        const args = [
+          'bin/cert-doctor.mjs',
+          'inspect',
+          join(dir, 'chain.pem'),
+          '--ca',
+          join(dir, 'anchor.pem'),
+          '--no-default-ca',
+          '--no-aia',
+          '--json',
+          '--at',
+          c.at.toISOString(),
+        ];
+        const run = await promisify(execFile)(process.execPath, args, { cwd: new URL('..', import.meta.url) }).catch(
+          (e: { stdout: string; code: number }) => e,
+        );
+        const doc = JSON.parse(run.stdout) as { verification: { valid: boolean } };
+        assert.equal(doc.verification.valid, c.expectValid, name);
+        assert.equal('code' in run ? run.code : 0, c.expectValid ? 0 : 2);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });

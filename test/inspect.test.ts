@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parseCert } from '../src/probe/certinfo.js';
 import { pemToDer } from '../src/probe/trust.js';
 import { runCli } from './support/cli-io.js';
@@ -60,9 +61,17 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 const base = () => ['--ca', f('root.pem'), '--no-default-ca', '--no-aia', '--json'];
 
+const schema = JSON.parse(readFileSync(new URL('../src/render/diagnosis.schema.json', import.meta.url), 'utf8'));
+const validate = (() => {
+  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+  ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)));
+  return ajv.compile(schema);
+})();
+
 async function inspectJson(args: string[], env: NodeJS.ProcessEnv = {}) {
   const r = await runCli(['inspect', ...args, ...base()], { env });
   assert.equal(r.stderr, '', `stderr: ${r.stderr}`);
+  assert.equal(validate(JSON.parse(r.stdout)), true, JSON.stringify(validate.errors?.slice(0, 3)));
   const doc = JSON.parse(r.stdout) as {
     verdict: string;
     verification: { valid: boolean; codes: string[] };
