@@ -6,6 +6,7 @@ import type { CommandContext, CommandHelp } from '../src/chat/port.js';
 import { errorNotice } from '../src/chat/views.js';
 import * as check from './check.js';
 import * as help from './help.js';
+import * as inspect from './inspect.js';
 import { runThreadAction, definitions as threadDefs } from './thread.js';
 
 export interface Subcommand {
@@ -17,6 +18,7 @@ export interface Subcommand {
 
 export const SUBCOMMANDS: Subcommand[] = [
   { help: check.definition, run: check.runCheck },
+  { help: inspect.definition, run: inspect.runInspect },
   { help: threadDefs.recheck, aliases: ['re-check'], run: (ctx) => runThreadAction(ctx, 'recheck') },
   { help: threadDefs.fix_guide, aliases: ['fix_guide', 'guide'], run: (ctx) => runThreadAction(ctx, 'fix_guide') },
   { help: threadDefs.show_chain, aliases: ['show_chain'], run: (ctx) => runThreadAction(ctx, 'show_chain') },

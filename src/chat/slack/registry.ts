@@ -12,8 +12,11 @@ export const BOT_EVENTS = ['app_mention'] as const;
 /** Button action_ids on the diagnosis message (interactivity must be enabled in the manifest). */
 export { ACTION_IDS } from '../port.js';
 
-/** Bot scopes the Web API calls need: commands (/cert), chat:write (post/update/thread), app_mentions:read. */
-export const BOT_SCOPES = ['commands', 'chat:write', 'app_mentions:read'] as const;
+/**
+ * Bot scopes the Web API calls need: commands (/cert), chat:write (post/update/thread), app_mentions:read,
+ * files:read (download a file shared with "@cert-doctor inspect", src/chat/slack/files.ts).
+ */
+export const BOT_SCOPES = ['commands', 'chat:write', 'app_mentions:read', 'files:read'] as const;
 
 /** Web API methods the app calls, each with the scope it needs (checked against BOT_SCOPES by the tests). */
 export const WEB_API_SCOPES: Record<string, string | null> = {
