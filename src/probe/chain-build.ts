@@ -309,7 +309,7 @@ export class PathWalker {
   }
 }
 
-/** A path never holds the same certificate, or the same name and key, twice (RFC 4158 §5.2: loops). */
+/** A path never holds the same certificate twice (RFC 4158 §5.2: loops); the depth cap bounds the rest. */
 function onPath(path: PathNode[], info: CertInfo): boolean {
   return path.some((n) => n.info.sha256 === info.sha256);
 }
