@@ -8,6 +8,7 @@ import * as check from './check.js';
 import * as explainCmd from './explain.js';
 import * as help from './help.js';
 import * as history from './history.js';
+import * as inspect from './inspect.js';
 import * as list from './list.js';
 import { runThreadAction, definitions as threadDefs } from './thread.js';
 import * as unwatch from './unwatch.js';
@@ -23,6 +24,7 @@ export interface Subcommand {
 export const SUBCOMMANDS: Subcommand[] = [
   { help: check.definition, run: check.runCheck },
   { help: explainCmd.definition, run: explainCmd.runExplain },
+  { help: inspect.definition, run: inspect.runInspect },
   { help: threadDefs.recheck, aliases: ['re-check'], run: (ctx) => runThreadAction(ctx, 'recheck') },
   { help: threadDefs.fix_guide, aliases: ['fix_guide', 'guide'], run: (ctx) => runThreadAction(ctx, 'fix_guide') },
   { help: threadDefs.show_chain, aliases: ['show_chain'], run: (ctx) => runThreadAction(ctx, 'show_chain') },

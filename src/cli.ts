@@ -38,6 +38,9 @@ Usage:
   cert-doctor explain [--json] [--no-check] TEXT | -
                                        explain a pasted client TLS error (- reads stdin): the client,
                                        likely causes, and a live check of the host it names
+  cert-doctor inspect FILE… | - [options]
+                                       diagnose certificate files offline (PEM, DER, .p7b, .pfx);
+                                       see cert-doctor inspect --help
   cert-doctor start                    run the chat bot: Slack when tokens are set, else a terminal chat
   cert-doctor shell                    the terminal chat, even when Slack tokens are set
   cert-doctor --help | --version
@@ -89,6 +92,7 @@ const startShellBot: Command = async (args, io) => {
 export const commands: Record<string, Command> = {
   check: runCheck,
   explain: async (args, io) => (await import('./cli-explain.js')).runExplain(args, io),
+  inspect: async (args, io) => (await import('./cli-inspect.js')).runInspect(args, io),
   help: showHelp,
   start: startBot,
   serve: startBot,

@@ -18,6 +18,7 @@ import {
   type Severity,
   type Verdict,
 } from './rules/types.js';
+import { verificationOf } from './verification.js';
 
 export interface DiagnoseOptions {
   /** the injected clock; rules judge validity against it */
@@ -83,6 +84,7 @@ export function diagnose(report: ProbeReport, opts: DiagnoseOptions): Diagnosis 
     endpoints: endpointVerdicts(judgements, findings),
     serverStack,
     checkedAt: opts.now.toISOString(),
+    verification: verificationOf(findings),
     report,
   };
 }

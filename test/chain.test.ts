@@ -179,11 +179,11 @@ test('private root sent but not trusted: untrusted root at the end of the path',
   assert.notEqual(r.rejectionHint, null);
 });
 
-test('a leaf pinned as a custom anchor is trusted on its own', async () => {
+test('a leaf in the trust store is not its own anchor: the path still needs a trusted issuer (issue 9 item 3)', async () => {
   const c = await makeChain();
   const trust = loadTrustStore({ extraCaPem: [c.leaf.pem], ...noSystem });
   const r = await buildChain(sentOf(c.leaf, c.intermediates[0]!), { trust, now: NOW });
-  assert.deepEqual([r.trusted, r.built.length, r.unusedSent], [true, 1, [1]]);
+  assert.deepEqual([r.trusted, r.built.length, r.missingIssuer], [false, 2, c.intermediates[0]!.info.issuer]);
 });
 
 /** Table: a defect in one certificate → which link shows it. */
@@ -324,4 +324,21 @@ test('the AIA fetch budget is respected', async () => {
   const r = await buildChain([leafInfo], { trust: trustRoot(c), fetchAia, now: NOW, maxAiaFetches: 2 });
   assert.equal(calls.length, 2);
   assert.equal(r.aia.fetches.length, 2);
+});
+
+test('key rollover: a self-signed new root that is not trusted is backtracked over to its cross-signed twin (issue 9 item 1)', async () => {
+  const oldRoot = await makeCert({ subject: 'CN=Old Root', ca: true });
+  const newRoot = await makeCert({ subject: 'CN=New Root', ca: true });
+  const cross = await makeCert({ subject: 'CN=New Root', ca: true, reuseKeys: newRoot.keys }, oldRoot);
+  const issuing = await makeCert({ subject: 'CN=Issuing CA', ca: true }, newRoot);
+  const leaf = await makeCert({ subject: 'CN=roll.test', dnsNames: ['roll.test'] }, issuing);
+  const trust = loadTrustStore({ extraCaPem: [oldRoot.pem], ...noSystem });
+  const r = await buildChain(sentOf(leaf, issuing, newRoot, cross), { trust, now: NOW });
+  assert.equal(r.trusted, true);
+  assert.deepEqual(
+    r.built.map((c) => c.sha256),
+    [leaf.info.sha256, issuing.info.sha256, cross.info.sha256, oldRoot.info.sha256],
+  );
+  assert.ok(r.search!.pathsTried >= 2, 'the untrusted path through the self-signed root was tried first');
+  assert.deepEqual(r.problems, []);
 });

@@ -36,9 +36,11 @@ const ctx = (serverStack: string | null, t = target()): FixContext => ({ target:
 const text = (f: Fix) => [f.title, ...f.steps, f.command ?? ''].join('\n');
 const contexts = [null, ...STACK_KEYS];
 
-test("the code list is DESIGN.md's 32 plus client_cert_required, handshake_timeout and check_deadline_exceeded: 35 unique codes", () => {
-  assert.equal(new Set(CODES).size, 35);
-  assert.deepEqual(CODES.slice(-3), ['client_cert_required', 'handshake_timeout', 'check_deadline_exceeded']);
+test("the code list is DESIGN.md's 32, client_cert_required, handshake_timeout, check_deadline_exceeded, then issue 9's 9 path codes: 44 unique codes", () => {
+  assert.equal(new Set(CODES).size, 44);
+  assert.equal(CODES[32], 'client_cert_required');
+  assert.deepEqual(CODES.slice(33, 35), ['handshake_timeout', 'check_deadline_exceeded']);
+  assert.equal(CODES.at(-1), 'key_mismatch');
 });
 
 test('every finding code gets a server fix and, when it breaks clients, a client impact', () => {

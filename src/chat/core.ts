@@ -1,6 +1,7 @@
 /** The probing core as chat handlers see it, wired from the configuration. */
 import { check } from '../check.js';
 import type { Config } from '../config.js';
+import { inspect } from '../inspect/index.js';
 import type { CheckPool } from '../pool/index.js';
 import { parseTarget } from '../probe/target.js';
 import type { ChatCore } from './port.js';
@@ -16,6 +17,7 @@ export function chatCore(
 ): ChatCore {
   return {
     check: pool ? (input, opts) => pool.check(input, opts) : check,
+    inspect,
     parseTarget,
     checkDefaults: { allow: config.allow, extraCaPem, timeoutMs: config.probeTimeoutMs },
   };

@@ -290,10 +290,23 @@ export interface ProbeLimiter {
 /** What handlers need from the probing core. Injected so tests and transports choose the wiring. */
 export interface ChatCore {
   check: typeof check;
+  /** `inspect` of certificate files (src/inspect); absent: the subcommand says it is unavailable */
+  inspect?: typeof import('../inspect/index.js').inspect;
+  /** the shell bot only: read a local file for `inspect PATH` (regular files, size-capped) */
+  readLocalFile?: (path: string) => Promise<Uint8Array>;
   /** src/probe/target.ts parseTarget: throws InputError (code bad_input) with a message quoting the input */
   parseTarget: (input: string) => Target;
   /** options every chat-triggered probe gets (address-policy allow-list, extra CAs, deadline) */
   checkDefaults?: Pick<CheckOptions, 'allow' | 'extraCaPem' | 'timeoutMs' | 'ruleOptions'>;
+}
+
+/** A file shared in Slack with a mention of the bot (`files:read`). */
+export interface SharedFile {
+  name: string;
+  /** bytes, as Slack reports it */
+  size: number;
+  /** fetch with the bot token; rejects past `maxBytes` */
+  download(maxBytes: number): Promise<Uint8Array>;
 }
 
 /** Everything a subcommand handler gets. */
@@ -304,6 +317,8 @@ export interface CommandContext {
   text: string;
   /** set when the command came from inside a thread (an app mention): the thread's parent message */
   thread?: MessageRef;
+  /** files shared with an app mention (Slack), downloaded only when a handler asks */
+  files?: SharedFile[];
   port: ConversationPort;
   core: ChatCore;
   store: IncidentStore;

@@ -3,6 +3,7 @@ import type { ClientImpact } from '../rules/types.js';
 import { say } from './catalogue/index.js';
 import { verifyReason } from './catalogue/openssl.js';
 import type { FindingCode } from './codes.js';
+import { PATH_IMPACT } from './path-clients.js';
 import type { ImpactRecipe, RecipeInput } from './types.js';
 
 /**
@@ -175,6 +176,7 @@ const legacyOnly: ClientImpact[] = [
 ];
 
 export const CLIENT_IMPACT: { [C in FindingCode]: ImpactRecipe<C> } = {
+  ...PATH_IMPACT,
   dns_not_found: () => [
     fails('all', 'The name does not resolve (from here; split-horizon DNS may still resolve it inside a network).'),
   ],

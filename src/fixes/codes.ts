@@ -35,6 +35,16 @@ export const FINDING_CODES = [
   'client_cert_required',
   'handshake_timeout',
   'check_deadline_exceeded',
+  // path validation (issue 9) and bounded chain work (issue 7 item 2)
+  'chain_cert_not_yet_valid',
+  'ca_not_ca',
+  'ca_cannot_sign',
+  'path_length_exceeded',
+  'unknown_critical_extension',
+  'name_constraints_violation',
+  'key_refused',
+  'chain_too_complex',
+  'key_mismatch',
 ] as const;
 
 export type FindingCode = (typeof FINDING_CODES)[number];

@@ -14,6 +14,7 @@ import {
 } from './der-extensions.js';
 import { rawNames, signatureAlgorithmOid } from './der-names.js';
 import type { Tlv } from './der-reader.js';
+import { derKeyRefused } from './key-sanity.js';
 import type { CertInfo, SentCert } from './types.js';
 
 /** Signature algorithm OIDs (RFC 3279, 4055, 5758, 8410) → display name and digest. */
@@ -119,7 +120,8 @@ function describe(der: Buffer, node: NodeX509): CertInfo {
     crlDistributionPoints: read(EXT.crlDistributionPoints, crlUrls) ?? [],
     mustStaple: read(EXT.tlsFeature, mustStaple) ?? false,
     selfIssued,
-    selfSigned: selfIssued ? verifiesWith(node, node) : false,
+    // an absurd key is refused before any verification (key-sanity.ts): its self-signature stays unknown
+    selfSigned: selfIssued ? (derKeyRefused(node) ? null : verifiesWith(node, node)) : false,
   };
 }
 

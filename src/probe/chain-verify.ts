@@ -1,5 +1,6 @@
 import { isMalformed, toNodeCert, verifiesWith } from './certinfo.js';
 import type { PathNode } from './chain-build.js';
+import { keyRefusal } from './key-sanity.js';
 import type { CertInfo, ChainLink, SentCert } from './types.js';
 
 /**
@@ -73,12 +74,12 @@ export function analyseSent(sent: SentCert[], path: PathNode[]): SentUsage {
   };
 }
 
-/** sent[0] issued another sent certificate: the real leaf was sent later. */
+/** sent[0] issued another sent certificate: the real leaf was sent later. Bounded: a few candidates only. */
 function leafNotFirst(sent: SentCert[], unused: number[]): boolean {
   const first = sent[0];
-  if (!first || isMalformed(first) || first.basicConstraints?.ca !== true) return false;
+  if (!first || isMalformed(first) || first.basicConstraints?.ca !== true || keyRefusal(first) !== null) return false;
   const issuer = toNodeCert(first);
-  return unused.some((i) => {
+  return unused.slice(0, 8).some((i) => {
     const c = sent[i]!;
     return !isMalformed(c) && c.issuer === first.subject && verifiesWith(toNodeCert(c), issuer) === true;
   });

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { isMalformed, parseCert } from './certinfo.js';
-import { rawNames, rawNamesB64 } from './der-names.js';
 import { InputError, quote } from './errors.js';
+import { nameTlvs, normalizedNames, normalizeName } from './name-normalize.js';
 import type { CertInfo } from './types.js';
 
 /** Which store an anchor came from; matches ChainReport.anchorStore. */
@@ -15,7 +15,7 @@ export interface TrustAnchor {
 }
 
 export interface TrustStore {
-  /** anchors whose subject matches `cert`'s issuer, AKI==SKI matches first; signatures are not checked here */
+  /** anchors whose subject matches `cert`'s issuer (RFC 5280 §7.1), AKI==SKI matches first; signatures are not checked here */
   findIssuers(cert: CertInfo): TrustAnchor[];
   /** the store holding the certificate with this SHA-256 (lower-case hex), or null */
   lookup(sha256: string): AnchorStore | null;
@@ -27,6 +27,8 @@ export interface TrustStoreOptions {
   extraCaPem?: string[];
   /** the OS bundle; undefined = the first that exists of SYSTEM_BUNDLE_PATHS, null = none */
   systemBundlePath?: string | null;
+  /** false: neither the Mozilla nor the OS roots, only `extraCaPem` (`inspect --no-default-ca`) */
+  builtin?: boolean;
 }
 
 /** Debian/Ubuntu/Alpine, RHEL/Fedora, macOS/BSD, in that order. */
@@ -69,9 +71,13 @@ interface Entry {
 function toEntries(ders: Uint8Array[]): Entry[] {
   const out: Entry[] = [];
   for (const der of ders) {
-    const names = rawNames(der);
-    if (!names) continue;
-    out.push({ der, sha256: createHash('sha256').update(der).digest('hex'), subjectKey: names.subject });
+    let subjectKey: string;
+    try {
+      subjectKey = normalizeName(der, nameTlvs(der).subject);
+    } catch {
+      continue;
+    }
+    out.push({ der, sha256: createHash('sha256').update(der).digest('hex'), subjectKey });
   }
   return out;
 }
@@ -144,15 +150,20 @@ class AnchorIndex {
   }
 
   issuersOf(cert: CertInfo): TrustAnchor[] {
-    const issuerKey = rawNamesB64(cert.der)?.issuer;
+    const issuerKey = normalizedNames(cert.der)?.issuer;
     const found: TrustAnchor[] = [];
-    for (const { entry, store } of (issuerKey && this.bySubject.get(issuerKey)) || []) {
+    for (const { entry, store } of (issuerKey !== undefined && this.bySubject.get(issuerKey)) || []) {
       const info = entryInfo(entry);
-      if (info && keyIdsCompatible(cert, info)) found.push({ cert: info, store });
+      if (info) found.push({ cert: info, store });
     }
-    const exact = (a: TrustAnchor) =>
-      a.cert.subjectKeyId !== null && a.cert.subjectKeyId === cert.authorityKeyId ? 0 : 1;
-    return found.sort((a, b) => exact(a) - exact(b));
+    // key identifiers order the candidates and never exclude one (RFC 5280 §4.2.1.1: a hint)
+    const rank = (a: TrustAnchor) =>
+      cert.authorityKeyId === null || a.cert.subjectKeyId === null
+        ? 1
+        : a.cert.subjectKeyId === cert.authorityKeyId
+          ? 0
+          : 2;
+    return found.sort((a, b) => rank(a) - rank(b));
   }
 }
 
@@ -164,7 +175,7 @@ class AnchorIndex {
 export function loadTrustStore(opts: TrustStoreOptions = {}): TrustStore {
   const systemPath = opts.systemBundlePath === undefined ? defaultSystemPath() : opts.systemBundlePath;
   const custom = (opts.extraCaPem ?? []).map(customAnchors);
-  const builtin = builtinAnchors(systemPath);
+  const builtin = opts.builtin === false ? { mozilla: [], system: [] } : builtinAnchors(systemPath);
   const index = new AnchorIndex();
   index.add(builtin.mozilla, 'mozilla');
   index.add(builtin.system, 'system');

@@ -214,6 +214,48 @@ export interface ChainLink {
 
 export type CertSource = 'sent' | 'aia' | 'trust_store';
 
+/** What the path is validated for (RFC 5280 §4.2.1.12): a TLS server, a TLS client, or any purpose. */
+export type Purpose = 'server' | 'client' | 'any';
+
+/**
+ * Which of a trust anchor's own fields count (RFC 5937 §2: an anchor's constraints apply when it carries
+ * them). `constraints`: basicConstraints, keyUsage, pathLen, name constraints and EKU when present;
+ * `expiry`: its validity period; `requireBasicConstraints`: an anchor without basicConstraints fails.
+ */
+export interface AnchorPolicy {
+  constraints: boolean;
+  expiry: boolean;
+  requireBasicConstraints: boolean;
+}
+
+/** An RFC 5280 §6.1 failure on the built path, one per certificate and check (issue 9). */
+export interface PathProblem {
+  /** the finding code that reports it: ca_not_ca, ca_cannot_sign, path_length_exceeded, … */
+  code: string;
+  /** index in `built` */
+  certIndex: number;
+  params: Record<string, string | number | boolean | null>;
+}
+
+/** A certificate whose key was refused before any signature was verified with it (issue 7). */
+export interface RefusedKey {
+  sha256: string;
+  subject: string;
+  /** index in the sent chain, when it was sent */
+  sentIndex: number | null;
+  reason: string;
+}
+
+/** How much work the path search did, against its caps (a hostile chain must not stall a check). */
+export interface PathSearch {
+  signatureChecks: number;
+  maxSignatureChecks: number;
+  /** complete or dead-end paths judged */
+  pathsTried: number;
+  /** which cap stopped the search early, or null */
+  exhausted: string | null;
+}
+
 export interface ChainReport {
   /** the path we built, leaf first; ends at an anchor when `trusted` */
   built: CertInfo[];
@@ -244,6 +286,14 @@ export interface ChainReport {
   };
   /** the best rejected candidate when no trusted path exists: why it was rejected */
   rejectionHint: string | null;
+  /** RFC 5280 §6.1 failures on the built path (absent in reports stored before issue 9) */
+  problems?: PathProblem[];
+  /** keys refused before verifying with them (absent: none, or stored before issue 7) */
+  refusedKeys?: RefusedKey[];
+  /** the path search's work and caps */
+  search?: PathSearch;
+  /** which of the anchor's own fields were judged */
+  anchorPolicy?: AnchorPolicy;
 }
 
 export interface EndpointReport {
@@ -260,8 +310,21 @@ export interface EndpointReport {
   http?: Attempt<HttpResult>;
 }
 
+/** A private key compared with the leaf's public key (the key itself is never stored). */
+export interface KeyMatch {
+  /** the key file as the user named it */
+  file: string;
+  matches: boolean;
+  /** e.g. "RSA 2048", "EC prime256v1" */
+  key: string;
+  /** the leaf's key, same form */
+  leafKey: string;
+}
+
 export interface ProbeReport {
   target: Target;
+  /** 'file': `inspect` of a certificate file, one endpoint with no connection (absent: network) */
+  source?: 'network' | 'file';
   /** the injected `now` at the start, ISO */
   startedAt: string;
   resolution: Attempt<ResolvedAddress[]>;
@@ -274,8 +337,10 @@ export interface ProbeReport {
   /** reserved for the revocation issue (OCSP/CRL) */
   revocation: Attempt<unknown>;
   timings: { totalMs: number; dnsMs: number | null };
+  /** `inspect --key`: whether the private key belongs to the leaf (absent: no key given) */
+  keyMatch?: KeyMatch;
   /** the options that shaped the probe, for the record */
-  options: { timeoutMs: number; extraCaCount: number };
+  options: { timeoutMs: number; extraCaCount: number; purpose?: Purpose };
   /**
    * present when the check's hard deadline passed before it finished (src/pool/deadline.ts): the report
    * holds what was observed until then; `reached`/`unfinished` name the steps (resolve, handshake, chain, …)

@@ -150,6 +150,8 @@ export function formatDuration(ms: number | null): string {
 
 /** "api.example.com:443", "[2001:db8::1]:443", "smtp://mail.example.com:587"; the Unicode form of an IDN. */
 export function targetLabel(target: Target): string {
+  // `inspect` without --host: the file names are the target (a file has no endpoint)
+  if (target.host === '' && target.port === 0) return target.input;
   const host = target.unicodeHost ?? target.host;
   const hostPort = `${target.ipVersion === 6 ? `[${host}]` : host}:${target.port}`;
   return target.protocol === 'https' || target.protocol === 'tls' ? hostPort : `${target.protocol}://${hostPort}`;

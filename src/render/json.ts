@@ -49,6 +49,8 @@ export function toJson(d: Diagnosis, opts: JsonOptions = {}): Obj {
     checkedAt: d.checkedAt,
     serverStack: d.serverStack,
     findings: d.findings.map(finding),
+    verification: d.verification ? { valid: d.verification.valid, codes: [...d.verification.codes] } : undefined,
+    source: r.source,
     resolution: attempt(r.resolution, (list) => ({
       addresses: list.map((a) => ({
         address: a.address,
@@ -62,7 +64,7 @@ export function toJson(d: Diagnosis, opts: JsonOptions = {}): Obj {
     protocols: protocolsJson(r.protocols),
     http: httpJson(r.http),
     timings: { totalMs: r.timings.totalMs, dnsMs: r.timings.dnsMs },
-    options: { timeoutMs: r.options.timeoutMs, extraCaCount: r.options.extraCaCount },
+    options: { timeoutMs: r.options.timeoutMs, extraCaCount: r.options.extraCaCount, purpose: r.options.purpose },
     deadline: r.deadline
       ? {
           timeoutMs: r.deadline.timeoutMs,

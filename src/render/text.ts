@@ -75,6 +75,8 @@ function facts(d: Diagnosis, ctx: TextContext): string {
 
 function targetFacts(d: Diagnosis): string {
   const t = d.target;
+  if (d.report.source === 'file')
+    return `file ${e(t.input)}${t.host === '' ? ' · no host name given' : ` · name ${e(t.host)}`}`;
   const sni = t.sni === null ? 'no SNI (IP address)' : `SNI ${e(t.sni)}`;
   const plain = [t.host, t.unicodeHost, targetLabel(t)].includes(t.input.trim());
   const typed = plain ? '' : ` · typed ${e(JSON.stringify(t.input))}`;

@@ -22,9 +22,11 @@ export const chainCertExpired: Rule = {
   evaluate(ctx) {
     const chain = chainInput(ctx);
     if (!chain.ok) return chain.outcome;
-    const { built, sources } = chain.value;
+    const { built, sources, anchorPolicy } = chain.value;
     const now = ctx.now.getTime();
-    const index = built.findIndex((c, i) => i > 0 && sources[i] === 'sent' && Date.parse(c.notAfter) < now);
+    // every certificate on the path (issue 9), anchors only when their validity is enforced
+    const judged = (i: number) => i > 0 && (sources[i] !== 'trust_store' || anchorPolicy?.expiry === true);
+    const index = built.findIndex((c, i) => judged(i) && Date.parse(c.notAfter) < now);
     if (index < 0) return pass;
     const cert = built[index]!;
     return fail({

@@ -1,14 +1,18 @@
 import { addressBlocked } from './address_blocked.js';
 import { backendsInconsistent } from './backends_inconsistent.js';
+import { caCannotSign } from './ca_cannot_sign.js';
+import { caNotCa } from './ca_not_ca.js';
 import { certExpired } from './cert_expired.js';
 import { certExpiringSoon } from './cert_expiring_soon.js';
 import { certNotYetValid } from './cert_not_yet_valid.js';
 import { certSelfSigned } from './cert_self_signed.js';
 import { chainCertExpired } from './chain_cert_expired.js';
+import { chainCertNotYetValid } from './chain_cert_not_yet_valid.js';
 import { chainIncludesRoot } from './chain_includes_root.js';
 import { chainIncomplete } from './chain_incomplete.js';
 import { chainOrder } from './chain_order.js';
 import { chainSignatureInvalid } from './chain_signature_invalid.js';
+import { chainTooComplex } from './chain_too_complex.js';
 import { chainUntrustedRoot } from './chain_untrusted_root.js';
 import { checkDeadlineExceeded } from './check_deadline_exceeded.js';
 import { clientCertRequired } from './client_cert_required.js';
@@ -20,13 +24,18 @@ import { handshakeFailed } from './handshake_failed.js';
 import { handshakeTimeout } from './handshake_timeout.js';
 import { hostnameMismatch } from './hostname_mismatch.js';
 import { hstsMissing } from './hsts_missing.js';
+import { keyMismatch } from './key_mismatch.js';
+import { keyRefused } from './key_refused.js';
 import { leafIsCa } from './leaf_is_ca.js';
 import { legacyTlsEnabled } from './legacy_tls_enabled.js';
 import { legacyTlsOnly } from './legacy_tls_only.js';
+import { nameConstraintsViolation } from './name_constraints_violation.js';
 import { noSan } from './no_san.js';
 import { notTls } from './not_tls.js';
+import { pathLengthExceeded } from './path_length_exceeded.js';
 import { sniRequired } from './sni_required.js';
 import type { Rule, RuleContext, RuleFinding, RuleResult } from './types.js';
+import { unknownCriticalExtension } from './unknown_critical_extension.js';
 import { validityTooLong } from './validity_too_long.js';
 import { weakKey } from './weak_key.js';
 import { weakSignatureAlgorithm } from './weak_signature_algorithm.js';
@@ -58,10 +67,19 @@ export const rules: Rule[] = [
   chainIncomplete,
   chainUntrustedRoot,
   chainCertExpired,
+  chainCertNotYetValid,
+  keyRefused,
+  chainTooComplex,
   chainSignatureInvalid,
+  caNotCa,
+  caCannotSign,
+  pathLengthExceeded,
+  unknownCriticalExtension,
+  nameConstraintsViolation,
   weakSignatureAlgorithm,
   weakKey,
   wrongKeyUsage,
+  keyMismatch,
   leafIsCa,
   certExpiringSoon,
   validityTooLong,

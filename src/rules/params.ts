@@ -111,6 +111,24 @@ export interface FindingParams {
   handshake_timeout: TransportParams & { timeoutMs: number };
   /** `unfinished` / `reached`: step names joined with ", " ("none" when empty) */
   check_deadline_exceeded: { timeoutMs: number; elapsedMs: number; unfinished: string; reached: string };
+  // path validation (issue 9; RFC 5280 §6.1) and bounded chain work (issue 7): `builtIndex` is the certificate's
+  // place in the built path
+  chain_cert_not_yet_valid: { subject: string; notBefore: string; now: string; builtIndex: number };
+  ca_not_ca: { subject: string; basicConstraints: string; builtIndex: number };
+  ca_cannot_sign: { subject: string; keyUsage: string; builtIndex: number };
+  path_length_exceeded: { subject: string; pathLength: number; below: number; builtIndex: number };
+  unknown_critical_extension: { subject: string; oids: string; builtIndex: number };
+  name_constraints_violation: {
+    subject: string;
+    name: string;
+    subtree: string;
+    constrainedBy: string;
+    builtIndex: number;
+    constrainedAt: number;
+  };
+  key_refused: { subject: string; sentIndex: number | null; reason: string; count: number; sha256: string };
+  chain_too_complex: { exhausted: string; signatureChecks: number; maxSignatureChecks: number; trusted: boolean };
+  key_mismatch: { file: string; key: string; leafKey: string };
   client_cert_required: {
     required: boolean | null;
     refusal: string | null;

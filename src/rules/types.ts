@@ -160,6 +160,8 @@ export interface Diagnosis {
   serverStack: string | null;
   /** the injected clock at diagnosis time, ISO */
   checkedAt: string;
+  /** whether the built path verifies for its purpose at checkedAt, and the codes that make it fail (issue 9) */
+  verification?: { valid: boolean; codes: string[] };
   report: ProbeReport;
 }
 

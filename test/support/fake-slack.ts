@@ -265,9 +265,30 @@ export class FakeSlack {
     for (const l of [...this.listeners]) l();
   }
 
+  /** files shared in the workspace (url_private_download → bytes), served only with a bot token */
+  private readonly files = new Map<string, Uint8Array>();
+  /** every file download: the authorization header it carried */
+  readonly downloads: { id: string; authorization: string | undefined }[] = [];
+
+  /** Host a file as Slack's files.slack.com would; returns its url_private_download. */
+  shareFile(id: string, bytes: Uint8Array): string {
+    this.files.set(id, bytes);
+    return `http://127.0.0.1:${this.port}/files-pri/${id}/download`;
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
     const url = req.url ?? '/';
+    const file = /^\/files-pri\/([^/]+)\/download$/.exec(url);
+    if (file) {
+      this.downloads.push({ id: file[1]!, authorization: req.headers.authorization });
+      const bytes = this.files.get(file[1]!);
+      // Slack answers a tokenless request with its login page, not the file
+      if (!bytes || !req.headers.authorization?.startsWith('Bearer xoxb-'))
+        res.writeHead(302, { location: '/signin' }).end();
+      else res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(Buffer.from(bytes));
+      return;
+    }
     if (url.startsWith('/response/')) {
       const body = JSON.parse(raw) as Json;
       const id = url.slice('/response/'.length);

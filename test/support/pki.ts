@@ -45,6 +45,8 @@ export interface CertSpec {
   serial?: string;
   /** flip a bit in the signature so it no longer verifies */
   badSignature?: boolean;
+  /** use this key pair instead of a fresh one (a cross-signed twin of another CA) */
+  reuseKeys?: CryptoKeyPair;
 }
 
 export interface Issued {
@@ -183,7 +185,7 @@ async function extensionsFor(spec: CertSpec, publicKey: CryptoKey, issuer?: Issu
 
 /** Mint one certificate. Without an issuer it is self-signed. */
 export async function makeCert(spec: CertSpec, issuer?: Issued): Promise<Issued> {
-  const keys = await generateKeys(spec.key ?? { type: 'ec', curve: 'P-256' });
+  const keys = spec.reuseKeys ?? (await generateKeys(spec.key ?? { type: 'ec', curve: 'P-256' }));
   const signer = issuer?.keys ?? keys;
   const signingKey = await keyForHash(signer.privateKey, spec.signatureHash ?? 'SHA-256');
   const cert = await x509.X509CertificateGenerator.create({

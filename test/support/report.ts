@@ -5,14 +5,17 @@
  * and is overridden per case.
  */
 import { toNodeCert, verifiesWith } from '../../src/probe/certinfo.js';
+import { DEFAULT_ANCHOR_POLICY, structuralProblems } from '../../src/probe/chain-checks.js';
 import type {
   Attempt,
   CertInfo,
+  CertSource,
   ChainLink,
   ChainReport,
   EndpointReport,
   HandshakeResult,
   HttpResult,
+  PathProblem,
   ProbeErrorCode,
   ProbeReport,
   ProtocolSupport,
@@ -148,7 +151,21 @@ export function trustedPath(c: Chain): ChainReport {
     rootSentAt: null,
     aia: { needed: false, fetches: [], completedChain: false },
     rejectionHint: null,
+    problems: problemsOf(built),
+    refusedKeys: [],
   };
+}
+
+/** The §6.1 problems the real path builder records for this path (the real checks, not a copy). */
+function problemsOf(built: CertInfo[]): PathProblem[] {
+  const nodes = built.map((info, i) => ({
+    info,
+    source: (i === built.length - 1 && i > 0 ? 'trust_store' : 'sent') as CertSource,
+    sentIndex: i,
+    store: null,
+    signedPrevious: i === 0 ? null : true,
+  }));
+  return structuralProblems(nodes, { now: NOW, purpose: 'server', anchor: DEFAULT_ANCHOR_POLICY });
 }
 
 /** A self-signed leaf alone: the path is the leaf, ending at a root that is not in the store. */
@@ -161,6 +178,7 @@ export function selfSignedPath(leaf: CertInfo): ChainReport {
     trusted: false,
     anchorStore: null,
     untrustedRoot: true,
+    problems: problemsOf([leaf]),
   };
 }
 

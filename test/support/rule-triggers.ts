@@ -151,6 +151,35 @@ const SAMPLES: { [C in FindingCode]?: FindingParams[C] } = {
   cert_revoked: { reason: 'keyCompromise' },
   ocsp_must_staple_missing: {},
   revocation_unchecked: { ocspUrl: 'http://ocsp.example/', crlUrl: 'http://crl.example/ca.crl' },
+  // path-validation codes (issue 9): their rules are proven by test/rules-path.test.ts and the BoringSSL suite;
+  // here typed samples stand in, so tsc checks the keys their fixes read against FindingParams
+  chain_cert_not_yet_valid: {
+    subject: 'CN=R12',
+    notBefore: '2027-01-01T00:00:00Z',
+    now: '2026-12-03T00:00:00Z',
+    builtIndex: 1,
+  },
+  ca_not_ca: { subject: 'CN=Leaf As CA', basicConstraints: 'absent', builtIndex: 1 },
+  ca_cannot_sign: { subject: 'CN=R12', keyUsage: 'digitalSignature', builtIndex: 1 },
+  path_length_exceeded: { subject: 'CN=Root', pathLength: 0, below: 1, builtIndex: 2 },
+  unknown_critical_extension: { subject: 'CN=R12', oids: '1.2.3.4', builtIndex: 1 },
+  name_constraints_violation: {
+    subject: 'CN=api.example.com',
+    name: 'api.example.com',
+    subtree: 'permitted DNS corp.example',
+    constrainedBy: 'CN=Corp CA',
+    builtIndex: 0,
+    constrainedAt: 1,
+  },
+  key_refused: {
+    subject: 'CN=Evil CA',
+    sentIndex: 1,
+    reason: 'RSA exponent of 3070 bits',
+    count: 75,
+    sha256: 'ab'.repeat(32),
+  },
+  chain_too_complex: { exhausted: 'signature checks', signatureChecks: 48, maxSignatureChecks: 48, trusted: false },
+  key_mismatch: { file: 'privkey.pem', key: 'RSA 2048', leafKey: 'EC prime256v1' },
 };
 
 /** Every finding `code`'s rule produces over its triggers (or the typed sample), as the rule emitted it. */

@@ -52,6 +52,8 @@ export interface MentionFields {
   threadTs?: string;
   user?: string;
   eventId?: string;
+  /** event.files of a file shared with the mention */
+  files?: { name: string; size: number; url_private_download: string }[];
 }
 
 export class SlackRequester {
@@ -164,6 +166,7 @@ export function mentionCallback(f: MentionFields): Record<string, unknown> {
     event_ts: f.ts,
   };
   if (f.threadTs) event.thread_ts = f.threadTs;
+  if (f.files) event.files = f.files;
   return {
     token: 'deprecated',
     team_id: 'T1',

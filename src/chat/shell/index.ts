@@ -6,6 +6,7 @@
 import { createInterface } from 'node:readline';
 import { handleAction } from '../../../commands/actions.js';
 import { routeCommand } from '../../../commands/router.js';
+import { readCappedFile } from '../../inspect/read-file.js';
 import { escapeControl } from '../../render/format.js';
 import type { WatchContext } from '../../store/types.js';
 import type { ActionId, ChatCore, IncidentStore, PendingCheckStore, ProbeLimiter } from '../port.js';
@@ -60,7 +61,8 @@ export function startShell(opts: ShellOptions): ShellSession {
     userId: opts.userId ?? 'shell',
     channelId: SHELL_CHANNEL,
     port,
-    core: opts.core,
+    // the terminal is the operator's own machine: `inspect PATH` may read a local file (capped, regular only)
+    core: { ...opts.core, readLocalFile: (path: string) => readCappedFile(path) },
     store: opts.store,
     clock: opts.clock,
     limits: opts.limits,

@@ -9,6 +9,7 @@ import type { AllMiddlewareArgs, App, BlockButtonAction, RespondFn, SlackActionM
 import { handleAction } from '../../../commands/actions.js';
 import { routeCommand } from '../../../commands/router.js';
 import type { ActionId, CommandContext, SlackAppDeps } from '../port.js';
+import { sharedFiles } from './files.js';
 import { ACTION_IDS, BOT_EVENTS, SLASH_COMMAND } from './registry.js';
 import { SlackConversation, type SlackInvocation } from './slack-port.js';
 import { registerWatchListeners } from './watch-listeners.js';
@@ -188,7 +189,7 @@ export function registerListeners(app: App, deps: SlackAppDeps, inflight: InFlig
   app.event(appMention, async ({ event, client }) => {
     // Grid and shared-channel deliveries may omit fields. With no user or no channel there is no one to
     // answer (an ephemeral needs both); a missing text is an empty command, answered with help.
-    const { user, channel, text, thread_ts: threadTs } = event as unknown as Partial<Record<string, unknown>>;
+    const { user, channel, text, thread_ts: threadTs, files } = event as unknown as Partial<Record<string, unknown>>;
     if (!isId(user) || !isId(channel)) {
       log.info({ eventTs: event.event_ts }, 'app_mention without a user or channel ignored');
       return;
@@ -201,6 +202,8 @@ export function registerListeners(app: App, deps: SlackAppDeps, inflight: InFlig
       port: port(client, channel, user, undefined, isId(threadTs) ? threadTs : undefined),
     };
     if (isId(threadTs)) ctx.thread = { channel, ts: threadTs };
+    const shared = sharedFiles(files, client.token);
+    if (shared.length > 0) ctx.files = shared;
     inflight.track(routeCommand(ctx, onError));
   });
 

@@ -17,7 +17,8 @@ export { ACTION_IDS } from '../port.js';
 /**
  * Bot scopes: commands (/cert), chat:write (post/update/thread), app_mentions:read; for watched endpoints
  * channels:history + groups:history (finding a reminder whose post outcome was lost, exactly once) and
- * channels:read + groups:read (membership and archive events that pause and resume reminders).
+ * channels:read + groups:read (membership and archive events that pause and resume reminders); files:read
+ * (download a file shared with "@cert-doctor inspect", src/chat/slack/files.ts).
  */
 export const BOT_SCOPES = [
   'commands',
@@ -27,6 +28,7 @@ export const BOT_SCOPES = [
   'groups:history',
   'channels:read',
   'groups:read',
+  'files:read',
 ] as const;
 
 /** Web API methods the app calls, each with the scope it needs (checked against BOT_SCOPES by the tests). */

@@ -4,6 +4,7 @@ import { httpRecipes } from './http.js';
 import { identityRecipes } from './identity.js';
 import { keyRecipes } from './keys.js';
 import { mtlsRecipes } from './mtls.js';
+import { pathRecipes } from './path.js';
 import { protocolRecipes } from './protocol.js';
 import { revocationRecipes } from './revocation.js';
 import { transportRecipes } from './transport.js';
@@ -20,4 +21,5 @@ export const SERVER_RECIPES: ServerRecipes = {
   ...protocolRecipes,
   ...httpRecipes,
   ...mtlsRecipes,
+  ...pathRecipes,
 };
