@@ -80,3 +80,23 @@ test('a well-formed mention still works after the malformed traffic', async () =
   await h.fake.waitFor('chat.postEphemeral', (c) => c.args.channel === 'CSOCKLAST' && hasBlockId('help:')(c));
   assert.deepEqual(faults, []);
 });
+
+test('slash command envelopes with wrong field types are dropped before Bolt (text twice, no user_id)', async () => {
+  const bad = [
+    { command: '/cert', text: ['check a.example', 'check b.example'], user_id: 'U1', channel_id: 'CSB1' },
+    { command: '/cert', text: 'check a.example', channel_id: 'CSB2' },
+  ];
+  for (const [i, payload] of bad.entries()) {
+    const response_url = h.fake.responseUrl(`sock-bad${i}`);
+    h.socket.sendRaw(
+      JSON.stringify({ envelope_id: `env-bad${i}`, type: 'slash_commands', payload: { ...payload, response_url } }),
+    );
+  }
+  // a good command after them is answered: by then the bad ones would have been too
+  await h.socket.command({ text: 'help', channel: 'CSBOK', responseId: 'sock-bad-ok' });
+  await h.fake.waitForResponse((r) => r.id === 'sock-bad-ok');
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(h.fake.responses.filter((r) => r.id.startsWith('sock-bad') && r.id !== 'sock-bad-ok').length, 0);
+  assert.equal(h.fake.callsOf('chat.postMessage').filter((c) => /^CSB\d/.test(String(c.args.channel))).length, 0);
+  assert.deepEqual(faults, []);
+});

@@ -7,6 +7,7 @@
  * malformed one is dropped again.
  */
 import type { Logger, SocketModeReceiver } from '@slack/bolt';
+import { payloadProblem } from './validate.js';
 
 type Deliver = (data: unknown, isBinary: boolean) => unknown;
 
@@ -29,6 +30,8 @@ export function envelopeProblem(text: string): string | null {
   if (typeof msg.type === 'string' && CONTROL.has(msg.type)) return null;
   if (!isObject(msg.payload)) return `a ${String(msg.type)} envelope whose payload is not an object`;
   if (msg.type === 'events_api' && !isObject(msg.payload.event)) return 'an events_api envelope with no event object';
+  // the same field-type checks as the HTTP receiver (validate.ts): text given twice, no user_id, …
+  if (msg.type === 'slash_commands' || msg.type === 'interactive') return payloadProblem(msg.payload);
   return null;
 }
 

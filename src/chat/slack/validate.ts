@@ -7,9 +7,10 @@
  * api.slack.com/reference/interaction-payloads/block-actions. Events need nothing here: the middleware and the
  * app_mention listener read every field defensively (a malformed event is acked and ignored, test/slack-fuzz).
  */
-import { isObject } from './socket-screen.js';
 
 type Body = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Body => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const str = (v: unknown): v is string => typeof v === 'string';
 const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v !== '';
