@@ -3,6 +3,7 @@ import { backendsInconsistent } from './backends_inconsistent.js';
 import { certExpired } from './cert_expired.js';
 import { certExpiringSoon } from './cert_expiring_soon.js';
 import { certNotYetValid } from './cert_not_yet_valid.js';
+import { certRevoked } from './cert_revoked.js';
 import { certSelfSigned } from './cert_self_signed.js';
 import { chainCertExpired } from './chain_cert_expired.js';
 import { chainIncludesRoot } from './chain_includes_root.js';
@@ -23,6 +24,9 @@ import { legacyTlsEnabled } from './legacy_tls_enabled.js';
 import { legacyTlsOnly } from './legacy_tls_only.js';
 import { noSan } from './no_san.js';
 import { notTls } from './not_tls.js';
+import { ocspMustStapleMissing } from './ocsp_must_staple_missing.js';
+import { ocspStapleInvalid } from './ocsp_staple_invalid.js';
+import { revocationUnchecked } from './revocation_unchecked.js';
 import { sniRequired } from './sni_required.js';
 import type { Rule, RuleContext, RuleFinding, RuleResult } from './types.js';
 import { validityTooLong } from './validity_too_long.js';
@@ -49,6 +53,7 @@ export const rules: Rule[] = [
   clientCertRequired,
   certExpired,
   certNotYetValid,
+  certRevoked,
   certSelfSigned,
   noSan,
   hostnameMismatch,
@@ -60,6 +65,8 @@ export const rules: Rule[] = [
   weakKey,
   wrongKeyUsage,
   leafIsCa,
+  ocspMustStapleMissing,
+  ocspStapleInvalid,
   certExpiringSoon,
   validityTooLong,
   chainOrder,
@@ -69,6 +76,7 @@ export const rules: Rule[] = [
   legacyTlsEnabled,
   clockSkew,
   hstsMissing,
+  revocationUnchecked,
 ];
 
 /** One rule, isolated: a throw or a finding with a foreign code is our bug (`rule_error`), never the server's. */
