@@ -36,7 +36,7 @@ export const CRL_MAX_BYTES = 8 * 1024 * 1024;
 export const OCSP_MAX_BYTES = 64 * 1024;
 const CACHE_LIMIT = 64;
 const MAX_URLS = 2;
-/** RFC 5019 §5: GET when the encoded request is under 255 bytes. */
+/** RFC 5019 §5: GET when the request URL stays under 255 bytes (some CDNs cut longer ones), else POST. */
 const GET_LIMIT = 255;
 const FRESHEST_CRL = '2.5.29.46';
 
@@ -145,9 +145,10 @@ async function ocspSource(
   const der = ocspRequest(cert, issuer);
   const encoded = encodeURIComponent(Buffer.from(der).toString('base64'));
   const headers = { accept: 'application/ocsp-response' };
+  const getUrl = `${url.replace(/\/$/, '')}/${encoded}`;
   const req: GuardedRequest =
-    encoded.length < GET_LIMIT
-      ? { url: `${url.replace(/\/$/, '')}/${encoded}`, headers }
+    getUrl.length < GET_LIMIT
+      ? { url: getUrl, headers }
       : { url, method: 'POST', body: der, headers: { ...headers, 'content-type': 'application/ocsp-request' } };
   const got = await deps.fetch(req, OCSP_MAX_BYTES);
   if (got.status !== 'ok') return failed('ocsp', url, got);

@@ -22,7 +22,8 @@ export interface CrlIndex {
 
 export type CrlVerdict = { ok: true; index: CrlIndex } | { ok: false; problem: RevocationProblem; error: string };
 
-const PEM = /-----BEGIN X509 CRL-----([\s\S]*?)-----END X509 CRL-----/;
+/** RFC 7468 §6 says "X509 CRL"; some tools write "CRL". */
+const PEM = /-----BEGIN (X509 )?CRL-----([\s\S]*?)-----END \1CRL-----/;
 
 /** DER or PEM (servers send both whatever the content type says). Throws ProbeError 'malformed'. */
 export function parseCrl(body: Uint8Array): CertificateList {
@@ -31,7 +32,7 @@ export function parseCrl(body: Uint8Array): CertificateList {
   if (head.includes('-----BEGIN')) {
     const m = PEM.exec(Buffer.from(body).toString('latin1'));
     if (!m) throw new ProbeError('malformed', 'malformed: PEM without an X509 CRL block');
-    der = Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64');
+    der = Buffer.from(m[2]!.replace(/\s+/g, ''), 'base64');
   }
   try {
     return AsnConvert.parse(der, CertificateList);
