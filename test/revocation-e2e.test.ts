@@ -69,7 +69,9 @@ const has = (d: Diagnosis, code: string) => d.findings.find((f) => f.code === co
 
 test('a leaf the CRL lists: cert_revoked (critical, leaf) with reason and source', async () => {
   const { cert, crlPath } = await leaf({ crl: true });
-  rev.routes.set(crlPath, { body: await makeCrl({ issuer: inter, revoked: [{ cert, reason: 'keyCompromise' }] }, now) });
+  rev.routes.set(crlPath, {
+    body: await makeCrl({ issuer: inter, revoked: [{ cert, reason: 'keyCompromise' }] }, now),
+  });
   const d = await diagnose(cert);
   assert.equal(d.verdict, 'critical', codes(d).join(' '));
   const f = has(d, 'cert_revoked');
@@ -82,7 +84,9 @@ test('a leaf the CRL lists: cert_revoked (critical, leaf) with reason and source
 
 test('a leaf the OCSP responder calls revoked: cert_revoked from ocsp', async () => {
   const { cert, ocspPath } = await leaf({ ocsp: true });
-  rev.routes.set(ocspPath, { body: makeOcspResponse({ cert, issuer: inter, status: 'revoked', reason: 'superseded' }, now) });
+  rev.routes.set(ocspPath, {
+    body: makeOcspResponse({ cert, issuer: inter, status: 'revoked', reason: 'superseded' }, now),
+  });
   const f = has(await diagnose(cert), 'cert_revoked');
   assert.equal(f?.params.source, 'ocsp');
   assert.equal(f?.params.reason, 'superseded');
@@ -95,7 +99,9 @@ test('an intermediate the root CRL lists: cert_revoked at certIndex 1', async ()
     root,
   );
   const cert = await makeCert({ subject: 'CN=localhost', dnsNames: ['localhost'], extKeyUsage: ['serverAuth'] }, mid);
-  rev.routes.set(`/crl/root-${n}`, { body: await makeCrl({ issuer: root, revoked: [{ cert: mid, reason: 'cACompromise' }] }, now) });
+  rev.routes.set(`/crl/root-${n}`, {
+    body: await makeCrl({ issuer: root, revoked: [{ cert: mid, reason: 'cACompromise' }] }, now),
+  });
   const server = await startTlsServer({ certPem: cert.pem + mid.pem, keyPem: cert.keyPem });
   open.push(server);
   const d = await check(`https://localhost:${server.port}/`, {
@@ -120,7 +126,10 @@ test('a good stapled response: no revocation finding but none is critical; the s
 
 test('a stapled "revoked": cert_revoked from the staple', async () => {
   const { cert } = await leaf({ ocsp: true });
-  const d = await diagnose(cert, makeOcspResponse({ cert, issuer: inter, status: 'revoked', reason: 'keyCompromise' }, now));
+  const d = await diagnose(
+    cert,
+    makeOcspResponse({ cert, issuer: inter, status: 'revoked', reason: 'keyCompromise' }, now),
+  );
   assert.equal(has(d, 'cert_revoked')?.params.source, 'staple', codes(d).join(' '));
   assert.equal(d.verdict, 'critical');
 });
@@ -129,7 +138,13 @@ test('a stale staple: ocsp_staple_invalid (warning) while the responder says goo
   const { cert, ocspPath } = await leaf({ ocsp: true });
   rev.routes.set(ocspPath, { body: makeOcspResponse({ cert, issuer: inter, status: 'good' }, now) });
   const staple = makeOcspResponse(
-    { cert, issuer: inter, status: 'good', thisUpdate: new Date(now.getTime() - 9 * DAY), nextUpdate: new Date(now.getTime() - 2 * DAY) },
+    {
+      cert,
+      issuer: inter,
+      status: 'good',
+      thisUpdate: new Date(now.getTime() - 9 * DAY),
+      nextUpdate: new Date(now.getTime() - 2 * DAY),
+    },
     now,
   );
   const d = await diagnose(cert, staple);
@@ -141,7 +156,9 @@ test('a stale staple: ocsp_staple_invalid (warning) while the responder says goo
 
 test('a stapled "good" on a certificate the CRL lists: cert_revoked and ocsp_staple_invalid (disagrees)', async () => {
   const { cert, crlPath } = await leaf({ crl: true, ocsp: true });
-  rev.routes.set(crlPath, { body: await makeCrl({ issuer: inter, revoked: [{ cert, reason: 'keyCompromise' }] }, now) });
+  rev.routes.set(crlPath, {
+    body: await makeCrl({ issuer: inter, revoked: [{ cert, reason: 'keyCompromise' }] }, now),
+  });
   const d = await diagnose(cert, makeOcspResponse({ cert, issuer: inter, status: 'good' }, now));
   assert.equal(has(d, 'cert_revoked')?.params.source, 'crl', codes(d).join(' '));
   assert.equal(has(d, 'ocsp_staple_invalid')?.params.problem, 'disagrees');
@@ -166,7 +183,13 @@ test('must-staple with a good staple: no must-staple finding', async () => {
 test('must-staple with a stale staple: ocsp_staple_invalid is critical', async () => {
   const { cert } = await leaf({ ocsp: true, mustStaple: true });
   const staple = makeOcspResponse(
-    { cert, issuer: inter, status: 'good', thisUpdate: new Date(now.getTime() - 9 * DAY), nextUpdate: new Date(now.getTime() - 2 * DAY) },
+    {
+      cert,
+      issuer: inter,
+      status: 'good',
+      thisUpdate: new Date(now.getTime() - 9 * DAY),
+      nextUpdate: new Date(now.getTime() - 2 * DAY),
+    },
     now,
   );
   const d = await diagnose(cert, staple);

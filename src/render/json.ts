@@ -11,6 +11,7 @@ import type {
   EndpointReport,
   HandshakeResult,
   ProtocolSupport,
+  RevocationReport,
   SentCert,
   Target,
   TlsVersion,
@@ -128,6 +129,37 @@ function endpoint(ep: EndpointReport): Obj {
     handshake: attempt(ep.handshake, handshake),
     noSni: attempt(ep.noSni, handshake),
     chain: attempt(ep.chain, (c) => ({ trusted: c.trusted, length: c.built.length })),
+    revocation: ep.revocation === undefined ? undefined : attempt(ep.revocation, revocation),
+  };
+}
+
+function revocation(r: RevocationReport): Obj {
+  return {
+    mustStaple: r.mustStaple,
+    stapled: r.stapled,
+    notes: [...r.notes],
+    certs: r.certs.map((c) => ({
+      certIndex: c.certIndex,
+      sha256: c.sha256,
+      status: c.status,
+      revokedAt: c.revokedAt,
+      reason: c.reason,
+      revokedBy: c.revokedBy,
+      noPointers: c.noPointers,
+      sources: c.sources.map((s) => ({
+        kind: s.kind,
+        url: s.url,
+        outcome: s.outcome,
+        revokedAt: s.revokedAt,
+        reason: s.reason,
+        thisUpdate: s.thisUpdate,
+        nextUpdate: s.nextUpdate,
+        problem: s.problem,
+        error: s.error,
+        cached: s.cached === true,
+        notes: [...(s.notes ?? [])],
+      })),
+    })),
   };
 }
 
