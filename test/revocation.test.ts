@@ -349,3 +349,37 @@ describe('offline (inspect --crl / --ocsp-response)', () => {
     assert.equal(r.notes.length, 1, r.notes.join('; '));
   });
 });
+
+test('the OCSP request is byte for byte what `openssl ocsp -no_nonce` sends', async (t) => {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { ocspRequest } = await import('../src/probe/revocation/ocsp.js');
+  const { revCert } = await import('../src/probe/revocation/signed.js');
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+  } catch {
+    return t.skip('openssl is not installed');
+  }
+  const { cert } = await leaf();
+  const dir = mkdtempSync(join(tmpdir(), 'ocsp-'));
+  writeFileSync(join(dir, 'leaf.pem'), cert.pem);
+  writeFileSync(join(dir, 'issuer.pem'), inter.pem);
+  execFileSync(
+    'openssl',
+    [
+      'ocsp',
+      '-issuer',
+      join(dir, 'issuer.pem'),
+      '-cert',
+      join(dir, 'leaf.pem'),
+      '-no_nonce',
+      '-reqout',
+      join(dir, 'req.der'),
+    ],
+    { stdio: 'ignore' },
+  );
+  const ours = Buffer.from(ocspRequest(revCert(cert.info), revCert(inter.info)));
+  assert.ok(ours.equals(readFileSync(join(dir, 'req.der'))));
+});
