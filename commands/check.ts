@@ -4,6 +4,7 @@
  * thread.
  */
 
+import { offerFullchain } from '../src/chat/fullchain.js';
 import type { ChatMessage, CommandContext, CommandHelp, MessageRef } from '../src/chat/port.js';
 import { diagnosisMessage, errorNotice, refusalNotice } from '../src/chat/views.js';
 import type { CheckOptions, CheckPhase } from '../src/check.js';
@@ -54,6 +55,7 @@ export async function runCheck(ctx: CommandContext, args: string): Promise<void>
   });
   await ctx.port.update(ref, diagnosisMessage(incident));
   if (diagnosis.findings.length > 0) await ctx.port.reply(ref, { kind: 'findings', diagnosis });
+  await offerFullchain(ctx.port, ref, diagnosis);
 }
 
 type ProbeOutcome = { ok: true; diagnosis: Diagnosis } | { ok: false; error: string };

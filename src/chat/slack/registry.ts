@@ -12,8 +12,8 @@ export const BOT_EVENTS = ['app_mention'] as const;
 /** Button action_ids on the diagnosis message (interactivity must be enabled in the manifest). */
 export { ACTION_IDS } from '../port.js';
 
-/** Bot scopes the Web API calls need: commands (/cert), chat:write (post/update/thread), app_mentions:read. */
-export const BOT_SCOPES = ['commands', 'chat:write', 'app_mentions:read'] as const;
+/** Bot scopes the Web API calls need: commands (/cert), chat:write (post/update/thread), app_mentions:read, files:write (fullchain.pem). */
+export const BOT_SCOPES = ['commands', 'chat:write', 'app_mentions:read', 'files:write'] as const;
 
 /** Web API methods the app calls, each with the scope it needs (checked against BOT_SCOPES by the tests). */
 export const WEB_API_SCOPES: Record<string, string | null> = {
@@ -21,4 +21,7 @@ export const WEB_API_SCOPES: Record<string, string | null> = {
   'chat.postMessage': 'chat:write',
   'chat.update': 'chat:write',
   'chat.postEphemeral': 'chat:write',
+  // files.uploadV2: the corrected fullchain.pem in the diagnosis thread
+  'files.getUploadURLExternal': 'files:write',
+  'files.completeUploadExternal': 'files:write',
 };
