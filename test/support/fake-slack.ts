@@ -393,7 +393,8 @@ export class FakeSlack {
       return { ok: false, error: 'invalid_arguments' };
     }
     const found = files.map((f) => this.uploads.get(String(f.id)));
-    if (found.length === 0 || found.some((u) => !u || u.content === null)) return { ok: false, error: 'file_not_found' };
+    if (found.length === 0 || found.some((u) => !u || u.content === null))
+      return { ok: false, error: 'file_not_found' };
     for (const [i, u] of found.entries()) {
       Object.assign(u!, {
         completed: true,
