@@ -1,4 +1,5 @@
 import { detectServerStack, remediate } from './fixes/index.js';
+import { recogniseStack, type StackRecognition } from './fixes/stack-recognise.js';
 import type { ProbeReport } from './probe/types.js';
 import { rules, runRules } from './rules/index.js';
 import { observed } from './rules/lib/observed.js';
@@ -49,8 +50,10 @@ export function diagnose(report: ProbeReport, opts: DiagnoseOptions): Diagnosis 
     options: { ...defaultRuleOptions, ...opts.ruleOptions },
   };
   const { findings: raw, results } = runRules(ctx, list);
-  const serverStack = detectServerStack(report.http.status === 'completed' ? report.http.result.server : null);
-  const findings = orderFindings(raw, list).map((f) => withRemediation(f, report, serverStack));
+  const fromHeader = detectServerStack(report.http.status === 'completed' ? report.http.result.server : null);
+  const stack = recogniseStack(report);
+  const serverStack = stack && stack.stack !== 'generic' ? stack.stack : fromHeader;
+  const findings = orderFindings(raw, list).map((f) => withRemediation(f, report, serverStack, stack, fromHeader));
   const verdict = verdictOf(report, findings, results);
   return {
     target: report.target,
@@ -59,6 +62,7 @@ export function diagnose(report: ProbeReport, opts: DiagnoseOptions): Diagnosis 
     findings,
     results,
     serverStack,
+    ...(stack ? { stack } : {}),
     checkedAt: opts.now.toISOString(),
     report,
   };
@@ -101,10 +105,22 @@ export function verdictOf(
   return 'ok';
 }
 
-function withRemediation(f: RuleFinding, report: ProbeReport, serverStack: string | null): Finding {
+function withRemediation(
+  f: RuleFinding,
+  report: ProbeReport,
+  serverStack: string | null,
+  stack: StackRecognition | null,
+  fromHeader: string | null,
+): Finding {
   try {
     const { clients, fixes } = remediate(f, { target: report.target, serverStack });
-    return { ...f, clients, fixes };
+    // Say how the stack was recognised when it took more than the Server header (which names itself).
+    if (!stack || stack.product === fromHeader) return { ...f, clients, fixes };
+    const note = `Recognised as ${stack.label} (${stack.confidence} confidence) from ${stack.how.join('; ')}.`;
+    const led = fixes.map((x) =>
+      x.audience === 'server' && x.stack === serverStack ? { ...x, steps: [note, ...x.steps] } : x,
+    );
+    return { ...f, clients, fixes: led };
   } catch {
     return { ...f, clients: [], fixes: [] };
   }

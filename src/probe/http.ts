@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
 import { type buildConnector, Client } from 'undici';
 import { type ErrorContext, hostPort, normaliseError, ProbeError } from './errors.js';
+import { captureHeaders } from './http-headers.js';
 import { clientContext } from './tls-context.js';
 import type { Attempt, HttpResult } from './types.js';
 
@@ -61,6 +62,7 @@ export async function fetchHttpHeaders(opts: HttpOptions): Promise<Attempt<HttpR
         date: header(res.headers.date),
         server: header(res.headers.server),
         strictTransportSecurity: header(res.headers['strict-transport-security']),
+        headers: captureHeaders(res.headers),
         receivedAt: new Date(opts.now.getTime() + Math.round(elapsed)).toISOString(),
       },
     };

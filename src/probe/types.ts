@@ -173,6 +173,11 @@ export interface HttpResult {
   date: string | null;
   server: string | null;
   strictTransportSecurity: string | null;
+  /**
+   * response headers, lower-case names, capped (48 headers, 256 chars each; Set-Cookie as cookie names only),
+   * for recognising the stack; absent in reports stored before they were kept
+   */
+  headers?: Record<string, string>;
   /** our clock (the injected `now` plus elapsed time) when the response headers arrived, ISO */
   receivedAt: string;
 }

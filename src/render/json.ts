@@ -48,6 +48,15 @@ export function toJson(d: Diagnosis, opts: JsonOptions = {}): Obj {
     headline: d.headline?.code ?? null,
     checkedAt: d.checkedAt,
     serverStack: d.serverStack,
+    stack: d.stack
+      ? {
+          product: d.stack.product,
+          label: d.stack.label,
+          stack: d.stack.stack,
+          confidence: d.stack.confidence,
+          how: [...d.stack.how],
+        }
+      : undefined,
     findings: d.findings.map(finding),
     resolution: attempt(r.resolution, (list) => ({
       addresses: list.map((a) => ({

@@ -1,3 +1,4 @@
+import type { StackRecognition } from '../fixes/stack-recognise.js';
 import type { CertInfo, EndpointReport, ProbeReport } from '../probe/types.js';
 
 export type Severity = 'critical' | 'warning' | 'info';
@@ -117,6 +118,8 @@ export interface Diagnosis {
   results: RuleResult[];
   /** the server software named by the `Server` header, normalised (nginx, apache, …), or null */
   serverStack: string | null;
+  /** the stack recognised from headers, cookies, default certificates and issuer hints (absent: none) */
+  stack?: StackRecognition;
   /** the injected clock at diagnosis time, ISO */
   checkedAt: string;
   report: ProbeReport;
