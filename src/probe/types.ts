@@ -55,7 +55,8 @@ export type TargetProtocol =
   | 'ftp'
   | 'ldap'
   | 'xmpp'
-  | 'postgres';
+  | 'postgres'
+  | 'mysql';
 
 /** A parsed user input. `host` is lower-case, punycode, no trailing dot, IPv6 without brackets. */
 export interface Target {
