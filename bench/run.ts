@@ -9,7 +9,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { makeChain } from '../test/support/pki.js';
+import { makeCert, makeChain } from '../test/support/pki.js';
+import { makeOcspResponse, startRevocationServer } from '../test/support/revocation.js';
 import { startTlsServer } from '../test/support/servers.js';
 import { runCertinfoBench } from './certinfo.js';
 import { startDelayProxy } from './delay-proxy.js';
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
     console.log(
       `\ntarget on the delayed path: full diagnosis ≤ 3× a bare handshake → ${ratio <= 3 ? 'met' : 'MISSED'} (${ratio.toFixed(2)}×)`,
     );
+    await revocationLine(chain, caFile, delayed[0]);
   } finally {
     await proxy.close();
     await server.close();
@@ -76,6 +78,36 @@ async function main(): Promise<void> {
   console.log(formatSlackReport(await runSlackBench()));
   console.log('');
   console.log(await runCertinfoBench());
+}
+
+/**
+ * A leaf whose OCSP responder answers after 50 ms (one RTT of the delayed path; OCSP answers are not cached,
+ * so every run pays it): the check with revocation on against the same bare handshake.
+ */
+async function revocationLine(chain: Awaited<ReturnType<typeof makeChain>>, caFile: string, bare: Sample) {
+  const rev = await startRevocationServer();
+  const inter = chain.intermediates[0]!;
+  const leaf = await makeCert(
+    { ...chain.leaf.spec, ocspUrl: `${rev.url}/ocsp`, crlUrl: undefined, serial: undefined },
+    inter,
+  );
+  rev.routes.set('/ocsp', { body: makeOcspResponse({ cert: leaf, issuer: inter, status: 'good' }), delayMs: 50 });
+  const server = await startTlsServer({
+    certPem: leaf.pem + inter.pem,
+    keyPem: leaf.keyPem,
+    headers: { 'Strict-Transport-Security': 'max-age=63072000' },
+  });
+  const proxy = await startDelayProxy(server.port, 25);
+  try {
+    const full = await sample('check', proxy.port, caFile);
+    console.log(line('+ OCSP 50 ms away', bare, full));
+    const ratio = full.median / bare.median;
+    console.log(`revocation on, same target (≤ 3×) → ${ratio <= 3 ? 'met' : 'MISSED'} (${ratio.toFixed(2)}×)`);
+  } finally {
+    await proxy.close();
+    await server.close();
+    await rev.close();
+  }
 }
 
 await main();

@@ -175,6 +175,8 @@ export interface RevRoute {
   hang?: boolean;
   /** stream this many bytes of zeros, no Content-Length */
   streamBytes?: number;
+  /** answer after this many ms (a responder across the internet) */
+  delayMs?: number;
 }
 
 export interface RevocationServer {
@@ -214,7 +216,9 @@ export async function startRevocationServer(): Promise<RevocationServer> {
         res.on('error', () => {});
         return pump();
       }
-      res.writeHead(route.status ?? 200).end(route.body ?? '');
+      const send = () => res.writeHead(route.status ?? 200).end(route.body ?? '');
+      if (route.delayMs) setTimeout(send, route.delayMs);
+      else send();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
