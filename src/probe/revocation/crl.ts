@@ -35,7 +35,9 @@ export function parseCrl(body: Uint8Array): CertificateList {
     der = Buffer.from(m[2]!.replace(/\s+/g, ''), 'base64');
   }
   try {
-    return AsnConvert.parse(der, CertificateList);
+    // asn1js stops at 10,000 nodes by default: a 5,000-entry CRL (~220 KB) has more. Every node takes at
+    // least two bytes, so this bound is what the byte cap (CRL_MAX_BYTES) already allows, nothing more.
+    return AsnConvert.parse(der, CertificateList, { berOptions: { maxNodes: Math.ceil(der.length / 2) } });
   } catch (err) {
     throw new ProbeError('malformed', `malformed: ${der.length} bytes are not a CRL (${(err as Error).message})`);
   }
