@@ -145,6 +145,15 @@ describe('CRL', () => {
     assert.equal(leafOf(await run(cert)).status, 'revoked');
   });
 
+  test("a CRL of 1,500 entries (over asn1js's default 10,000 nodes) is read, and finds the one listed", async () => {
+    const { cert, crlPath } = await leaf({ crl: true });
+    const fillerSerials = Array.from({ length: 1_500 }, (_, i) => `7f${i.toString(16).padStart(8, '0')}`);
+    const body = await makeCrl({ issuer: inter, revoked: [{ cert, reason: 'superseded' }], fillerSerials }, now);
+    server.routes.set(crlPath, { body });
+    const c = leafOf(await run(cert, { timeoutMs: 10_000 }));
+    assert.equal(c.status, 'revoked', outcomes(c).join(' '));
+  });
+
   test('a huge CRL is cut off at the size cap (too_large), without reading it all', async () => {
     const { cert, crlPath } = await leaf({ crl: true });
     server.routes.set(crlPath, { streamBytes: 64 * 1024 * 1024 });

@@ -144,6 +144,8 @@ export interface CrlSpec {
   nextUpdate?: Date;
   /** signed by this key instead of the issuer's (the "wrongly signed" case) */
   signer?: Issued;
+  /** more revoked serials (hex), as filler for large CRLs */
+  fillerSerials?: string[];
   /** mark as a delta CRL (RFC 5280 §5.2.4) */
   delta?: boolean;
   pem?: boolean;
@@ -159,11 +161,18 @@ export async function makeCrl(spec: CrlSpec, now = new Date()): Promise<Buffer> 
     nextUpdate: spec.nextUpdate ?? new Date(now.getTime() + 7 * DAY),
     signingAlgorithm: ecdsa ? { name: 'ECDSA', hash: 'SHA-256' } : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
     signingKey: signer.keys.privateKey,
-    entries: (spec.revoked ?? []).map((r) => ({
-      serialNumber: r.cert.cert.serialNumber,
-      revocationDate: r.at ?? new Date(now.getTime() - DAY),
-      reason: r.reason ? REASON_CODES[r.reason] : undefined,
-    })),
+    entries: [
+      ...(spec.revoked ?? []).map((r) => ({
+        serialNumber: r.cert.cert.serialNumber,
+        revocationDate: r.at ?? new Date(now.getTime() - DAY),
+        reason: r.reason ? REASON_CODES[r.reason] : undefined,
+      })),
+      ...(spec.fillerSerials ?? []).map((serialNumber) => ({
+        serialNumber,
+        revocationDate: new Date(now.getTime() - DAY),
+        reason: REASON_CODES.superseded,
+      })),
+    ],
     extensions: spec.delta ? [new x509.Extension('2.5.29.27', true, new Uint8Array([0x02, 0x01, 0x01]))] : [],
   });
   return spec.pem ? Buffer.from(crl.toString('pem')) : Buffer.from(crl.rawData);
