@@ -4,6 +4,7 @@
  * thread.
  */
 
+import { offerFullchain } from '../src/chat/fullchain.js';
 import type { ChatMessage, CommandContext, CommandHelp, MessageRef } from '../src/chat/port.js';
 import { diagnosisMessage, errorNotice, refusalNotice } from '../src/chat/views.js';
 import type { CheckOptions, CheckPhase } from '../src/check.js';
@@ -79,6 +80,7 @@ async function finishCheck(
   if (diagnosis.findings.length > 0 || diagnosis.report.endpoints.length > 1) {
     await ctx.port.reply(ref, { kind: 'findings', diagnosis });
   }
+  await offerFullchain(ctx.port, ref, diagnosis);
 }
 
 type ProbeOutcome = { ok: true; diagnosis: Diagnosis } | { ok: false; error: string };

@@ -1,4 +1,5 @@
 import { detectServerStack, type FixContext, remediate } from './fixes/index.js';
+import { recogniseStack, type StackRecognition } from './fixes/stack-recognise.js';
 import type { EndpointReport, ProbeReport } from './probe/types.js';
 import { rules, runRules } from './rules/index.js';
 import { findingKey } from './rules/lib/finding-key.js';
@@ -67,13 +68,15 @@ export function diagnose(report: ProbeReport, opts: DiagnoseOptions): Diagnosis 
   const target = runRules(ctx, perTarget);
   const raw = [...(empty?.findings ?? []), ...mergeFindings(runs), ...target.findings];
   const results = mergeResults(list, runs, [...(empty?.results ?? []), ...target.results]);
-  const serverStack = detectServerStack(primaryServerHeader(report));
+  const fromHeader = detectServerStack(primaryServerHeader(report));
+  const stack = recogniseStack(report);
+  const serverStack = stack && stack.stack !== 'generic' ? stack.stack : fromHeader;
   const fixContext: FixContext = {
     target: report.target,
     serverStack,
     extraCa: { files: opts.caFiles ?? [], used: report.options.extraCaCount > 0 },
   };
-  const findings = orderFindings(raw, list).map((f) => withRemediation(f, fixContext));
+  const findings = orderFindings(raw, list).map((f) => withRemediation(f, fixContext, stack, fromHeader));
   const verdict = verdictOf(report, findings, results);
   return {
     target: report.target,
@@ -83,6 +86,7 @@ export function diagnose(report: ProbeReport, opts: DiagnoseOptions): Diagnosis 
     results,
     endpoints: endpointVerdicts(judgements, findings),
     serverStack,
+    ...(stack ? { stack } : {}),
     checkedAt: opts.now.toISOString(),
     verification: verificationOf(findings),
     report,
@@ -233,10 +237,21 @@ function endpointVerdicts(judgements: readonly EndpointJudgement[], findings: re
   }));
 }
 
-function withRemediation(f: RuleFinding, ctx: FixContext): Finding {
+function withRemediation(
+  f: RuleFinding,
+  ctx: FixContext,
+  stack: StackRecognition | null,
+  fromHeader: string | null,
+): Finding {
   try {
     const { clients, fixes } = remediate(f, ctx);
-    return { ...f, clients, fixes };
+    // Say how the stack was recognised when it took more than the Server header (which names itself).
+    if (!stack || stack.product === fromHeader) return { ...f, clients, fixes };
+    const note = `Recognised as ${stack.label} (${stack.confidence} confidence) from ${stack.how.join('; ')}.`;
+    const led = fixes.map((x) =>
+      x.audience === 'server' && x.stack === ctx.serverStack ? { ...x, steps: [note, ...x.steps] } : x,
+    );
+    return { ...f, clients, fixes: led };
   } catch {
     return { ...f, clients: [], fixes: [] };
   }

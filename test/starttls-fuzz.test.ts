@@ -14,6 +14,7 @@ import { negotiateStarttls, type StarttlsProtocol } from '../src/probe/starttls.
 import { MAX_NEGOTIATION_BYTES, numericReply, numericReplyParser } from '../src/probe/starttls-wire.js';
 import { handshake } from '../src/probe/tls.js';
 import { diagnosisProblems, fuzzBatches, type Step, startScripted } from './support/hostile.js';
+import { mysqlGreeting } from './support/starttls-servers.js';
 
 const SEED = Number(process.env.STARTTLS_SEED ?? 20_240_612);
 const RUNS = Number(process.env.STARTTLS_RUNS ?? 16);
@@ -40,6 +41,7 @@ const DIALOGUES: Record<StarttlsProtocol, { serverFirst: boolean; turns: (string
   pop3: { serverFirst: true, turns: ['+OK ready\r\n', '+OK begin\r\n'] },
   ftp: { serverFirst: true, turns: ['220-hi\r\n  more\r\n220 ready\r\n', '234 AUTH TLS ok\r\n'] },
   postgres: { serverFirst: false, turns: ['S'] },
+  mysql: { serverFirst: true, turns: [mysqlGreeting(true)] },
   xmpp: {
     serverFirst: false,
     turns: [
@@ -130,6 +132,7 @@ const SCHEME: Record<StarttlsProtocol, string> = {
   pop3: 'pop3',
   ftp: 'ftp',
   postgres: 'postgres',
+  mysql: 'mysql',
   xmpp: 'xmpp',
   ldap: 'ldap',
 };

@@ -16,7 +16,17 @@ import { startSilent } from './support/servers.js';
 import { type Behaviour, type StarttlsServer, startStarttlsServer } from './support/starttls-servers.js';
 
 const LOCAL = '127.0.0.1';
-const PROTOCOLS: StarttlsProtocol[] = ['smtp', 'submission', 'imap', 'pop3', 'ftp', 'postgres', 'xmpp', 'ldap'];
+const PROTOCOLS: StarttlsProtocol[] = [
+  'smtp',
+  'submission',
+  'imap',
+  'pop3',
+  'ftp',
+  'postgres',
+  'mysql',
+  'xmpp',
+  'ldap',
+];
 let chain: Chain;
 const open: { close(): Promise<void> }[] = [];
 before(async () => {
@@ -106,6 +116,7 @@ describe('a server that does not offer or refuses STARTTLS → not_tls, its repl
     { protocol: 'pop3', quoted: '-ERR command not supported' },
     { protocol: 'ftp', quoted: '502 AUTH not implemented' },
     { protocol: 'postgres', quoted: '"N"' },
+    { protocol: 'mysql', quoted: 'CLIENT_SSL is not in its capability flags' },
     { protocol: 'xmpp', quoted: '<mechanisms' },
     { protocol: 'ldap', quoted: 'resultCode 2 (protocolError)' },
   ];
@@ -143,8 +154,8 @@ describe('hostile transport during the negotiation', () => {
       assert.equal(errorOf(await shake(protocol, server.port)).code, 'connection_reset');
     });
 
-    // Postgres and LDAP answer in binary: the first flood byte is already not a valid answer.
-    const flooded = protocol === 'postgres' || protocol === 'ldap' ? 'not_tls' : 'too_large';
+    // Postgres, MySQL and LDAP speak binary: the first flood bytes are already not a valid answer.
+    const flooded = protocol === 'postgres' || protocol === 'mysql' || protocol === 'ldap' ? 'not_tls' : 'too_large';
     test(`${protocol}: endless banner → ${flooded}`, async () => {
       const server = await serve(protocol, 'flood');
       assert.equal(errorOf(await shake(protocol, server.port)).code, flooded);

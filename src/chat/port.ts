@@ -201,6 +201,20 @@ export interface ConversationPort {
   reply(parent: MessageRef, msg: ChatMessage): Promise<MessageRef>;
   /** Show a message to the requesting user only. */
   ephemeral(msg: ChatMessage): Promise<void>;
+  /**
+   * Attach a file in the thread of `parent` (Slack: files.uploadV2; shell: written to disk, path printed).
+   * Optional: transports without files skip it. Returns where the file went (Slack file id or a path).
+   */
+  uploadFile?(parent: MessageRef, file: UploadFile): Promise<string | null>;
+}
+
+/** A file for a thread (the corrected fullchain.pem): the content and the message that goes with it. */
+export interface UploadFile {
+  filename: string;
+  title: string;
+  content: string;
+  /** plain text posted with the file (inline `code` spans allowed); transports escape their own markup */
+  comment: string;
 }
 
 /** An incident: one diagnosis parent message and its thread, kept in SQLite. */

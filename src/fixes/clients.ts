@@ -308,6 +308,13 @@ export const CLIENT_IMPACT: { [C in FindingCode]: ImpactRecipe<C> } = {
     works('curl', 'Other clients ignore Must-Staple'),
   ],
   revocation_unchecked: () => [works('all', 'No client fails: the status is unknown, not bad')],
+  ocsp_staple_invalid: () => [
+    fails(
+      'browsers',
+      'Firefox rejects a Must-Staple certificate whose staple is invalid; without Must-Staple browsers ignore a bad staple',
+    ),
+    works('curl', 'curl, Python, Java, Go and Node do not ask for staples by default'),
+  ],
   legacy_tls_only: () => legacyOnly,
   legacy_tls_enabled: () => [
     works('all', 'Modern clients negotiate TLS 1.2/1.3; only very old clients use 1.0/1.1 (RFC 8996 deprecates them)'),

@@ -25,6 +25,7 @@ export const FINDING_CODES = [
   'leaf_is_ca',
   'cert_revoked',
   'ocsp_must_staple_missing',
+  'ocsp_staple_invalid',
   'revocation_unchecked',
   'legacy_tls_only',
   'legacy_tls_enabled',

@@ -125,6 +125,7 @@ const STARTTLS: Partial<Record<TargetProtocol, string>> = {
   ldap: 'ldap',
   xmpp: 'xmpp',
   postgres: 'postgres',
+  mysql: 'mysql',
 };
 
 export function hostPort(t: Target): string {

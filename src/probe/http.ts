@@ -9,6 +9,7 @@ import type { ClientHttp2Session, IncomingHttpHeaders as Http2Headers } from 'no
 import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
 import { type ErrorContext, hostPort, normaliseError, ProbeError, quote } from './errors.js';
+import { captureHeaders } from './http-headers.js';
 import { clientContext } from './tls-context.js';
 import type { Attempt, HttpResult } from './types.js';
 
@@ -143,6 +144,7 @@ function resultOf(
     date: header(headers.date),
     server: header(headers.server),
     strictTransportSecurity: header(headers['strict-transport-security']),
+    headers: captureHeaders(headers),
     receivedAt: new Date(now.getTime() + Math.round(elapsed)).toISOString(),
   };
 }

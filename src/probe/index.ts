@@ -12,6 +12,7 @@ import { buildChain } from './chain.js';
 import type { HttpMode } from './http-plan.js';
 import type { ProbeSteps } from './profile.js';
 import { type LookupFn, probeAddresses, resolveTarget } from './resolve.js';
+import { revocationFor } from './revocation/index.js';
 import type { TrustStore } from './trust.js';
 import type { Attempt, ChainReport, EndpointReport, HandshakeResult, ProbeReport, Target } from './types.js';
 
@@ -64,7 +65,7 @@ export async function probe(target: Target, opts: ProbeOptions): Promise<ProbeRe
       target,
       startedAt: opts.now.toISOString(),
       resolution,
-      revocation: skipped<unknown>('revocation checks are not implemented yet'),
+      revocation: skipped<unknown>('checked per endpoint: endpoints[].revocation'),
       options: { timeoutMs: opts.timeoutMs, extraCaCount: opts.extraCaCount ?? 0 },
     };
     const addresses =
@@ -102,7 +103,8 @@ export async function probe(target: Target, opts: ProbeOptions): Promise<ProbeRe
         seen && (hs.status === 'completed' || seen.sentChain.length > 0)
           ? await chainFor(seen, chains, opts)
           : skipped<ChainReport>('no handshake');
-      return { address: addr.address, family: addr.family, ...out, chain };
+      const revocation = await revocationFor(seen, chain, { ...opts, signal: deadline.signal, remaining });
+      return { address: addr.address, family: addr.family, ...out, chain, revocation };
     });
     const done = await Promise.all(endpoints);
     phase('chain', done[0]?.chain.status ?? 'skipped');

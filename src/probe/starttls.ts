@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { quote } from './errors.js';
 import { decodeLdapResponse, LDAP_STARTTLS_REQUEST, ldapResultName } from './starttls-ldap.js';
+import { mysql } from './starttls-mysql.js';
 import { LF, line, numericReplyParser, type Parsed, printable, Wire } from './starttls-wire.js';
 import type { TargetProtocol } from './types.js';
 
@@ -54,6 +55,7 @@ const DIALOGUES: Record<StarttlsProtocol, Dialogue> = {
   pop3,
   ftp,
   postgres,
+  mysql,
   xmpp,
   ldap,
 };

@@ -32,6 +32,8 @@ const SCHEMES: Readonly<Record<string, SchemeSpec>> = {
   xmpp: { port: 5222, protocol: 'xmpp' },
   postgres: { port: 5432, protocol: 'postgres' },
   postgresql: { port: 5432, protocol: 'postgres' },
+  mysql: { port: 3306, protocol: 'mysql' },
+  mariadb: { port: 3306, protocol: 'mysql' },
 };
 
 /**

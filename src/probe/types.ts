@@ -60,7 +60,8 @@ export type TargetProtocol =
   | 'ftp'
   | 'ldap'
   | 'xmpp'
-  | 'postgres';
+  | 'postgres'
+  | 'mysql';
 
 /** A parsed user input. `host` is lower-case, punycode, no trailing dot, IPv6 without brackets. */
 export interface Target {
@@ -178,6 +179,11 @@ export interface HttpResult {
   date: string | null;
   server: string | null;
   strictTransportSecurity: string | null;
+  /**
+   * response headers, lower-case names, capped (48 headers, 256 chars each; Set-Cookie as cookie names only),
+   * for recognising the stack; absent in reports stored before they were kept
+   */
+  headers?: Record<string, string>;
   /** our clock (the injected `now` plus elapsed time) when the response headers arrived, ISO */
   receivedAt: string;
 }
@@ -296,6 +302,79 @@ export interface ChainReport {
   anchorPolicy?: AnchorPolicy;
 }
 
+/** Why an OCSP response or CRL that arrived was not accepted. */
+export type RevocationProblem =
+  /** nextUpdate has passed (or, without nextUpdate, thisUpdate is older than a week) */
+  | 'stale'
+  /** thisUpdate is in the future (beyond five minutes of clock skew) */
+  | 'not_yet_valid'
+  /** the signature does not verify with the signer's key */
+  | 'bad_signature'
+  /** signed by neither the issuer nor a certificate the issuer delegated with id-kp-OCSPSigning */
+  | 'wrong_signer'
+  /** answers for another certificate (no certID / CRL issuer matches) */
+  | 'wrong_cert'
+  /** OCSPResponseStatus other than successful (tryLater, unauthorized, …) */
+  | 'not_successful'
+  /** the bytes do not parse as an OCSP response or CRL */
+  | 'malformed'
+  /** a delta CRL where a complete one was expected (RFC 5280 §5.2.4): ignored */
+  | 'delta_crl'
+  /** a signature algorithm we cannot check (RSASSA-PSS with parameters, …) */
+  | 'unsupported';
+
+/** What one source (a CRL, an OCSP responder, the staple) said about one certificate. */
+export interface RevocationSource {
+  kind: 'crl' | 'ocsp' | 'staple';
+  /** the URL asked; null for a staple or a file given to inspect */
+  url: string | null;
+  /**
+   * good / revoked / unknown: a verified answer; invalid: an answer that failed verification (`problem`);
+   * error / blocked: no answer (network, size cap, address policy)
+   */
+  outcome: 'good' | 'revoked' | 'unknown' | 'invalid' | 'error' | 'blocked';
+  /** with 'revoked': ISO time and RFC 5280 §5.3.1 reason name (null when none was given) */
+  revokedAt: string | null;
+  reason: string | null;
+  thisUpdate: string | null;
+  nextUpdate: string | null;
+  /** with 'invalid' */
+  problem: RevocationProblem | null;
+  /** with invalid / error / blocked: `code: detail` */
+  error: string | null;
+  /** a CRL served from the cache (it is kept until its nextUpdate) */
+  cached?: boolean;
+  /** e.g. "delta CRL ignored" */
+  notes?: string[];
+}
+
+/** The revocation status of one certificate of the built path (the anchor is never checked). */
+export interface CertRevocation {
+  /** index in chain.built */
+  certIndex: number;
+  sha256: string;
+  /** verdict of the verified sources: revoked wins, then good, then unknown; unchecked when none answered */
+  status: 'good' | 'revoked' | 'unknown' | 'unchecked';
+  /** with 'revoked' */
+  revokedAt: string | null;
+  reason: string | null;
+  revokedBy: 'crl' | 'ocsp' | 'staple' | null;
+  /** the certificate names no CRL distribution point and no OCSP responder (and nothing was stapled for it) */
+  noPointers: boolean;
+  sources: RevocationSource[];
+}
+
+export interface RevocationReport {
+  /** leaf first, in built-path order */
+  certs: CertRevocation[];
+  /** the leaf carries the TLS Feature status_request (RFC 7633 Must-Staple) */
+  mustStaple: boolean;
+  /** the server stapled an OCSP response in the handshake with SNI */
+  stapled: boolean;
+  /** things said once per check, e.g. "the issuer of X is unknown: not checked" */
+  notes: string[];
+}
+
 export interface EndpointReport {
   address: string;
   family: 4 | 6;
@@ -308,6 +387,8 @@ export interface EndpointReport {
   protocols?: Attempt<ProtocolSupport>;
   /** the HTTP request to this address (absent in reports stored before per-address requests) */
   http?: Attempt<HttpResult>;
+  /** CRL and OCSP checks of this endpoint's built path (absent in reports stored before revocation checks) */
+  revocation?: Attempt<RevocationReport>;
 }
 
 /** A private key compared with the leaf's public key (the key itself is never stored). */

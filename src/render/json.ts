@@ -12,6 +12,7 @@ import type {
   HandshakeResult,
   HttpResult,
   ProtocolSupport,
+  RevocationReport,
   SentCert,
   Target,
   TlsVersion,
@@ -48,6 +49,15 @@ export function toJson(d: Diagnosis, opts: JsonOptions = {}): Obj {
     headline: d.headline?.code ?? null,
     checkedAt: d.checkedAt,
     serverStack: d.serverStack,
+    stack: d.stack
+      ? {
+          product: d.stack.product,
+          label: d.stack.label,
+          stack: d.stack.stack,
+          confidence: d.stack.confidence,
+          how: [...d.stack.how],
+        }
+      : undefined,
     findings: d.findings.map(finding),
     verification: d.verification ? { valid: d.verification.valid, codes: [...d.verification.codes] } : undefined,
     source: r.source,
@@ -150,6 +160,37 @@ function endpoint(ep: EndpointReport, d: Diagnosis, der: boolean): Obj {
     http: ep.http ? httpJson(ep.http) : undefined,
     verdict: judged?.verdict,
     codes: judged ? [...judged.codes] : undefined,
+    revocation: ep.revocation === undefined ? undefined : attempt(ep.revocation, revocation),
+  };
+}
+
+function revocation(r: RevocationReport): Obj {
+  return {
+    mustStaple: r.mustStaple,
+    stapled: r.stapled,
+    notes: [...r.notes],
+    certs: r.certs.map((c) => ({
+      certIndex: c.certIndex,
+      sha256: c.sha256,
+      status: c.status,
+      revokedAt: c.revokedAt,
+      reason: c.reason,
+      revokedBy: c.revokedBy,
+      noPointers: c.noPointers,
+      sources: c.sources.map((s) => ({
+        kind: s.kind,
+        url: s.url,
+        outcome: s.outcome,
+        revokedAt: s.revokedAt,
+        reason: s.reason,
+        thisUpdate: s.thisUpdate,
+        nextUpdate: s.nextUpdate,
+        problem: s.problem,
+        error: s.error,
+        cached: s.cached === true,
+        notes: [...(s.notes ?? [])],
+      })),
+    })),
   };
 }
 

@@ -5,6 +5,7 @@ import { caNotCa } from './ca_not_ca.js';
 import { certExpired } from './cert_expired.js';
 import { certExpiringSoon } from './cert_expiring_soon.js';
 import { certNotYetValid } from './cert_not_yet_valid.js';
+import { certRevoked } from './cert_revoked.js';
 import { certSelfSigned } from './cert_self_signed.js';
 import { chainCertExpired } from './chain_cert_expired.js';
 import { chainCertNotYetValid } from './chain_cert_not_yet_valid.js';
@@ -32,7 +33,10 @@ import { legacyTlsOnly } from './legacy_tls_only.js';
 import { nameConstraintsViolation } from './name_constraints_violation.js';
 import { noSan } from './no_san.js';
 import { notTls } from './not_tls.js';
+import { ocspMustStapleMissing } from './ocsp_must_staple_missing.js';
+import { ocspStapleInvalid } from './ocsp_staple_invalid.js';
 import { pathLengthExceeded } from './path_length_exceeded.js';
+import { revocationUnchecked } from './revocation_unchecked.js';
 import { sniRequired } from './sni_required.js';
 import type { Rule, RuleContext, RuleFinding, RuleResult } from './types.js';
 import { unknownCriticalExtension } from './unknown_critical_extension.js';
@@ -61,6 +65,7 @@ export const rules: Rule[] = [
   clientCertRequired,
   certExpired,
   certNotYetValid,
+  certRevoked,
   certSelfSigned,
   noSan,
   hostnameMismatch,
@@ -81,6 +86,8 @@ export const rules: Rule[] = [
   wrongKeyUsage,
   keyMismatch,
   leafIsCa,
+  ocspMustStapleMissing,
+  ocspStapleInvalid,
   certExpiringSoon,
   validityTooLong,
   chainOrder,
@@ -91,6 +98,7 @@ export const rules: Rule[] = [
   clockSkew,
   hstsMissing,
   checkDeadlineExceeded,
+  revocationUnchecked,
 ];
 
 /** One rule, isolated: a throw or a finding with a foreign code is our bug (`rule_error`), never the server's. */

@@ -11,6 +11,7 @@ const STARTTLS_COMMAND: Partial<Record<TargetProtocol, string>> = {
   pop3: 'STLS',
   ftp: 'AUTH TLS',
   postgres: 'SSLRequest',
+  mysql: 'SSLRequest (CLIENT_SSL)',
   xmpp: '<starttls/>',
   ldap: 'the StartTLS extended operation',
 };

@@ -83,9 +83,34 @@ export interface FindingParams {
   wrong_key_usage: { check: string; observed: string; expected: string; subject: string };
   leaf_is_ca: { subject: string; ca: boolean; pathLength: number | null };
   /** revocation codes: emitted by the revocation rules (issue 10); fixes read these */
-  cert_revoked: { reason: string | null };
-  ocsp_must_staple_missing: Record<never, never>;
-  revocation_unchecked: { ocspUrl: string | null; crlUrl: string | null };
+  /** `source`: which said so (crl, ocsp, staple); `builtIndex`: the revoked certificate's place in the path */
+  cert_revoked: {
+    reason: string | null;
+    revokedAt: string | null;
+    source: string;
+    url: string | null;
+    sha256: string;
+    builtIndex: number;
+  };
+  ocsp_must_staple_missing: { protocol: string | null; ocspUrl: string | null };
+  ocsp_staple_invalid: {
+    problem: string;
+    stapleStatus: string;
+    otherSource: string | null;
+    otherStatus: string | null;
+    thisUpdate: string | null;
+    nextUpdate: string | null;
+    mustStaple: boolean;
+  };
+  /** `sources`: "kind:outcome" joined with ", " */
+  revocation_unchecked: {
+    noPointers: boolean;
+    status: string;
+    sources: string;
+    ocspUrl: string | null;
+    crlUrl: string | null;
+    builtIndex: number;
+  };
   legacy_tls_only: { supported: string; expected: string };
   legacy_tls_enabled: { legacy: string; modern: string };
   sni_required: {

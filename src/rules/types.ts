@@ -1,3 +1,4 @@
+import type { StackRecognition } from '../fixes/stack-recognise.js';
 import type { CertInfo, EndpointReport, ProbeReport } from '../probe/types.js';
 import type { ParamsFor } from './params.js';
 
@@ -158,6 +159,8 @@ export interface Diagnosis {
   endpoints?: EndpointVerdict[];
   /** the server software named by the `Server` header, normalised (nginx, apache, …), or null */
   serverStack: string | null;
+  /** the stack recognised from headers, cookies, default certificates and issuer hints (absent: none) */
+  stack?: StackRecognition;
   /** the injected clock at diagnosis time, ISO */
   checkedAt: string;
   /** whether the built path verifies for its purpose at checkedAt, and the codes that make it fail (issue 9) */

@@ -24,6 +24,22 @@ export interface ResponseUrlPost {
   at: number;
 }
 
+/** A file that went through files.uploadV2's three steps (URL, upload POST, completion). */
+export interface FakeUpload {
+  fileId: string;
+  filename: string;
+  /** `length` the client announced in files.getUploadURLExternal */
+  length: number;
+  /** the bytes posted to the upload URL (the multipart `file` part), as UTF-8 */
+  content: string | null;
+  /** set by files.completeUploadExternal */
+  completed: boolean;
+  channel: string | null;
+  threadTs: string | null;
+  title: string | null;
+  initialComment: string | null;
+}
+
 export type Fault = { error: string } | { status: 429; retryAfter: number } | { status: 500 } | { delayMs: number };
 
 interface PendingFault {
@@ -160,6 +176,8 @@ export class FakeSlack {
   /** channels the bot is not a member of: chat.postMessage there → not_in_channel */
   readonly notInChannel = new Set<string>();
   readonly botUserId = 'UBOTDOCTOR';
+  /** files.uploadV2 traffic by file id */
+  readonly uploads = new Map<string, FakeUpload>();
   private readonly faults = new Map<string, PendingFault[]>();
   private socketMode: { endpoint: SocketModeEndpoint; appToken: string } | undefined;
   private tsCounter = 0;
@@ -277,8 +295,8 @@ export class FakeSlack {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = await readBody(req);
     const url = req.url ?? '/';
+    if (url.startsWith('/upload/')) return this.receiveUpload(req, res, url.slice('/upload/'.length));
     const file = /^\/files-pri\/([^/]+)\/download$/.exec(url);
     if (file) {
       this.downloads.push({ id: file[1]!, authorization: req.headers.authorization });
@@ -289,6 +307,7 @@ export class FakeSlack {
       else res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(Buffer.from(bytes));
       return;
     }
+    const raw = await readBody(req);
     if (url.startsWith('/response/')) {
       const body = JSON.parse(raw) as Json;
       const id = url.slice('/response/'.length);
@@ -371,6 +390,10 @@ export class FakeSlack {
         return this.openConnection(authorization);
       case 'chat.update':
         return messageViolation(args, method) ?? { ok: true, channel, ts: args.ts };
+      case 'files.getUploadURLExternal':
+        return this.uploadUrl(args);
+      case 'files.completeUploadExternal':
+        return this.completeUpload(args);
       default:
         return { ok: false, error: 'unknown_method' };
     }
@@ -417,6 +440,65 @@ export class FakeSlack {
    * conversations.history means the same time as the app's); default a fixed 1700000000.
    */
   clock: (() => number) | undefined;
+  /** files.getUploadURLExternal: filename and a positive length are required (Slack: invalid_arguments). */
+  private uploadUrl(args: Json): Json {
+    const filename = String(args.filename ?? '');
+    const length = Number(args.length);
+    if (!filename || !(length > 0)) return { ok: false, error: 'invalid_arguments' };
+    const fileId = `F${String(this.uploads.size + 1).padStart(8, '0')}`;
+    this.uploads.set(fileId, {
+      fileId,
+      filename,
+      length,
+      content: null,
+      completed: false,
+      channel: null,
+      threadTs: null,
+      title: null,
+      initialComment: null,
+    });
+    return { ok: true, upload_url: `http://127.0.0.1:${this.port}/upload/${fileId}`, file_id: fileId };
+  }
+
+  /** The upload step: a multipart POST to the URL handed out; its byte count must match the announced length. */
+  private async receiveUpload(req: IncomingMessage, res: ServerResponse, fileId: string): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const upload = this.uploads.get(fileId);
+    if (!upload || req.method !== 'POST') return void res.writeHead(404).end('not found');
+    const form = await new Response(Buffer.concat(chunks), {
+      headers: { 'content-type': String(req.headers['content-type'] ?? '') },
+    }).formData();
+    const part = [...form.values()].find((v): v is File => typeof v !== 'string');
+    const bytes = part ? Buffer.from(await part.arrayBuffer()) : Buffer.alloc(0);
+    if (bytes.length !== upload.length) return void res.writeHead(400).end('length mismatch');
+    upload.content = bytes.toString('utf8');
+    res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${bytes.length}`);
+    this.notify();
+  }
+
+  /** files.completeUploadExternal: every file must have been uploaded first (Slack: file_not_found). */
+  private completeUpload(args: Json): Json {
+    let files: { id?: string; title?: string }[];
+    try {
+      files = JSON.parse(String(args.files ?? '[]')) as { id?: string; title?: string }[];
+    } catch {
+      return { ok: false, error: 'invalid_arguments' };
+    }
+    const found = files.map((f) => this.uploads.get(String(f.id)));
+    if (found.length === 0 || found.some((u) => !u || u.content === null))
+      return { ok: false, error: 'file_not_found' };
+    for (const [i, u] of found.entries()) {
+      Object.assign(u!, {
+        completed: true,
+        channel: typeof args.channel_id === 'string' ? args.channel_id : null,
+        threadTs: typeof args.thread_ts === 'string' ? args.thread_ts : null,
+        title: files[i]?.title ?? null,
+        initialComment: typeof args.initial_comment === 'string' ? args.initial_comment : null,
+      });
+    }
+    return { ok: true, files: found.map((u) => ({ id: u!.fileId, title: u!.title, name: u!.filename })) };
+  }
 
   private nextTs(): string {
     this.tsCounter += 1;

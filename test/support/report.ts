@@ -20,6 +20,7 @@ import type {
   ProbeReport,
   ProtocolSupport,
   ResolvedAddress,
+  RevocationReport,
   SentCert,
   Target,
   TlsVersion,
@@ -77,6 +78,8 @@ export interface ReportSpec {
   backends?: Backend[];
   /** leave out the per-address protocols/http, as in reports stored before per-address scans */
   legacyReport?: boolean;
+  /** the primary's revocation checks; default: every checked certificate "good" by a current CRL */
+  revocation?: Attempt<RevocationReport>;
 }
 
 export interface Backend {
@@ -278,6 +281,40 @@ function mintChain(spec: ReportSpec, now: Date): Promise<Chain> {
   return chain;
 }
 
+/** What a healthy endpoint's CRLs say: every certificate on the path but the anchor is good. */
+function goodRevocation(chain: Attempt<ChainReport>): Attempt<RevocationReport> {
+  if (chain.status !== 'completed') return skipped('no chain was built');
+  const certs = chain.result.built.flatMap((c, i) =>
+    chain.result.sources[i] === 'trust_store'
+      ? []
+      : [
+          {
+            certIndex: i,
+            sha256: c.sha256,
+            status: 'good' as const,
+            revokedAt: null,
+            reason: null,
+            revokedBy: null,
+            noPointers: false,
+            sources: [
+              {
+                kind: 'crl' as const,
+                url: 'http://crl.example.net/ca.crl',
+                outcome: 'good' as const,
+                revokedAt: null,
+                reason: null,
+                thisUpdate: null,
+                nextUpdate: null,
+                problem: null,
+                error: null,
+              },
+            ],
+          },
+        ],
+  );
+  return ok({ certs, mustStaple: false, stapled: false, notes: [] });
+}
+
 /** Mint the chain (or reuse an identical one) and assemble the report. */
 export async function reportWith(spec: ReportSpec = {}): Promise<Built> {
   const now = spec.now ?? NOW;
@@ -292,6 +329,7 @@ export async function reportWith(spec: ReportSpec = {}): Promise<Built> {
     handshake,
     noSni: tgt.sni === null ? skipped('IP target: no SNI') : noSniAttempt(spec, sent),
     chain: chainReport,
+    revocation: spec.revocation ?? goodRevocation(chainReport),
   };
   const others = (spec.backends ?? []).map((b) => backend(b, spec, sent, chainReport, now));
   const addresses = [primary, ...others].map((e) => ({

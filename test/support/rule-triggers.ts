@@ -148,9 +148,34 @@ export const TRIGGERS: Partial<Record<FindingCode, Trigger[]>> = {
 
 /** Typed stand-ins for codes whose rules land with a later issue. */
 const SAMPLES: { [C in FindingCode]?: FindingParams[C] } = {
-  cert_revoked: { reason: 'keyCompromise' },
-  ocsp_must_staple_missing: {},
-  revocation_unchecked: { ocspUrl: 'http://ocsp.example/', crlUrl: 'http://crl.example/ca.crl' },
+  // revocation codes: their rules are proven against loopback CRL/OCSP servers (test/revocation*.test.ts,
+  // test/rules-revocation.test.ts); typed samples here, so tsc checks the keys their fixes read
+  cert_revoked: {
+    reason: 'keyCompromise',
+    revokedAt: '2026-11-01T00:00:00Z',
+    source: 'crl',
+    url: 'http://crl.example/ca.crl',
+    sha256: 'cd'.repeat(32),
+    builtIndex: 0,
+  },
+  ocsp_must_staple_missing: { protocol: 'TLSv1.3', ocspUrl: 'http://ocsp.example/' },
+  ocsp_staple_invalid: {
+    problem: 'stale',
+    stapleStatus: 'good',
+    otherSource: null,
+    otherStatus: null,
+    thisUpdate: '2026-11-01T00:00:00Z',
+    nextUpdate: '2026-11-08T00:00:00Z',
+    mustStaple: false,
+  },
+  revocation_unchecked: {
+    noPointers: false,
+    status: 'unknown',
+    sources: 'ocsp:unreachable, crl:unreachable',
+    ocspUrl: 'http://ocsp.example/',
+    crlUrl: 'http://crl.example/ca.crl',
+    builtIndex: 0,
+  },
   // path-validation codes (issue 9): their rules are proven by test/rules-path.test.ts and the BoringSSL suite;
   // here typed samples stand in, so tsc checks the keys their fixes read against FindingParams
   chain_cert_not_yet_valid: {

@@ -4,6 +4,7 @@
  * refusals, stalls, closes and floods a probe must survive. Listens on 127.0.0.1:0; closes cleanly.
  */
 import net from 'node:net';
+import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import type { StarttlsProtocol } from '../../src/probe/starttls.js';
 
@@ -91,9 +92,36 @@ class Peer {
 
   upgrade(secureContext: tls.SecureContext, ALPNProtocols?: string[]): void {
     this.socket.off('data', this.onData);
-    const secure = new tls.TLSSocket(this.socket, { isServer: true, secureContext, ALPNProtocols });
+    // MySQL clients send the ClientHello right behind the SSLRequest, often in the same segment: TLS must
+    // start with those bytes, so it reads through a JS stream that replays them first.
+    const transport = this.buf.length > 0 ? replaying(this.socket, this.buf) : this.socket;
+    this.buf = Buffer.alloc(0);
+    const secure = new tls.TLSSocket(transport, { isServer: true, secureContext, ALPNProtocols });
     secure.on('error', () => {});
   }
+}
+
+/** A duplex over `socket` whose readable side starts with `first` (bytes already taken off the socket). */
+function replaying(socket: net.Socket, first: Buffer): Duplex {
+  const duplex = new Duplex({
+    read() {},
+    write(chunk: Buffer, _enc, cb) {
+      socket.write(chunk, cb);
+    },
+    final(cb) {
+      socket.end();
+      cb();
+    },
+    destroy(err, cb) {
+      socket.destroy();
+      cb(err);
+    },
+  });
+  duplex.push(first);
+  socket.on('data', (d: Buffer) => duplex.push(d));
+  socket.on('end', () => duplex.push(null));
+  socket.on('close', () => duplex.destroy());
+  return duplex;
 }
 
 type Script = (peer: Peer, refuse: Behaviour | null) => Promise<boolean>;
@@ -104,6 +132,29 @@ const LDAP_PROTOCOL_ERROR = Buffer.concat([
   Buffer.from([0x30, 0x12, 0x02, 0x01, 0x01, 0x78, 0x0d, 0x0a, 0x01, 0x02, 0x04, 0x00, 0x04, 0x06]),
   Buffer.from('no tls'),
 ]);
+
+/**
+ * A MySQL 8.0 Protocol::HandshakeV10 greeting as mysqld sends it (sequence id 0): version, connection id,
+ * auth-plugin-data in two parts, capability flags (CLIENT_SSL 0x800 only when `ssl`), utf8mb4, status, plugin.
+ */
+export function mysqlGreeting(ssl: boolean): Buffer {
+  const caps = 0xdfff & (ssl ? 0xffff : ~0x0800) & 0xffff;
+  const payload = Buffer.concat([
+    Buffer.from([10]),
+    Buffer.from('8.0.36\0', 'latin1'),
+    Buffer.from([0x2a, 0, 0, 0]),
+    Buffer.from('abcdefgh', 'latin1'),
+    Buffer.from([0]),
+    Buffer.from([caps & 0xff, caps >> 8]),
+    Buffer.from([0xff, 0x02, 0x00, 0xff, 0xdf, 21]),
+    Buffer.alloc(10),
+    Buffer.from('ijklmnopqrst\0', 'latin1'),
+    Buffer.from('caching_sha2_password\0', 'latin1'),
+  ]);
+  const head = Buffer.alloc(4);
+  head.writeUIntLE(payload.length, 0, 3);
+  return Buffer.concat([head, payload]);
+}
 
 /** Each script returns true when the client may now start TLS. */
 const SCRIPTS: Record<StarttlsProtocol, Script> = {
@@ -143,6 +194,14 @@ const SCRIPTS: Record<StarttlsProtocol, Script> = {
     if (req.readInt32BE(0) !== 8 || req.readInt32BE(4) !== 80877103) return false;
     p.send(refuse ? 'N' : 'S');
     return refuse === null;
+  },
+  async mysql(p, refuse) {
+    p.send(mysqlGreeting(refuse !== 'refuse'));
+    if (refuse) return false;
+    const req = Buffer.from(await p.bytes(36), 'latin1');
+    // Protocol::SSLRequest: 32-byte payload, sequence id 1, CLIENT_SSL set in its capability flags
+    if (req.readUIntLE(0, 3) !== 32 || req[3] !== 1 || !(req.readUInt32LE(4) & 0x800)) return false;
+    return true;
   },
   async xmpp(p, refuse) {
     await p.take((b) => {

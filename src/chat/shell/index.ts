@@ -52,7 +52,7 @@ const ACTION_WORDS: Record<string, ActionId> = {
 };
 
 export function startShell(opts: ShellOptions): ShellSession {
-  const port = new ShellPort(opts.output, opts.lastRef ?? 0);
+  const port = new ShellPort(opts.output, { lastRef: opts.lastRef ?? 0 });
   const rl = createInterface({ input: opts.input, output: opts.output, terminal: Boolean(opts.output.isTTY) });
   rl.setPrompt(PROMPT);
   // Ctrl-C ends the session like `exit` (readline would otherwise only pause input).

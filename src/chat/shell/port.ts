@@ -3,8 +3,11 @@
  * naming their parent, updates re-print the parent compactly, and the latest incident's actions are
  * remembered so typing `1` or `recheck` can trigger them.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { renderChatText } from '../../render/chat-text.js';
-import type { ChatMessage, ConversationPort, MessageAction, MessageRef } from '../port.js';
+import type { ChatMessage, ConversationPort, MessageAction, MessageRef, UploadFile } from '../port.js';
 
 export const SHELL_CHANNEL = 'shell';
 
@@ -15,10 +18,16 @@ export class ShellPort implements ConversationPort {
   /** the actions of the most recently printed diagnosis: what numbers and action words refer to */
   latestActions: MessageAction[] = [];
 
-  /** `lastRef`: the highest message number already used in this channel (earlier runs on the same database) */
-  constructor(out: NodeJS.WritableStream, lastRef = 0) {
+  #fileDir: string | undefined;
+
+  /**
+   * `lastRef`: the highest message number already used in this channel (earlier runs on the same database);
+   * `fileDir`: where thread files (fullchain.pem) are written; default a fresh directory under the OS temp dir
+   */
+  constructor(out: NodeJS.WritableStream, opts: { lastRef?: number; fileDir?: string } = {}) {
     this.#out = out;
-    this.#seq = lastRef;
+    this.#seq = opts.lastRef ?? 0;
+    this.#fileDir = opts.fileDir;
   }
 
   async post(msg: ChatMessage): Promise<MessageRef> {
@@ -45,6 +54,19 @@ export class ShellPort implements ConversationPort {
 
   async ephemeral(msg: ChatMessage): Promise<void> {
     this.#print(this.#lines(msg), '', '');
+  }
+
+  /** The shell has no file shelf: the file goes to disk and its path is printed in the thread. */
+  async uploadFile(parent: MessageRef, file: UploadFile): Promise<string> {
+    this.#fileDir ??= mkdtempSync(join(tmpdir(), 'cert-doctor-'));
+    const path = join(this.#fileDir, `thread-${parent.ts}-${basename(file.filename)}`);
+    writeFileSync(path, file.content, { mode: 0o644 });
+    this.#print(
+      [`📎 ${file.title} written to ${path}`, ...file.comment.split('\n')],
+      '    │ ',
+      `    ↳ (thread of #${parent.ts}) `,
+    );
+    return path;
   }
 
   #ref(msg: ChatMessage): MessageRef {

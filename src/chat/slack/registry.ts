@@ -18,7 +18,8 @@ export { ACTION_IDS } from '../port.js';
  * Bot scopes: commands (/cert), chat:write (post/update/thread), app_mentions:read; for watched endpoints
  * channels:history + groups:history (finding a reminder whose post outcome was lost, exactly once) and
  * channels:read + groups:read (membership and archive events that pause and resume reminders); files:read
- * (download a file shared with "@cert-doctor inspect", src/chat/slack/files.ts).
+ * (download a file shared with "@cert-doctor inspect", src/chat/slack/files.ts); files:write (the corrected
+ * fullchain.pem in the diagnosis thread).
  */
 export const BOT_SCOPES = [
   'commands',
@@ -29,6 +30,7 @@ export const BOT_SCOPES = [
   'channels:read',
   'groups:read',
   'files:read',
+  'files:write',
 ] as const;
 
 /** Web API methods the app calls, each with the scope it needs (checked against BOT_SCOPES by the tests). */
@@ -40,4 +42,7 @@ export const WEB_API_SCOPES: Record<string, string | null> = {
   'conversations.history': 'channels:history',
   'conversations.replies': 'channels:history',
   'views.publish': null,
+  // files.uploadV2: the corrected fullchain.pem in the diagnosis thread
+  'files.getUploadURLExternal': 'files:write',
+  'files.completeUploadExternal': 'files:write',
 };

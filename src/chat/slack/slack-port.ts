@@ -11,7 +11,8 @@ import { randomUUID } from 'node:crypto';
 import type { RespondArguments, RespondFn, types, webApi } from '@slack/bolt';
 import type { Logger } from '../../log.js';
 import { renderSlack, type SlackMessage, splitForThread } from '../../render/blocks.js';
-import type { ChatMessage, ConversationPort, MessageRef } from '../port.js';
+import { esc } from '../../render/blocks-kit.js';
+import type { ChatMessage, ConversationPort, MessageRef, UploadFile } from '../port.js';
 
 type WebClient = webApi.WebClient;
 type Blocks = types.KnownBlock[];
@@ -125,6 +126,21 @@ export class SlackConversation implements ConversationPort {
         }),
       );
     }
+  }
+
+  /** files.uploadV2 (getUploadURLExternal, the upload, completeUploadExternal) into the thread; none via response_url. */
+  async uploadFile(parent: MessageRef, file: UploadFile): Promise<string | null> {
+    if (isEphemeralRef(parent)) return null;
+    const res = await this.inv.client.filesUploadV2({
+      channel_id: parent.channel,
+      thread_ts: parent.ts,
+      filename: file.filename,
+      title: file.title,
+      file: Buffer.from(file.content, 'utf8'),
+      initial_comment: esc(file.comment),
+    });
+    const done = (res as { files?: { files?: { id?: string }[] }[] }).files?.[0]?.files?.[0];
+    return done?.id ?? null;
   }
 
   private async postMessage(channel: string, page: SlackMessage, threadTs?: string): Promise<MessageRef> {

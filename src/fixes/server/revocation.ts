@@ -91,8 +91,45 @@ const revocationUnchecked: ServerRecipe<'revocation_unchecked'> = ({ p }) => {
   };
 };
 
+/** RFC 6066 §8: the server must staple a current response for its own certificate, or none. */
+const ocspStapleInvalid: ServerRecipe = ({ t }) => {
+  const title = 'Staple a current, valid OCSP response (or none)';
+  return {
+    generic: {
+      title,
+      steps: [
+        'Make the server fetch a fresh staple for the certificate it serves now (after a renewal the old staple is for the old certificate).',
+        'Let the server verify staples against the real issuer, and let it reach the OCSP responder; then check the staple below says `Cert Status: good` with a future `Next Update`.',
+      ],
+      command: STAPLE_CHECK(t),
+    },
+    nginx: {
+      title,
+      steps: [
+        '`ssl_stapling on; ssl_stapling_verify on; ssl_trusted_certificate /etc/ssl/chain.pem;` (the issuer chain, so nginx drops bad responses); remove a stale `ssl_stapling_file`.',
+      ],
+      command: reloadCommand('nginx', t),
+    },
+    apache: {
+      title,
+      steps: [
+        '`SSLStaplingReturnResponderErrors off` so error answers are not stapled; `SSLStaplingStandardCacheTimeout 3600`.',
+      ],
+      command: reloadCommand('apache', t),
+    },
+    haproxy: {
+      title,
+      steps: [
+        'Refresh `<crt>.ocsp` (`openssl ocsp … -respout`) or use `ocsp-update on` (HAProxy ≥ 2.8); a stale file is stapled as is.',
+      ],
+      command: reloadCommand('haproxy', t),
+    },
+  };
+};
+
 export const revocationRecipes = {
   cert_revoked: certRevoked,
   ocsp_must_staple_missing: ocspMustStapleMissing,
   revocation_unchecked: revocationUnchecked,
+  ocsp_staple_invalid: ocspStapleInvalid,
 } satisfies Partial<ServerRecipes>;

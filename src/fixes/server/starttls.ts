@@ -21,6 +21,9 @@ const ENABLE: Partial<Record<TargetProtocol, string[]>> = {
   postgres: [
     "postgresql.conf: `ssl = on`, `ssl_cert_file = 'server.crt'` (leaf + intermediates), `ssl_key_file = 'server.key'`; then `SELECT pg_reload_conf();`.",
   ],
+  mysql: [
+    'my.cnf `[mysqld]`: `ssl_cert = /etc/mysql/fullchain.pem` (leaf + intermediates), `ssl_key = /etc/mysql/key.pem`; MySQL 8: `ALTER INSTANCE RELOAD TLS;` (MariaDB: restart).',
+  ],
   xmpp: [
     'Prosody: put the certificate under /etc/prosody/certs/ (`prosodyctl --root cert import /etc/letsencrypt/live`) and keep `c2s_require_encryption = true`.',
     'ejabberd: `starttls: true` on the c2s listener and the chain in top-level `certfiles:`.',

@@ -1,0 +1,25 @@
+/**
+ * Hands the corrected fullchain.pem to the thread when the served chain is incomplete, misordered or carries
+ * extras (src/fixes/fullchain.ts decides; nothing is offered that did not verify). A failed upload (no
+ * files:write scope yet, Slack down) is told in the thread and never fails the check that already answered.
+ */
+import { correctedFullchain } from '../fixes/fullchain.js';
+import { fullchainUpload } from '../render/fullchain.js';
+import type { Diagnosis } from '../rules/types.js';
+import type { ConversationPort, MessageRef } from './port.js';
+import { infoNotice } from './views.js';
+
+export async function offerFullchain(port: ConversationPort, parent: MessageRef, d: Diagnosis): Promise<string | null> {
+  if (!port.uploadFile) return null;
+  const file = correctedFullchain(d);
+  if (!file) return null;
+  try {
+    return await port.uploadFile(parent, fullchainUpload(file, d.target));
+  } catch (err) {
+    const code = (err as { data?: { error?: string } }).data?.error ?? (err as Error).message;
+    await port
+      .reply(parent, infoNotice(`I could not attach the corrected fullchain.pem here (${code}).`))
+      .catch(() => undefined);
+    return null;
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * Test revocation infrastructure, minted at test time: CRLs (@peculiar/x509's generator), OCSP responses
+ * (@peculiar/asn1-ocsp schemas, signed with Node crypto so ECDSA signatures are DER as RFC 6960 wants), and
+ * one HTTP server on loopback answering CRL and OCSP paths by prefix (GET with the request in the path, or
+ * POST), recording every request. Routes can hang, delay or send oversized bodies.
+ */
+import { createHash, KeyObject, sign } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  BasicOCSPResponse,
+  CertID,
+  CertStatus,
+  id_pkix_ocsp_basic,
+  OCSPResponse,
+  OCSPResponseStatus,
+  ResponderID,
+  ResponseBytes,
+  ResponseData,
+  RevokedInfo,
+  SingleResponse,
+} from '@peculiar/asn1-ocsp';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import { AlgorithmIdentifier, Certificate, CRLReason } from '@peculiar/asn1-x509';
+import * as x509 from '../../src/probe/x509.js';
+import type { Issued } from './pki.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export const REASON_CODES = {
+  unspecified: 0,
+  keyCompromise: 1,
+  cACompromise: 2,
+  affiliationChanged: 3,
+  superseded: 4,
+  cessationOfOperation: 5,
+  certificateHold: 6,
+  privilegeWithdrawn: 9,
+  aACompromise: 10,
+} as const;
+export type ReasonName = keyof typeof REASON_CODES;
+
+const asn = (c: Issued) => AsnConvert.parse(c.der, Certificate);
+const sha1 = (b: ArrayBuffer | Uint8Array) =>
+  createHash('sha1')
+    .update(Buffer.from(b as ArrayBuffer))
+    .digest();
+
+function signatureOid(key: KeyObject): string {
+  if (key.asymmetricKeyType === 'ec') return '1.2.840.10045.4.3.2';
+  if (key.asymmetricKeyType === 'ed25519') return '1.3.101.112';
+  return '1.2.840.113549.1.1.11';
+}
+
+function signWith(signer: Issued, data: Uint8Array): { oid: string; signature: Buffer } {
+  const key = KeyObject.from(signer.keys.privateKey);
+  const oid = signatureOid(key);
+  return { oid, signature: sign(oid === '1.3.101.112' ? null : 'sha256', data, key) };
+}
+
+export interface OcspSpec {
+  cert: Issued;
+  issuer: Issued;
+  status: 'good' | 'revoked' | 'unknown';
+  reason?: ReasonName;
+  revokedAt?: Date;
+  thisUpdate?: Date;
+  /** null omits nextUpdate */
+  nextUpdate?: Date | null;
+  /** who signs (default the issuer); a delegated responder must be in `include` */
+  signer?: Issued;
+  include?: Issued[];
+  /** answer for this certificate's serial instead (the "wrong certificate" case) */
+  serialOf?: Issued;
+  /** flip a signature bit */
+  badSignature?: boolean;
+  /** an OCSPResponseStatus other than successful: no responseBytes */
+  responseStatus?: OCSPResponseStatus;
+}
+
+/** A DER OCSPResponse (RFC 6960 §4.2.1). */
+export function makeOcspResponse(spec: OcspSpec, now = new Date()): Buffer {
+  if (spec.responseStatus !== undefined) {
+    return Buffer.from(AsnConvert.serialize(new OCSPResponse({ responseStatus: spec.responseStatus })));
+  }
+  const issuer = asn(spec.issuer);
+  const signer = spec.signer ?? spec.issuer;
+  const certStatus =
+    spec.status === 'good'
+      ? new CertStatus({ good: null })
+      : spec.status === 'unknown'
+        ? new CertStatus({ unknown: null })
+        : new CertStatus({
+            revoked: new RevokedInfo({
+              revocationTime: spec.revokedAt ?? new Date(now.getTime() - DAY),
+              revocationReason: spec.reason ? new CRLReason(REASON_CODES[spec.reason]) : undefined,
+            }),
+          });
+  const single = new SingleResponse({
+    certID: new CertID({
+      hashAlgorithm: new AlgorithmIdentifier({ algorithm: '1.3.14.3.2.26', parameters: null }),
+      issuerNameHash: new OctetString(sha1(AsnConvert.serialize(issuer.tbsCertificate.subject))),
+      issuerKeyHash: new OctetString(sha1(issuer.tbsCertificate.subjectPublicKeyInfo.subjectPublicKey)),
+      serialNumber: asn(spec.serialOf ?? spec.cert).tbsCertificate.serialNumber,
+    }),
+    certStatus,
+    thisUpdate: spec.thisUpdate ?? new Date(now.getTime() - HOUR),
+    nextUpdate: spec.nextUpdate === null ? undefined : (spec.nextUpdate ?? new Date(now.getTime() + 3 * DAY)),
+  });
+  const data = new ResponseData({
+    responderID: new ResponderID({
+      byKey: new OctetString(sha1(asn(signer).tbsCertificate.subjectPublicKeyInfo.subjectPublicKey)),
+    }),
+    producedAt: now,
+    responses: [single],
+  });
+  const tbs = new Uint8Array(AsnConvert.serialize(data));
+  const { oid, signature } = signWith(signer, tbs);
+  if (spec.badSignature) signature[signature.length - 5]! ^= 0x01;
+  const basic = new BasicOCSPResponse({
+    tbsResponseData: data,
+    signatureAlgorithm: new AlgorithmIdentifier({
+      algorithm: oid,
+      parameters: oid.startsWith('1.2.840.113549') ? null : undefined,
+    }),
+    signature: new Uint8Array(signature).buffer,
+    certs: spec.include?.map(asn),
+  });
+  const res = new OCSPResponse({
+    responseStatus: OCSPResponseStatus.successful,
+    responseBytes: new ResponseBytes({
+      responseType: id_pkix_ocsp_basic,
+      response: new OctetString(AsnConvert.serialize(basic)),
+    }),
+  });
+  return Buffer.from(AsnConvert.serialize(res));
+}
+
+export interface CrlSpec {
+  issuer: Issued;
+  revoked?: { cert: Issued; reason?: ReasonName; at?: Date }[];
+  thisUpdate?: Date;
+  nextUpdate?: Date;
+  /** signed by this key instead of the issuer's (the "wrongly signed" case) */
+  signer?: Issued;
+  /** more revoked serials (hex), as filler for large CRLs */
+  fillerSerials?: string[];
+  /** mark as a delta CRL (RFC 5280 §5.2.4) */
+  delta?: boolean;
+  pem?: boolean;
+}
+
+/** A DER (or PEM) CRL. */
+export async function makeCrl(spec: CrlSpec, now = new Date()): Promise<Buffer> {
+  const signer = spec.signer ?? spec.issuer;
+  const ecdsa = signer.keys.privateKey.algorithm.name === 'ECDSA';
+  const crl = await x509.X509CrlGenerator.create({
+    issuer: spec.issuer.cert.subject,
+    thisUpdate: spec.thisUpdate ?? new Date(now.getTime() - HOUR),
+    nextUpdate: spec.nextUpdate ?? new Date(now.getTime() + 7 * DAY),
+    signingAlgorithm: ecdsa ? { name: 'ECDSA', hash: 'SHA-256' } : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+    signingKey: signer.keys.privateKey,
+    entries: [
+      ...(spec.revoked ?? []).map((r) => ({
+        serialNumber: r.cert.cert.serialNumber,
+        revocationDate: r.at ?? new Date(now.getTime() - DAY),
+        reason: r.reason ? REASON_CODES[r.reason] : undefined,
+      })),
+      ...(spec.fillerSerials ?? []).map((serialNumber) => ({
+        serialNumber,
+        revocationDate: new Date(now.getTime() - DAY),
+        reason: REASON_CODES.superseded,
+      })),
+    ],
+    extensions: spec.delta ? [new x509.Extension('2.5.29.27', true, new Uint8Array([0x02, 0x01, 0x01]))] : [],
+  });
+  return spec.pem ? Buffer.from(crl.toString('pem')) : Buffer.from(crl.rawData);
+}
+
+export interface RevRoute {
+  body?: Buffer;
+  status?: number;
+  hang?: boolean;
+  /** stream this many bytes of zeros, no Content-Length */
+  streamBytes?: number;
+  /** answer after this many ms (a responder across the internet) */
+  delayMs?: number;
+}
+
+export interface RevocationServer {
+  url: string;
+  routes: Map<string, RevRoute>;
+  requests: { method: string; path: string; bodyBytes: number }[];
+  close(): Promise<void>;
+}
+
+/** Answers the longest route that is a prefix of the request path (OCSP GET puts the request after it). */
+export async function startRevocationServer(): Promise<RevocationServer> {
+  const routes = new Map<string, RevRoute>();
+  const requests: RevocationServer['requests'] = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const path = req.url ?? '/';
+      requests.push({ method: req.method ?? '', path, bodyBytes: Buffer.concat(chunks).length });
+      const key = [...routes.keys()]
+        .filter((k) => path === k || path.startsWith(`${k}/`))
+        .sort((a, b) => b.length - a.length)[0];
+      const route = key === undefined ? undefined : routes.get(key);
+      if (!route) return void res.writeHead(404).end();
+      if (route.hang) return;
+      if (route.streamBytes) {
+        res.writeHead(200, { 'content-type': 'application/pkix-crl' });
+        const chunk = Buffer.alloc(64 * 1024);
+        let sent = 0;
+        const pump = () => {
+          while (sent < route.streamBytes! && !res.destroyed) {
+            sent += chunk.length;
+            if (!res.write(chunk)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        res.on('error', () => {});
+        return pump();
+      }
+      const send = () => res.writeHead(route.status ?? 200).end(route.body ?? '');
+      if (route.delayMs) setTimeout(send, route.delayMs);
+      else send();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    routes,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
