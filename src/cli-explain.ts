@@ -53,7 +53,7 @@ export async function runExplain(args: string[], io: CliIo): Promise<number> {
   const options: CheckOptions = {
     now: () => new Date(),
     timeoutMs: intOption('--timeout', values.timeout, 100, 300_000) ?? undefined,
-    allow: allowList(values.allow ?? [], io.env),
+    allow: await allowList(values.allow ?? [], io.env),
     extraCaPem: await caBundles(values.ca ?? [], io.env),
   };
   const run = async (endpoint: string) => (await import('./check.js')).check(endpoint, options);

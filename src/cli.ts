@@ -6,8 +6,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { CheckOptions } from './check.js';
-import { parseAllowList } from './config.js';
-import { parseCidr } from './probe/address-policy.js';
 import { quote } from './probe/errors.js';
 import { parseTarget } from './probe/target.js';
 import { FileInputError, readRegularFile } from './read-file.js';
@@ -169,7 +167,7 @@ async function runCheck(args: string[], io: CliIo): Promise<number> {
   const options: CheckOptions = {
     now: () => new Date(),
     timeoutMs: intOption('--timeout', values.timeout, 100, 300_000) ?? undefined,
-    allow: allowList(values.allow ?? [], io.env),
+    allow: await allowList(values.allow ?? [], io.env),
     extraCaPem: await caBundles(values.ca ?? [], io.env),
     caFiles: caFiles(values.ca ?? [], io.env),
     ruleOptions: rules,
@@ -269,15 +267,20 @@ function ruleOptions(warnRaw: string | undefined, critRaw: string | undefined): 
   return { expiringWarnDays: warnDays, expiringCriticalDays: critDays };
 }
 
-export function allowList(flags: string[], env: NodeJS.ProcessEnv): string[] {
-  for (const cidr of flags) assertCidr(cidr, '--allow');
-  // the bot's parser (src/config.ts), so both accept and refuse the same entries
+/**
+ * `--allow` and CERT_DOCTOR_ALLOW, through the bot's parser (src/config.ts), so both accept and refuse the same
+ * entries. Loaded on demand: the address-range data (ipaddr.js) and dotenv are not for `--help`.
+ */
+export async function allowList(flags: string[], env: NodeJS.ProcessEnv): Promise<string[]> {
+  const { parseCidr } = await import('./probe/address-policy.js');
+  for (const cidr of flags) assertCidr(cidr, '--allow', parseCidr);
+  const { parseAllowList } = await import('./config.js');
   const fromEnv = parseAllowList(env.CERT_DOCTOR_ALLOW);
   if (fromEnv.problems.length > 0) throw new UsageError(oneLine(fromEnv.problems[0]!));
   return [...flags, ...fromEnv.allow];
 }
 
-function assertCidr(value: string, source: string): void {
+function assertCidr(value: string, source: string, parseCidr: (cidr: string) => unknown): void {
   try {
     parseCidr(value);
   } catch (err) {

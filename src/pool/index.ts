@@ -120,7 +120,15 @@ export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
     const timer = setTimeout(() => abort.abort(), timeoutMs + graceMs);
     const task: WorkerTask & { port: unknown } = {
       input,
-      options: { allow: opts.allow, extraCaPem: opts.extraCaPem, ruleOptions: opts.ruleOptions },
+      // every plain option crosses (a new CheckOptions field must be added here and to TransferableOptions)
+      options: {
+        allow: opts.allow,
+        extraCaPem: opts.extraCaPem,
+        ruleOptions: opts.ruleOptions,
+        caFiles: opts.caFiles,
+        http: opts.http,
+        profile: opts.profile,
+      },
       nowIso: now.toISOString(),
       deadlineAt: Date.now() + timeoutMs,
       port: channel.port2,

@@ -1,7 +1,10 @@
 /** What crosses from the main thread to a check worker: plain, structured-cloneable data only. */
 import type { CheckOptions } from '../check.js';
 
-export type TransferableOptions = Pick<CheckOptions, 'allow' | 'extraCaPem' | 'ruleOptions'>;
+export type TransferableOptions = Pick<
+  CheckOptions,
+  'allow' | 'extraCaPem' | 'ruleOptions' | 'caFiles' | 'http' | 'profile'
+>;
 
 export interface WorkerTask {
   input: string;

@@ -63,9 +63,14 @@ export async function sweep(
 
 async function checkOne(deps: SweepDeps, sub: Subscription, result: SweepResult): Promise<number> {
   const now = deps.clock();
-  const opts = { ...deps.core.checkDefaults, now: deps.clock, lane: 'sweep' as const } satisfies CheckOptions & {
-    lane: 'sweep';
-  };
+  // the sweep lane of the pool, and the sweep profile: no-SNI handshake and version scan only every Nth check
+  // of a target (src/probe/profile.ts); expiry, chain and identity are judged on every check
+  const opts = {
+    ...deps.core.checkDefaults,
+    now: deps.clock,
+    lane: 'sweep' as const,
+    profile: 'sweep' as const,
+  } satisfies CheckOptions & { lane: 'sweep' };
   let intents = 0;
   try {
     const diagnosis = await deps.core.check(sub.target, opts);
