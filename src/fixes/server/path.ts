@@ -2,14 +2,14 @@
  * Server fixes for the path-validation codes (issue 9) and the refused-key codes (issue 7). They are the
  * CA's or the chain file's to fix, the same on every server stack, so only the generic fix is given.
  */
+import { opensslVerify } from '../shell.js';
 import type { ServerRecipe } from '../types.js';
 
-const verify = 'openssl verify -x509_strict -CAfile root.crt -untrusted intermediates.crt leaf.crt';
-
+/** The check after the fix: against the check's --ca bundle when it had one, else the system roots. */
 const reissueCa =
   (title: string, steps: string[]): ServerRecipe =>
-  () => ({
-    generic: { title, steps, command: verify },
+  ({ caFile }) => ({
+    generic: { title, steps, command: opensslVerify(caFile) },
   });
 
 export const pathRecipes = {
@@ -44,11 +44,11 @@ export const pathRecipes = {
       ],
     },
   }),
-  chain_too_complex: () => ({
+  chain_too_complex: ({ caFile }) => ({
     generic: {
       title: 'Serve only the leaf and its intermediates',
       steps: ['Replace the chain file with the leaf followed by its intermediates, in order (no bundle of CAs).'],
-      command: verify,
+      command: opensslVerify(caFile),
     },
   }),
   key_mismatch: () => ({
