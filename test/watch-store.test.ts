@@ -27,14 +27,11 @@ const T0 = new Date('2026-03-01T10:00:00Z');
 /** Data each earlier version can hold, written through that version's own tables. */
 function seed(db: Database.Database, version: number): void {
   if (version >= 1) {
-    new SqliteIncidentStore(db).create({
-      channel: 'C1',
-      ts: '1.1',
-      target: 'old.example',
-      requestedBy: 'U1',
-      diagnosis: diagnosisWith([finding('chain_incomplete')]),
-      now: T0,
-    });
+    // schema 1's own table, written with SQL: today's SqliteIncidentStore also reads pending_checks (schema 2)
+    db.prepare(
+      `INSERT INTO incidents (channel, ts, target, requested_by, status, created_at, updated_at, last_diagnosis)
+       VALUES ('C1', '1.1', 'old.example', 'U1', 'open', ?, ?, ?)`,
+    ).run(T0.toISOString(), T0.toISOString(), JSON.stringify(diagnosisWith([finding('chain_incomplete')])));
     new SqliteEventDedup(db).seen('Ev1', T0);
   }
   if (version >= 2) {

@@ -6,7 +6,6 @@
  * POST) and a deadline: its own timeout and, when given, the probe's overall AbortSignal.
  */
 import { isIP, type LookupFunction } from 'node:net';
-import { Agent, request } from 'undici';
 import type { AddressPolicy } from './address-policy.js';
 import { ProbeError, quote } from './errors.js';
 import { type LookupFn, systemLookup } from './resolve.js';
@@ -147,6 +146,8 @@ async function fetchOnce(
 ): Promise<Fetched | { location: string }> {
   const url = parseUrl(req.url);
   const target = await checkedAddress(url, opts, signal);
+  // Loaded on first use: a check whose certificates name no AIA, CRL or OCSP URL never pays for undici.
+  const { Agent, request } = await import('undici');
   const dispatcher = new Agent({ connect: { lookup: pinnedLookup(target.address, target.family) }, pipelining: 0 });
   try {
     const res = await request(url, {

@@ -17,7 +17,7 @@ import {
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier, ExtendedKeyUsage, id_ce_extKeyUsage } from '@peculiar/asn1-x509';
 import type { RevocationProblem, RevocationSource } from '../types.js';
-import * as x509 from '../x509.js';
+import { dnString } from '../tls-client-cert.js';
 import {
   digest,
   HASH_OIDS,
@@ -182,5 +182,5 @@ function findSigner(basic: BasicOCSPResponse, issuer: RevCert, now: Date): Parse
 function responderName(basic: BasicOCSPResponse): string {
   const id = basic.tbsResponseData.responderID;
   if (id.byKey) return `key ${Buffer.from(id.byKey.buffer).toString('hex')}`;
-  return id.byName ? new x509.Name(AsnConvert.serialize(id.byName)).toString() : 'unnamed';
+  return id.byName ? dnString(Buffer.from(AsnConvert.serialize(id.byName))) : 'unnamed';
 }
