@@ -16,8 +16,8 @@ import {
 } from '@peculiar/asn1-ocsp';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier, ExtendedKeyUsage, id_ce_extKeyUsage } from '@peculiar/asn1-x509';
-import type { RevocationProblem, RevocationSource } from '../types.js';
 import { dnString } from '../tls-client-cert.js';
+import type { RevocationProblem, RevocationSource } from '../types.js';
 import {
   digest,
   HASH_OIDS,
