@@ -29,6 +29,8 @@ Options:
   --aia | --no-aia       fetch missing intermediates from the AIA URL (default: --aia)
   --write-fullchain OUT  write leaf + intermediates (no root) in order, only when the path verifies
   --password-file FILE   PKCS#12 password (or set CERT_DOCTOR_PASSWORD)
+  --crl FILE             check revocation against this CRL, DER or PEM (repeatable; offline)
+  --ocsp-response FILE   check revocation against this DER OCSP response (repeatable; offline)
   --json                 print the diagnosis as JSON
   -v, --verbose          also show SANs, serials, fingerprints and the checks that passed
 `;
@@ -45,6 +47,8 @@ const OPTIONS = {
   'write-fullchain': { type: 'string' },
   'password-file': { type: 'string' },
   password: { type: 'string' },
+  crl: { type: 'string', multiple: true },
+  'ocsp-response': { type: 'string', multiple: true },
   json: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
@@ -76,6 +80,8 @@ export async function runInspect(args: string[], io: CliIo): Promise<number> {
     purpose: parsePurpose(values.purpose),
     key: values.key === undefined ? undefined : { name: values.key, bytes: await readCappedFile(values.key) },
     password: await password(values['password-file'], io.env),
+    crls: await Promise.all((values.crl ?? []).map((f) => readCappedFile(f))),
+    ocspResponses: await Promise.all((values['ocsp-response'] ?? []).map((f) => readCappedFile(f))),
   };
   const { inspect } = await import('./inspect/index.js');
   if (values['no-aia'] !== true) options.fetchAia = await aiaFetcher(io.env);

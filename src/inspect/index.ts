@@ -10,14 +10,17 @@ import type { AiaResult } from '../probe/aia.js';
 import { isMalformed, parseCert } from '../probe/certinfo.js';
 import { buildChain } from '../probe/chain.js';
 import { InputError } from '../probe/errors.js';
+import { checkRevocationOffline } from '../probe/revocation/offline.js';
 import { parseTarget } from '../probe/target.js';
 import { loadTrustStore } from '../probe/trust.js';
 import type {
   AnchorPolicy,
+  Attempt,
   ChainReport,
   HandshakeResult,
   ProbeReport,
   Purpose,
+  RevocationReport,
   SentCert,
   Target,
 } from '../probe/types.js';
@@ -53,6 +56,10 @@ export interface InspectOptions {
   /** which of an anchor's own fields count (BoringSSL suite's trust types); default Chrome's */
   anchorPolicy?: AnchorPolicy;
   ruleOptions?: Partial<RuleOptions>;
+  /** `--crl FILE…`: CRLs (DER or PEM) to check the built path against, offline */
+  crls?: Uint8Array[];
+  /** `--ocsp-response FILE…`: DER OCSP responses to check the built path against, offline */
+  ocspResponses?: Uint8Array[];
 }
 
 /** Rules about the connection: a file has none (issue 9 item 4). */
@@ -70,6 +77,10 @@ const CONNECTION_RULES = new Set([
   'legacy_tls_enabled',
   'clock_skew',
   'hsts_missing',
+  'handshake_timeout',
+  // stapling is a server's behaviour on a connection
+  'ocsp_must_staple_missing',
+  'ocsp_staple_invalid',
 ]);
 const NAME_RULES = new Set(['hostname_mismatch', 'no_san']);
 
@@ -105,8 +116,24 @@ export async function inspect(inputs: InspectInput[], opts: InspectOptions): Pro
     extraCa: opts.extraCaPem?.length ?? 0,
   });
   if (keyMatch) report.keyMatch = keyMatch;
+  report.endpoints[0]!.revocation = offlineRevocation(chain, opts, at);
   const list = rules.map((r) => (offline(r, opts.host !== undefined) ? notApplicable(r) : r));
   return { diagnosis: diagnose(report, { now: at, rules: list, ruleOptions: opts.ruleOptions }), chain };
+}
+
+/**
+ * A file has no connection to fetch CRLs or OCSP answers over: revocation is judged only against the CRLs and
+ * OCSP responses given (`--crl`, `--ocsp-response`), and is otherwise not evaluated, with the reason.
+ */
+function offlineRevocation(chain: ChainReport, opts: InspectOptions, at: Date): Attempt<RevocationReport> {
+  const crls = opts.crls ?? [];
+  const ocspResponses = opts.ocspResponses ?? [];
+  if (crls.length === 0 && ocspResponses.length === 0)
+    return {
+      status: 'skipped',
+      why: 'a certificate file: give --crl FILE or --ocsp-response FILE to check revocation',
+    };
+  return { status: 'completed', result: checkRevocationOffline({ chain: chain.built, crls, ocspResponses, now: at }) };
 }
 
 function offline(rule: Rule, hasHost: boolean): boolean {
