@@ -19,6 +19,7 @@ import { runCertinfoBench } from './certinfo.js';
 import { alternate, findCheckSslCert, fmt } from './cli-runs.js';
 import { startDelayProxy } from './delay-proxy.js';
 import { formatHostileReport, runHostileBench } from './hostile.js';
+import { revocationLine } from './revocation.js';
 import { formatSlackReport, runSlackBench } from './slack.js';
 import { runSweepBench } from './sweep.js';
 
@@ -157,10 +158,10 @@ async function throughput(fx: Fixture): Promise<void> {
 }
 
 async function inProcess(fx: Fixture): Promise<void> {
-  const sample = async (mode: 'bare' | 'check', port: number) => {
+  const sample = async (mode: 'bare' | 'check', port: number, caFile = fx.caFile) => {
     const { stdout } = await exec(
       process.execPath,
-      ['--import', 'tsx', 'bench/worker.ts', mode, String(port), String(RUNS), fx.caFile],
+      ['--import', 'tsx', 'bench/worker.ts', mode, String(port), String(RUNS), caFile],
       { timeout: 120_000 },
     );
     return JSON.parse(stdout.trim().split('\n').pop()!) as { median: number; p90: number; maxRssKb: number };
@@ -178,6 +179,7 @@ async function inProcess(fx: Fixture): Promise<void> {
         `   ${label.padEnd(16)} bare ${bare.median.toFixed(1)} ms  check ${full.median.toFixed(1)} ms  = ${ratio(full.median, bare.median)}  peak RSS ${(bare.maxRssKb / 1024).toFixed(0)} → ${(full.maxRssKb / 1024).toFixed(0)} MiB`,
       );
     }
+    console.log(await revocationLine(sample));
   } finally {
     await proxy.close();
   }
