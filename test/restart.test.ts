@@ -148,7 +148,13 @@ test('Slack: kill -9 during a check; the next start updates that "Checking…" m
     await first.exited;
     const second = run(process.execPath, [join(root, 'bin/cert-doctor.mjs'), 'start'], e);
     try {
-      const updated = await fake.waitFor('chat.update', (c) => c.args.ts === ts, 30_000);
+      // the first process may have updated the message with progress phases before it was killed: wait for the
+      // second process's update, the one that says the check was interrupted
+      const updated = await fake.waitFor(
+        'chat.update',
+        (c) => c.args.ts === ts && /interrupted/.test(String(c.args.text)),
+        30_000,
+      );
       assert.equal(updated.args.channel, 'C-crash');
       assert.ok(hasBlockId('notice:check_failed')(updated) || /interrupted/.test(String(updated.args.text)));
       assert.match(String(updated.args.text), /interrupted/);
