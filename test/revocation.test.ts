@@ -8,7 +8,7 @@ import { OCSPResponseStatus } from '@peculiar/asn1-ocsp';
 import { createAddressPolicy } from '../src/probe/address-policy.js';
 import { guardedFetch } from '../src/probe/fetch.js';
 import { type CrlCache, checkRevocation } from '../src/probe/revocation/check.js';
-import { checkRevocationOffline } from '../src/probe/revocation/index.js';
+import { checkRevocationOffline } from '../src/probe/revocation/offline.js';
 import type { CertRevocation, RevocationReport } from '../src/probe/types.js';
 import { type CertSpec, type Chain, type Issued, makeCert, makeChain } from './support/pki.js';
 import {

@@ -10,6 +10,9 @@ import type { CertInfo, CertRevocation, CertSource, RevocationReport, Revocation
 import { type CrlIndex, isDeltaCrl, lookupCrl, parseCrl, verifyCrl } from './crl.js';
 import { judgeOcsp, ocspRequest } from './ocsp.js';
 import { type RevCert, revCert } from './signed.js';
+import { summarise } from './summary.js';
+
+export { summarise };
 
 /** A fetch under the probe's policy and deadline, with this body cap. */
 export type RevocationFetch = (req: GuardedRequest, maxBytes: number) => Promise<FetchOutcome>;
@@ -175,29 +178,4 @@ function blank(kind: RevocationSource['kind'], url: string | null): RevocationSo
 
 function failed(kind: 'crl' | 'ocsp', url: string, got: Exclude<FetchOutcome, { status: 'ok' }>): RevocationSource {
   return { ...blank(kind, url), outcome: got.status, error: got.error };
-}
-
-/** Revoked wins (any verified source), then good, then unknown; nothing verified: unchecked. */
-export function summarise(info: CertInfo, index: number, sources: RevocationSource[]): CertRevocation {
-  const revoked = sources.find((s) => s.outcome === 'revoked');
-  const status = revoked
-    ? 'revoked'
-    : sources.some((s) => s.outcome === 'good')
-      ? 'good'
-      : sources.some((s) => s.outcome === 'unknown')
-        ? 'unknown'
-        : 'unchecked';
-  return {
-    certIndex: index,
-    sha256: info.sha256,
-    status,
-    revokedAt: revoked?.revokedAt ?? null,
-    reason: revoked?.reason ?? null,
-    revokedBy: revoked?.kind ?? null,
-    noPointers:
-      info.crlDistributionPoints.length === 0 &&
-      info.aia.ocsp.length === 0 &&
-      !sources.some((s) => s.kind === 'staple'),
-    sources,
-  };
 }

@@ -3,12 +3,11 @@
  * address policy and overall deadline (guardedFetch); each is also bounded on its own so one hanging
  * responder cannot use up what the rest of the probe has left.
  */
-import { type AddressPolicyLike, guardedFetch } from '../fetch.js';
+import type { AddressPolicyLike } from '../fetch.js';
 import type { LookupFn } from '../resolve.js';
 import type { Attempt, ChainReport, HandshakeResult, RevocationReport } from '../types.js';
-import { type CrlCache, checkRevocation } from './check.js';
-
-export { checkRevocationOffline, type OfflineRevocationInput } from './offline.js';
+import type { CrlCache } from './check.js';
+import { summarise } from './summary.js';
 
 export interface RevocationProbeOptions {
   policy: AddressPolicyLike;
@@ -31,7 +30,11 @@ export async function revocationFor(
 ): Promise<Attempt<RevocationReport>> {
   if (chain.status !== 'completed') return { status: 'skipped', why: 'no chain was built' };
   const staple = hs?.ocspStaple ? new Uint8Array(Buffer.from(hs.ocspStaple, 'base64')) : null;
+  const quick = staple === null ? withoutPointers(chain.result) : null;
+  if (quick) return { status: 'completed', result: quick };
   try {
+    // Loaded on first use (asn1js, the @peculiar schemas, undici): most of a cold CLI check's CPU otherwise.
+    const [{ checkRevocation }, { guardedFetch }] = await Promise.all([import('./check.js'), import('../fetch.js')]);
     const result = await checkRevocation(
       { built: chain.result.built, sources: chain.result.sources, staple },
       {
@@ -51,4 +54,22 @@ export async function revocationFor(
   } catch (err) {
     return { status: 'error', code: 'bug', error: `bug: revocation check threw: ${(err as Error).message}` };
   }
+}
+
+/**
+ * No staple and no certificate on the path (but anchors and self-signed ones) naming a CRL or OCSP URL: nothing
+ * can be fetched or parsed, and the report is what checkRevocation would give — every certificate unchecked with
+ * no pointers, a note for one whose issuer is not on the path. Null when there is something to check.
+ */
+function withoutPointers(chain: ChainReport): RevocationReport | null {
+  const notes: string[] = [];
+  const certs = [];
+  for (const [i, info] of chain.built.entries()) {
+    if (chain.sources[i] === 'trust_store' || info.selfSigned === true) continue;
+    if (info.crlDistributionPoints.length > 0 || info.aia.ocsp.length > 0) return null;
+    if (!chain.built[i + 1])
+      notes.push(`the issuer of ${info.subjectCN ?? info.subject} is unknown: its revocation was not checked`);
+    certs.push(summarise(info, i, []));
+  }
+  return { certs, mustStaple: chain.built[0]?.mustStaple ?? false, stapled: false, notes };
 }
