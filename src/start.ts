@@ -15,7 +15,7 @@ import { createCheckPool, defaultPoolSize } from './pool/index.js';
 import { guardProcess } from './process-guard.js';
 import { FileInputError, readRegularFile } from './read-file.js';
 import type { Scheduler } from './scheduler/index.js';
-import { watchMetrics } from './scheduler/metrics.js';
+import type { MetricsEndpoint } from './scheduler/metrics.js';
 import type { ReminderSink } from './scheduler/sink.js';
 import { createScheduler, demoClock, watchContext } from './scheduler/wire.js';
 import { openDb } from './store/db.js';
@@ -69,8 +69,12 @@ export async function start(
     clock,
     watch,
   };
-  const metrics = watchMetrics(watch, clock);
-  deps.metrics = async () => ({ contentType: metrics.contentType, body: await metrics.render() });
+  // prom-client loads on the first GET /metrics (HTTP mode only), not at every start of the shell or the bot.
+  let metrics: MetricsEndpoint | undefined;
+  deps.metrics = async () => {
+    metrics ??= (await import('./scheduler/metrics.js')).watchMetrics(watch, clock);
+    return { contentType: metrics.contentType, body: await metrics.render() };
+  };
   let scheduler: Scheduler | undefined;
   const startScheduler = (sink: ReminderSink) => {
     scheduler = createScheduler({
