@@ -90,8 +90,7 @@ export async function start(
   const unguard = guardProcess(log);
   try {
     if (config.mode === 'shell') {
-      startScheduler(new ShellReminderSink(io.stdout));
-      await runShell(io, deps, env.USER || env.USERNAME || 'shell', store);
+      await runShell(io, deps, env.USER || env.USERNAME || 'shell', store, startScheduler);
     } else await runSlack(io, config, deps, log, startScheduler);
     return 0;
   } catch (err) {
@@ -106,7 +105,13 @@ export async function start(
   }
 }
 
-async function runShell(io: StartIo, deps: SlackAppDeps, userId: string, store: SqliteIncidentStore): Promise<void> {
+async function runShell(
+  io: StartIo,
+  deps: SlackAppDeps,
+  userId: string,
+  store: SqliteIncidentStore,
+  startScheduler: (sink: ReminderSink) => void,
+): Promise<void> {
   const session = startShell({
     // numbering continues after earlier runs: "#1" again collided with a stored incident (UNIQUE channel, ts)
     lastRef: store.lastNumericTs(SHELL_CHANNEL),
@@ -121,6 +126,8 @@ async function runShell(io: StartIo, deps: SlackAppDeps, userId: string, store: 
     userId,
     onError: (err) => deps.log.error({ err }, 'handler failed'),
   });
+  // reminders are written through the session's console, above the prompt and whatever is being typed
+  startScheduler(new ShellReminderSink(session.out));
   await session.done;
 }
 

@@ -107,7 +107,7 @@ describe('the hostile chain', () => {
       // the same requests with nothing else running: on a shared, overloaded machine even these are slow
       for (let i = 0; i < 3; i++) await help(); // warm-up: Bolt's first requests
       const quiet: number[] = [];
-      for (let i = 0; i < 15; i++) quiet.push(await help());
+      for (let i = 0; i < 20; i++) quiet.push(await help());
       const acks: number[] = [];
       const sent = await h.req.command({ text: `check localhost:${server.port}`, channel: 'C-hostile' });
       assert.equal(sent.status, 200);
@@ -123,11 +123,13 @@ describe('the hostile chain', () => {
       await diagnosis;
       assert.ok(acks.length >= 3, `only ${acks.length} help requests overlapped the check`);
       const figures = `acks during ${fmt(acks)}; quiet ${fmt(quiet)}`;
-      // The promise is < 100 ms. The median must hold it outright; the 90th percentile may exceed it only by
-      // what the quiet p90 shows the machine itself costs (a shared CI box starves every thread alike).
-      // In-process, the chain walk blocks the loop for its whole run: every ack overlapping it is late.
+      // The promise is < 100 ms, for every ack. A shared CI box can make even a quiet ack slower than that, so
+      // the bound is 100 ms or the slowest quiet ack, whichever is larger, plus 25 ms of jitter; the median must
+      // hold 100 ms outright. In-process, the chain walk blocked the loop for seconds: every overlapping ack was late.
+      const bound = Math.max(100, Math.max(...quiet)) + 25;
+      for (const [i, ms] of acks.entries())
+        assert.ok(ms < bound, `ack ${i} took ${ms.toFixed(0)} ms ≥ ${bound.toFixed(0)} ms; ${figures}`);
       assert.ok(median(acks) < 100, figures);
-      assert.ok(p90(acks) < 100 + p90(quiet), figures);
     } finally {
       await h.close();
     }

@@ -2,6 +2,12 @@
  * The shell bot: a terminal chat (as Hubot's shell adapter) over the same router and handlers as Slack.
  * `/cert check example.com` or just `check example.com`; after a diagnosis, `1`/`recheck`, `2`/`fix`,
  * `3`/`chain` act on the latest incident; `exit`, `quit` or EOF end the session.
+ *
+ * The prompt never waits on a probe: a line that is still running after READY_AFTER_MS (a check, once its
+ * "Checking…" is printed) goes on in the background and the next line is read at once, as in Slack, where
+ * another command can be typed while a check runs. Its diagnosis is printed when it arrives (console.ts).
+ * `exit`/EOF wait for the checks still running, so piped input (`echo "check x" | cert-doctor start`) still
+ * gets every answer.
  */
 import { createInterface } from 'node:readline';
 import { handleAction } from '../../../commands/actions.js';
@@ -11,9 +17,13 @@ import { escapeControl } from '../../render/format.js';
 import type { WatchContext } from '../../store/types.js';
 import type { ActionId, ChatCore, IncidentStore, PendingCheckStore, ProbeLimiter } from '../port.js';
 import { errorNotice } from '../views.js';
+import { ShellConsole, type TextSink } from './console.js';
 import { SHELL_CHANNEL, ShellPort } from './port.js';
 
 export const PROMPT = 'cert-doctor> ';
+
+/** How long a line may keep the prompt before it goes on in the background; quick commands finish well within. */
+export const READY_AFTER_MS = 100;
 
 export interface ShellOptions {
   input: NodeJS.ReadableStream;
@@ -38,6 +48,10 @@ export interface ShellSession {
   /** resolves when the session ends (exit, quit, EOF, close()) */
   done: Promise<void>;
   close(): void;
+  /** resolves when no line is running any more (background checks included) */
+  idle(): Promise<void>;
+  /** the terminal: messages written here appear above the prompt (the scheduler's reminders use it) */
+  out: TextSink;
 }
 
 /** Words that name an action on the latest incident, besides its number. */
@@ -52,9 +66,10 @@ const ACTION_WORDS: Record<string, ActionId> = {
 };
 
 export function startShell(opts: ShellOptions): ShellSession {
-  const port = new ShellPort(opts.output, { lastRef: opts.lastRef ?? 0 });
   const rl = createInterface({ input: opts.input, output: opts.output, terminal: Boolean(opts.output.isTTY) });
   rl.setPrompt(PROMPT);
+  const term = new ShellConsole(rl, opts.output);
+  const port = new ShellPort(term, { lastRef: opts.lastRef ?? 0 });
   // Ctrl-C ends the session like `exit` (readline would otherwise only pause input).
   rl.on('SIGINT', () => rl.close());
   const base = {
@@ -85,18 +100,43 @@ export function startShell(opts: ShellOptions): ShellSession {
     return true;
   }
 
+  const running = new Set<Promise<boolean>>();
+  const idle = async () => {
+    while (running.size > 0) await Promise.allSettled([...running]);
+  };
+  /** Runs the line; resolves with whether the session goes on, or 'background' once it has run too long. */
+  function start(line: string): Promise<boolean | 'background'> {
+    const task = handle(line);
+    running.add(task);
+    void task.then(
+      () => {
+        running.delete(task);
+        term.settle();
+      },
+      () => running.delete(task),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const later = new Promise<'background'>((ok) => {
+      timer = setTimeout(() => ok('background'), READY_AFTER_MS);
+    });
+    return Promise.race([task, later]).finally(() => clearTimeout(timer));
+  }
+
   const done = (async () => {
     opts.output.write('cert-doctor shell. Type "help", "check example.com", or "exit".\n');
     reportInterrupted(opts);
-    rl.prompt();
+    term.prompt();
     for await (const line of rl) {
-      if (!(await handle(line))) break;
-      rl.prompt();
+      term.lineRead();
+      if ((await start(line)) === false) break;
+      term.prompt();
     }
     rl.close();
+    term.close(running.size > 0);
+    await idle();
     opts.output.write('bye\n');
   })();
-  return { done, close: () => rl.close() };
+  return { done, close: () => rl.close(), idle, out: term };
 }
 
 /** A numbered or named action on the latest incident; 'none' when there is no incident yet; null = a command. */

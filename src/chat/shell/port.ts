@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { renderChatText } from '../../render/chat-text.js';
 import type { ChatMessage, ConversationPort, MessageAction, MessageRef, UploadFile } from '../port.js';
+import type { TextSink } from './console.js';
 
 export const SHELL_CHANNEL = 'shell';
 
 export class ShellPort implements ConversationPort {
-  #out: NodeJS.WritableStream;
+  #out: TextSink;
   #seq = 0;
   #kinds = new Map<string, ChatMessage['kind']>();
   /** the actions of the most recently printed diagnosis: what numbers and action words refer to */
@@ -24,7 +25,7 @@ export class ShellPort implements ConversationPort {
    * `lastRef`: the highest message number already used in this channel (earlier runs on the same database);
    * `fileDir`: where thread files (fullchain.pem) are written; default a fresh directory under the OS temp dir
    */
-  constructor(out: NodeJS.WritableStream, opts: { lastRef?: number; fileDir?: string } = {}) {
+  constructor(out: TextSink, opts: { lastRef?: number; fileDir?: string } = {}) {
     this.#out = out;
     this.#seq = opts.lastRef ?? 0;
     this.#fileDir = opts.fileDir;

@@ -6,12 +6,13 @@
  */
 import { renderChatText } from '../../render/chat-text.js';
 import type { ReminderPost, ReminderSink, ReminderTag } from '../../scheduler/sink.js';
+import type { TextSink } from './console.js';
 
 export class ShellReminderSink implements ReminderSink {
   #seq = 0;
   readonly #posted = new Map<string, string>();
 
-  constructor(private readonly out: NodeJS.WritableStream) {}
+  constructor(private readonly out: TextSink) {}
 
   async post(p: ReminderPost): Promise<{ ts: string }> {
     const ts = `r${++this.#seq}`;
