@@ -43,8 +43,16 @@ function open(port: number, onData: (chunk: Buffer) => void): Promise<Socket> {
   });
 }
 
-/** Sends `requests` to 127.0.0.1:`port` all at once; one Ack per request, in the order given. */
-export async function burst(port: number, requests: Buffer[], deadlineMs: number): Promise<Ack[]> {
+/**
+ * Sends `requests` to 127.0.0.1:`port` all at once; one Ack per request, in the order given. `ready`, when
+ * given, is awaited after every connection is open and before the first write (a caller's "go" signal).
+ */
+export async function burst(
+  port: number,
+  requests: Buffer[],
+  deadlineMs: number,
+  ready?: () => Promise<void>,
+): Promise<Ack[]> {
   const acks: Ack[] = requests.map(() => ({ status: 0, ms: Number.NaN }));
   const sentAt = new Float64Array(requests.length);
   const heads = requests.map(() => '');
@@ -65,6 +73,7 @@ export async function burst(port: number, requests: Buffer[], deadlineMs: number
   const sockets = await Promise.all(requests.map((_, i) => open(port, onData(i))));
   try {
     await sleep(SETTLE_MS);
+    await ready?.();
     for (let i = 0; i < sockets.length; i++) {
       sentAt[i] = performance.now();
       sockets[i]!.write(requests[i]!);

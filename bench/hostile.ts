@@ -7,12 +7,14 @@
  *
  * Alone: `node --import tsx bench/hostile.ts` (BENCH_HOSTILE_N to change the 200).
  */
+import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { createCheckPool, defaultPoolSize } from '../src/pool/index.js';
 import { SIGNING_SECRET, startHarness } from '../test/support/slack-harness.js';
-import { peer, type Quantiles, quantiles } from './slack.js';
+import { PEER, peer, type Quantiles, quantiles } from './slack.js';
 
 const DEADLINE_MS = 180_000;
 const HOSTILE_CHECKS = 8;
@@ -24,6 +26,8 @@ export interface HostileReport {
   underHostile: Quantiles;
   /** hostile-chain checks running (a worker busy with one) when the burst was written */
   hostileRunning: number;
+  /** hostile checks not yet answered when every ack of the burst was in: they overlapped the whole burst */
+  hostileUnfinished: number;
   p99Ratio: number;
   allAcked: boolean;
   /**
@@ -70,19 +74,46 @@ export async function runHostileBench(n = Number(process.env.BENCH_HOSTILE_N ?? 
     const quietDelay = delay();
     loop.reset();
     await settle(20 + n);
-    for (let i = 0; i < HOSTILE_CHECKS; i++) {
-      await h.req.command({ text: `check 127.0.0.1:${bad.port}`, channel: `CH${i}`, user: `UH${i}` });
-    }
-    // the hostile checks hold workers (handshake done, chain walk running) before the burst is written
+    // The burst's connections are opened first; the hostile checks are then dispatched, and the burst is written
+    // the moment they hold the workers (their chain walks are well under a second each with the path caps, so
+    // any wait in between — a process start, a sleep — would let them finish before the burst arrives).
+    const loudPeer = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        PEER,
+        'load',
+        appUrl,
+        SIGNING_SECRET,
+        String(n),
+        String(tls.port),
+        h.fake.responseUrl(''),
+        '--on-go',
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    const lines = createInterface({ input: loudPeer.stdout! })[Symbol.asyncIterator]();
+    if ((await lines.next()).value !== 'ready') throw new Error('the load peer did not get ready');
+    const hostileSent = Array.from({ length: HOSTILE_CHECKS }, (_, i) =>
+      h.req.command({ text: `check 127.0.0.1:${bad.port}`, channel: `CH${i}`, user: `UH${i}` }),
+    );
+    await Promise.all(hostileSent);
     await h.fake.waitUntil(
       () => (pool.stats().running.interactive >= Math.min(HOSTILE_CHECKS, workers) ? true : undefined),
       'hostile checks running',
       DEADLINE_MS,
     );
-    await new Promise((r) => setTimeout(r, 300));
     const hostileRunning = pool.stats().running.interactive;
     loop.enable();
-    const loud = await burst(n);
+    loudPeer.stdin!.write('go\n');
+    const loud = JSON.parse(String((await lines.next()).value)) as [number, number | null][];
+    const hostileAnswered = h.fake
+      .callsOf('chat.update')
+      .filter(
+        (c) => /^CH\d/.test(String(c.args.channel)) && /"(headline|notice):/.test(JSON.stringify(c.args.blocks ?? [])),
+      ).length;
+    loudPeer.stdin!.end();
     loop.disable();
     const loudDelay = delay();
     await settle(20 + n + HOSTILE_CHECKS + n);
@@ -94,6 +125,7 @@ export async function runHostileBench(n = Number(process.env.BENCH_HOSTILE_N ?? 
       quiet: q,
       underHostile: l,
       hostileRunning,
+      hostileUnfinished: HOSTILE_CHECKS - hostileAnswered,
       p99Ratio: Math.round((l.p99 / q.p99) * 100) / 100,
       allAcked: [...quiet, ...loud].every(([status]) => status === 200),
       loopDelay: { quiet: quietDelay, underHostile: loudDelay },
@@ -112,7 +144,7 @@ export function formatHostileReport(r: HostileReport): string {
   return [
     `hostile chains (issue 7): ${r.requests} concurrent /cert check acks, checks in ${r.workers} worker threads`,
     `  quiet baseline            ${q(r.quiet)}`,
-    `  while ${r.hostileRunning} hostile checks run ${q(r.underHostile)}`,
+    `  while ${r.hostileRunning} hostile checks in flight ${q(r.underHostile)} (${r.hostileUnfinished} of ${HOSTILE_CHECKS} still unanswered after the last ack)`,
     `  ack p99 ratio ${r.p99Ratio}× the quiet baseline; all acked 200: ${r.allAcked ? 'yes' : 'NO'}`,
     `  app event-loop delay p99/max: quiet ${r.loopDelay.quiet.p99}/${r.loopDelay.quiet.max} ms, hostile ${r.loopDelay.underHostile.p99}/${r.loopDelay.underHostile.max} ms (load average ${r.loadAvg1m} on this machine)`,
   ].join('\n');

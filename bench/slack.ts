@@ -21,7 +21,7 @@ import type { FakeSlack } from '../test/support/fake-slack.js';
 import { SIGNING_SECRET, startHarness } from '../test/support/slack-harness.js';
 import { recordServerAcks } from './server-acks.js';
 
-const PEER = new URL('./slack-peer.ts', import.meta.url).pathname;
+export const PEER = new URL('./slack-peer.ts', import.meta.url).pathname;
 
 /** Runs bench/slack-peer.ts in its own process; resolves with its first stdout line. */
 export async function peer(args: string[], timeoutMs: number): Promise<{ child: ChildProcess; line: string }> {
