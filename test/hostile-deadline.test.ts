@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { check } from '../src/check.js';
+import { checkWithDeadline } from '../src/pool/deadline.js';
 import { type CheckPool, createCheckPool } from '../src/pool/index.js';
 import type { Diagnosis } from '../src/rules/types.js';
 import { type HostileChain, hostileChain } from './support/hostile-chain.js';
@@ -133,6 +134,35 @@ describe('the hostile chain', () => {
     } finally {
       await h.close();
     }
+  });
+
+  test('a name with 8 addresses, each serving the hostile chain: the CLI check ends within --timeout 3000 + 0.5 s', async () => {
+    // the same port on 127.0.0.2…127.0.0.8 as on 127.0.0.1 (the first server's); the name resolves to all 8
+    const servers = [server];
+    for (let k = 2; k <= 8; k++) {
+      const s = await startTlsServer({
+        certPem: hostile.servedPem,
+        keyPem: hostile.chain.leaf.keyPem,
+        maxVersion: 'TLSv1.2',
+        host: `127.0.0.${k}`,
+        port: server.port,
+      });
+      open.push(s);
+      servers.push(s);
+    }
+    const addresses = servers.map((_, i) => ({ address: `127.0.0.${i + 1}`, family: 4 as const }));
+    const t0 = performance.now();
+    const d = await checkWithDeadline(`hostile.example:${server.port}`, {
+      now,
+      allow: ['127.0.0.0/8'],
+      extraCaPem: [hostile.chain.root.pem],
+      timeoutMs: 3000,
+      lookup: async () => addresses,
+    });
+    const took = performance.now() - t0;
+    assert.ok(took < 3500, `took ${took.toFixed(0)} ms at a 3000 ms deadline (was 33–38 s at the 10 s default)`);
+    assert.equal(d.report.endpoints.length, 8, 'every address was probed');
+    assert.notEqual(d.verdict, 'ok', codes(d).join(','));
   });
 
   for (const timeoutMs of [400, 3000]) {
