@@ -21,22 +21,33 @@ export interface HostileChain {
 export const HOSTILE_CA_COUNT = 75;
 const AKI_OID = '2.5.29.35';
 
-let cached: Promise<HostileChain> | undefined;
-
-export function hostileChain(): Promise<HostileChain> {
-  cached ??= build();
-  return cached;
+export interface HostileOptions {
+  /** same-name CA certificates after the leaf; default 75 */
+  count?: number;
+  /** public exponent size of each CA key; default 3070 (17 gives ordinary-cost keys: the caps alone bound the walk) */
+  exponentBits?: number;
 }
 
-async function build(): Promise<HostileChain> {
+const cached = new Map<string, Promise<HostileChain>>();
+
+export function hostileChain(opts: HostileOptions = {}): Promise<HostileChain> {
+  const count = opts.count ?? HOSTILE_CA_COUNT;
+  const exponentBits = opts.exponentBits ?? 3070;
+  const key = `${count}:${exponentBits}`;
+  const chain = cached.get(key) ?? build(count, exponentBits);
+  cached.set(key, chain);
+  return chain;
+}
+
+async function build(count: number, exponentBits: number): Promise<HostileChain> {
   const chain = await makeChain({ intermediates: [{ subject: 'CN=Hostile Issuing CA,O=cert-doctor tests' }] });
   const issuer = chain.intermediates[0]!;
   const template = AsnConvert.parse(Buffer.from(issuer.der), Certificate);
   const ders: Buffer[] = [Buffer.from(chain.leaf.der)];
-  for (let i = 0; i < HOSTILE_CA_COUNT; i++) {
+  for (let i = 0; i < count; i++) {
     const cert = AsnConvert.parse(Buffer.from(issuer.der), Certificate);
     cert.tbsCertificate.serialNumber = new Uint8Array([0x01, ...randomBytes(15)]).buffer;
-    cert.tbsCertificate.subjectPublicKeyInfo = rsaSpki(3072, 3070);
+    cert.tbsCertificate.subjectPublicKeyInfo = rsaSpki(3072, exponentBits);
     // self-issued under the same name, no authority key id: each one is a candidate issuer of every other
     cert.tbsCertificate.issuer = cert.tbsCertificate.subject;
     cert.tbsCertificate.extensions = cert.tbsCertificate.extensions?.filter((e) => e.extnID !== AKI_OID) as never;
