@@ -1,6 +1,6 @@
 /**
  * The check with revocation on (issue 10): a leaf whose OCSP responder answers after 50 ms, one round trip of the
- * delayed path (OCSP answers are not cached, so every run pays it), served through the same 25 ms-each-way proxy
+ * delayed path (the answer carries no nextUpdate, so it is never cached and every run pays it), served through the same 25 ms-each-way proxy
  * as the bare handshake it is compared with. Revocation starts once the chain is built, so it adds about one
  * responder round trip. Loopback only.
  */
@@ -27,7 +27,12 @@ export async function revocationLine(sample: Sample): Promise<string> {
     { ...chain.leaf.spec, ocspUrl: `${rev.url}/ocsp`, crlUrl: undefined, serial: undefined },
     inter,
   );
-  rev.routes.set('/ocsp', { body: makeOcspResponse({ cert: leaf, issuer: inter, status: 'good' }), delayMs: 50 });
+  // No nextUpdate: the answer may not be reused (RFC 6960 §4.2.2.1), so every run pays the round trip; with one,
+  // the per-process OCSP cache would answer every run after the first.
+  rev.routes.set('/ocsp', {
+    body: makeOcspResponse({ cert: leaf, issuer: inter, status: 'good', nextUpdate: null }),
+    delayMs: 50,
+  });
   const server = await startTlsServer({
     certPem: leaf.pem + inter.pem,
     keyPem: leaf.keyPem,
