@@ -368,3 +368,27 @@ test('end to end: the default certificate served without SNI names Traefik, from
     /^Recognised as Traefik \(high confidence\) from .*TRAEFIK DEFAULT CERT/,
   );
 });
+
+test('end to end over HTTP/2: the body of the h2 response is read too (ingress-nginx default backend, ALPN h2)', async () => {
+  const { createSecureServer } = await import('node:http2');
+  const chain = await makeChain({ leaf: { subject: 'CN=localhost' } });
+  const server = createSecureServer(
+    { cert: chain.fullchainPem, key: chain.leaf.keyPem, allowHTTP1: false },
+    (_req, res) => {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end(`${PAGES.ingressDefaultBackend}\n`);
+    },
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  open.push({
+    port: (server.address() as { port: number }).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  } as Running);
+  const d = await checkLocal((server.address() as { port: number }).port, chain.root.pem);
+  const hs = d.report.endpoints[0]?.handshake;
+  assert.equal(hs?.status === 'completed' ? hs.result.alpn : null, 'h2');
+  const http = d.report.http.status === 'completed' ? d.report.http.result : undefined;
+  assert.equal(http?.status, 404);
+  assert.equal(http?.body?.complete, true);
+  assert.equal(d.stack?.product, 'ingress-nginx', JSON.stringify(d.stack));
+});
