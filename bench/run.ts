@@ -19,7 +19,7 @@ import { runCertinfoBench } from './certinfo.js';
 import { alternate, findCheckSslCert, fmt } from './cli-runs.js';
 import { startDelayProxy } from './delay-proxy.js';
 import { formatHostileReport, runHostileBench } from './hostile.js';
-import { revocationLine } from './revocation.js';
+import { crlParseLine, revocationLine } from './revocation.js';
 import { formatSlackReport, runSlackBench } from './slack.js';
 import { runSweepBench } from './sweep.js';
 
@@ -180,6 +180,7 @@ async function inProcess(fx: Fixture): Promise<void> {
       );
     }
     console.log(await revocationLine(sample));
+    console.log(await crlParseLine());
   } finally {
     await proxy.close();
   }

@@ -3,6 +3,7 @@
  * reply in the thread with what changed by finding code, update the parent. With no critical finding
  * left the incident is resolved, by whoever re-checked and when; a critical one re-opens it.
  */
+import { offerFullchainOnRecheck } from '../src/chat/fullchain.js';
 import type { ActionContext, FindingDelta, Incident } from '../src/chat/port.js';
 import { diagnosisMessage, errorNotice, hasCritical, incidentView, refusalNotice } from '../src/chat/views.js';
 import type { Diagnosis } from '../src/rules/types.js';
@@ -46,6 +47,7 @@ export async function runRecheck(ctx: ActionContext, incident: Incident): Promis
     by: ctx.userId,
   });
   await ctx.port.update(parent, diagnosisMessage(updated));
+  await offerFullchainOnRecheck(ctx.port, parent, after, incident.lastDiagnosis);
 }
 
 /** Store the new diagnosis and move the status: resolved when nothing critical remains, open otherwise. */

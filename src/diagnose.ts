@@ -247,7 +247,8 @@ function withRemediation(
     const { clients, fixes } = remediate(f, ctx);
     // Say how the stack was recognised when it took more than the Server header (which names itself).
     if (!stack || stack.product === fromHeader) return { ...f, clients, fixes };
-    const note = `Recognised as ${stack.label} (${stack.confidence} confidence) from ${stack.how.join('; ')}.`;
+    const how = stack.signals?.map((x) => `${x.how} (${x.confidence})`) ?? stack.how;
+    const note = `Recognised as ${stack.label} (${stack.confidence} confidence) from ${how.join('; ')}.`;
     const led = fixes.map((x) =>
       x.audience === 'server' && x.stack === ctx.serverStack ? { ...x, steps: [note, ...x.steps] } : x,
     );

@@ -1,6 +1,7 @@
 /**
  * The corrected fullchain.pem in the diagnosis thread: uploaded through the real Bolt client's files.uploadV2
- * to the fake Slack (URL, upload POST, completion), written to disk by the shell port, golden comment text,
+ * to the fake Slack (URL, upload POST, completion), on re-check again only when the file changed (else a
+ * fullchain_unchanged notice), written to disk by the shell port, golden comment text,
  * and never offered when the path did not verify.
  */
 import assert from 'node:assert/strict';
@@ -15,9 +16,10 @@ import { check } from '../src/check.js';
 import { correctedFullchain } from '../src/fixes/fullchain.js';
 import { fullchainUpload } from '../src/render/fullchain.js';
 import type { Diagnosis } from '../src/rules/types.js';
-import { type Chain, makeChain, pemOf } from './support/pki.js';
+import { type Chain, makeCert, makeChain, pemOf } from './support/pki.js';
 import { diagnoseSpec } from './support/rulecases.js';
 import { type Running, startTlsServer } from './support/servers.js';
+import { driveShell } from './support/shell.js';
 import { type Harness, startHarness } from './support/slack-harness.js';
 
 const goldenDir = join(dirname(fileURLToPath(import.meta.url)), 'golden');
@@ -112,6 +114,79 @@ test('Slack: an upload refused (missing_scope) becomes a notice in the thread; t
   );
   assert.ok(notice);
   assert.ok(h.store.getByMessage('C-noscope', ts));
+});
+
+const uploadsIn = (ts: string) => [...h.fake.uploads.values()].filter((u) => u.completed && u.threadTs === ts);
+
+async function checkInSlack(channel: string, p: number): Promise<string> {
+  await h.req.command({ text: `check localhost:${p}`, channel });
+  const posted = await h.fake.waitFor('chat.postMessage', (c) => c.args.channel === channel && !c.args.thread_ts);
+  const ts = String(posted.response.ts);
+  await h.fake.waitUntil(() => uploadsIn(ts)[0], 'first upload', 10_000);
+  return ts;
+}
+
+async function recheckInSlack(channel: string, ts: string): Promise<void> {
+  const incident = await h.store.getByMessage(channel, ts);
+  assert.ok(incident);
+  const deltas = () =>
+    h.fake
+      .callsOf('chat.postMessage')
+      .filter((c) => c.args.thread_ts === ts && /delta:/.test(JSON.stringify(c.args.blocks)));
+  const before = deltas().length;
+  await h.req.click({ actionId: 'recheck', value: incident.id, channel, messageTs: ts });
+  await h.fake.waitUntil(() => (deltas().length > before ? true : undefined), 're-check delta', 10_000);
+}
+
+test('Slack: a re-check that finds the same broken chain says the file above still applies, no second copy', async () => {
+  const ts = await checkInSlack('C-recheck-same', port.misordered);
+  await recheckInSlack('C-recheck-same', ts);
+  const notice = await h.fake.waitFor(
+    'chat.postMessage',
+    (c) => c.args.thread_ts === ts && JSON.stringify(c.args.blocks).includes('notice:fullchain_unchanged'),
+    10_000,
+  );
+  assert.ok(notice);
+  assert.equal(uploadsIn(ts).length, 1);
+});
+
+test('Slack: a re-check after the leaf was renewed (chain still misordered) hands over the new fullchain.pem', async () => {
+  const renewable = await startTlsServer({
+    certPem: pemOf(chain.leaf, chain.root, chain.intermediates[0]!),
+    keyPem: chain.leaf.keyPem,
+    headers: { Server: 'nginx/1.25.3' },
+  });
+  servers.push(renewable);
+  const ts = await checkInSlack('C-recheck-renewed', renewable.port);
+  const renewed = await makeCert({ ...chain.leaf.spec, serial: undefined }, chain.intermediates[0]!);
+  renewable.server.setSecureContext({
+    cert: pemOf(renewed, chain.root, chain.intermediates[0]!),
+    key: renewed.keyPem,
+  });
+  await recheckInSlack('C-recheck-renewed', ts);
+  const second = await h.fake.waitUntil(() => uploadsIn(ts)[1], 'second upload', 10_000);
+  assert.equal(second.content, renewed.pem + chain.intermediates[0]!.pem);
+  assert.equal(
+    h.fake
+      .callsOf('chat.postMessage')
+      .some((c) => c.args.thread_ts === ts && JSON.stringify(c.args.blocks).includes('notice:fullchain_unchanged')),
+    false,
+  );
+});
+
+test('shell bot: /cert check writes fullchain.pem; the re-check ("1") says it is unchanged instead of writing it again', async () => {
+  const sh = driveShell({ extraCaPem: [chain.root.pem] });
+  try {
+    const first = await sh.send(`/cert check localhost:${port.misordered}`);
+    assert.match(first, /📎 fullchain\.pem .*written to /);
+    const again = await sh.send('1');
+    assert.match(again, /\[fullchain_unchanged\]/);
+    assert.doesNotMatch(again, /written to /);
+    await sh.send('quit');
+    await sh.session.done;
+  } finally {
+    await sh.end().catch(() => undefined);
+  }
 });
 
 test('shell: the file is written to disk and its path printed in the thread', async () => {

@@ -145,7 +145,7 @@ describe('CRL', () => {
     assert.equal(leafOf(await run(cert)).status, 'revoked');
   });
 
-  test("a CRL of 1,500 entries (over asn1js's default 10,000 nodes) is read, and finds the one listed", async () => {
+  test('a CRL of 1,500 entries is read, and finds the one listed', async () => {
     const { cert, crlPath } = await leaf({ crl: true });
     const fillerSerials = Array.from({ length: 1_500 }, (_, i) => `7f${i.toString(16).padStart(8, '0')}`);
     const body = await makeCrl({ issuer: inter, revoked: [{ cert, reason: 'superseded' }], fillerSerials }, now);

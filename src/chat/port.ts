@@ -103,6 +103,8 @@ export type NoticeCode =
   | 'answer_truncated'
   /** neutral information (e.g. "already resolved") */
   | 'info'
+  /** a re-check found the same corrected fullchain.pem already handed over in the thread: not uploaded again */
+  | 'fullchain_unchanged'
   /** the channel already watches as many endpoints as it may; `text` names the cap */
   | 'watch_cap'
   /** unwatch / history named a target the channel does not watch */

@@ -2,11 +2,16 @@
  * Which software terminates TLS, from more than the `Server` header: vendor headers (cf-ray, x-amz-cf-id,
  * x-azure-ref, x-envoy-*), load-balancer cookie names (AWSALB, ApplicationGatewayAffinity, INGRESSCOOKIE),
  * default certificates (ingress-nginx's "Kubernetes Ingress Controller Fake Certificate", "TRAEFIK DEFAULT
- * CERT", Caddy's local CA) and issuer hints (an Amazon-issued leaf can only be served by AWS). Every signal
- * found is kept as "how", so a fix can say why it names that stack. Edge services come first: when a CDN
- * terminates TLS, the origin's own headers it passes on do not say who serves the certificate.
+ * CERT", Caddy's local CA), issuer hints (an Amazon-issued leaf can only be served by AWS), error and default
+ * pages in the response body (stack-pages.ts) and the server's TLS behaviour against our fixed offer
+ * (stack-tls.ts). Each signal carries its own confidence; a product's signals combine as independent evidence
+ * (noisy-or), and every one is kept as "how", so a fix can say why it names that stack. Edge services come
+ * first on ties: when a CDN terminates TLS, the origin's own headers it passes on do not say who serves the
+ * certificate.
  */
 import type { CertInfo, ProbeReport } from '../probe/types.js';
+import { pageSignals } from './stack-pages.js';
+import { tlsEvidence, tlsSignals } from './stack-tls.js';
 import { detectServerStack, type StackKey } from './stacks.js';
 
 export type Confidence = 'high' | 'medium' | 'low';
@@ -20,6 +25,14 @@ export interface StackRecognition {
   confidence: Confidence;
   /** each signal, e.g. "header cf-ray", "leaf issued by Amazon" */
   how: string[];
+  /** the same signals with where each was seen and how much it says on its own (absent: stored before) */
+  signals?: StackSignal[];
+}
+
+export interface StackSignal {
+  source: 'header' | 'cookie' | 'certificate' | 'body' | 'tls';
+  confidence: Confidence;
+  how: string;
 }
 
 interface Evidence {
@@ -155,13 +168,26 @@ const PRODUCTS: Product[] = [
   },
 ];
 
-const WEIGHT: Record<Confidence, number> = { high: 3, medium: 2, low: 1 };
+/** Recognised from its error-page footer when no Server header names it (server_tokens off still says nginx). */
+const NGINX: Product = { product: 'nginx', label: 'nginx', stack: 'nginx', signals: [] };
+
+/** How likely each kind of signal is to be right on its own; independent signals combine (noisy-or). */
+const PROBABILITY: Record<Confidence, number> = { high: 0.9, medium: 0.6, low: 0.3 };
+
+function level(p: number): Confidence {
+  return p >= 0.8 ? 'high' : p >= 0.5 ? 'medium' : 'low';
+}
+
+interface Hit extends StackSignal {
+  supporting: boolean;
+}
 
 /** The best-supported product, or what the Server header alone says (nginx, Apache …), or null. */
 export function recogniseStack(report: ProbeReport): StackRecognition | null {
-  const http = report.http.status === 'completed' ? report.http.result : null;
-  const headers = http?.headers ?? {};
   const ep = report.endpoints[0];
+  const http =
+    report.http.status === 'completed' ? report.http.result : ep?.http?.status === 'completed' ? ep.http.result : null;
+  const headers = http?.headers ?? {};
   const hs = ep?.handshake.status === 'completed' ? ep.handshake.result : null;
   const first = hs?.sentChain[0];
   const e: Evidence = {
@@ -173,24 +199,54 @@ export function recogniseStack(report: ProbeReport): StackRecognition | null {
     server: http?.server ?? '',
     leaf: first && !('malformed' in first) ? first : null,
   };
-  let best: { p: Product; score: number; hits: Signal[] } | null = null;
+  const hits = new Map<string, Hit[]>();
+  const add = (product: string, hit: Hit) => hits.set(product, [...(hits.get(product) ?? []), hit]);
   for (const p of PRODUCTS) {
-    const hits = p.signals.filter(([, , test]) => test(e));
-    const score = hits.reduce((s, [c]) => s + WEIGHT[c], 0);
-    if (score > (best?.score ?? 0)) best = { p, score, hits };
+    for (const [confidence, how, test] of p.signals) {
+      if (test(e)) add(p.product, { source: sourceOf(how), confidence, how, supporting: false });
+    }
   }
-  if (best) {
-    const top = best.hits.reduce<Confidence>((c, [h]) => (WEIGHT[h] > WEIGHT[c] ? h : c), 'low');
+  for (const sig of pageSignals(http?.body?.text ?? '')) {
+    add(sig.product, { source: 'body', confidence: sig.confidence, how: sig.how, supporting: false });
+  }
+  for (const sig of tlsSignals(tlsEvidence(hs, ep?.noSni))) {
+    for (const product of sig.products) {
+      add(product, { source: 'tls', confidence: sig.confidence, how: sig.how, supporting: sig.supporting });
+    }
+  }
+  let best: { p: Product; score: number; hits: Hit[] } | null = null;
+  for (const p of [...PRODUCTS, NGINX]) {
+    const mine = hits.get(p.product) ?? [];
+    if (!mine.some((h) => !h.supporting)) continue;
+    const score = 1 - mine.reduce((q, h) => q * (1 - PROBABILITY[h.confidence]), 1);
+    if (score > (best?.score ?? 0)) best = { p, score, hits: mine };
+  }
+  const plain = detectServerStack(http?.server ?? null);
+  // A Server header naming the software outranks an nginx-footer-only guess; it is the same product anyway.
+  if (best && !(best.p === NGINX && plain)) {
     return {
       product: best.p.product,
       label: best.p.label,
       stack: best.p.stack,
-      confidence: top,
-      how: best.hits.map(([, how]) => how),
+      confidence: level(best.score),
+      how: best.hits.map((h) => h.how),
+      signals: best.hits.map(({ source, confidence, how }) => ({ source, confidence, how })),
     };
   }
-  const plain = detectServerStack(http?.server ?? null);
-  return plain
-    ? { product: plain, label: plain, stack: plain, confidence: 'high', how: [`Server: ${http?.server ?? ''}`] }
-    : null;
+  if (!plain) return null;
+  const how = `Server: ${http?.server ?? ''}`;
+  return {
+    product: plain,
+    label: plain,
+    stack: plain,
+    confidence: 'high',
+    how: [how],
+    signals: [{ source: 'header', confidence: 'high', how }],
+  };
+}
+
+function sourceOf(how: string): StackSignal['source'] {
+  if (how.startsWith('cookie') || how.includes('cookie (')) return 'cookie';
+  if (how.includes('certificate') || how.startsWith('leaf')) return 'certificate';
+  return 'header';
 }

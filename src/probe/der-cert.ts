@@ -58,7 +58,7 @@ const GENERALIZED = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:[.,](\d+))?Z$
  * in UTC ("Z"), as an ISO string. Seconds may be missing from UTCTime and fractions may follow
  * GeneralizedTime in older certificates; anything else is malformed.
  */
-function readTime(der: Uint8Array, el: Tlv, what: string): string {
+export function readTime(der: Uint8Array, el: Tlv, what: string): string {
   const text = Buffer.from(content(der, el)).toString('latin1');
   const utc = el.tag === TAG.UTC_TIME;
   const m = utc ? UTC.exec(text) : el.tag === TAG.GENERALIZED_TIME ? GENERALIZED.exec(text) : null;

@@ -1,6 +1,7 @@
 /**
  * One `GET /` for the Date (clock skew), Server and HSTS headers, sent over the main handshake's own
- * connection (issue 12: no second connection or handshake). The body is never read. HTTP/2 when ALPN chose
+ * connection (issue 12: no second connection or handshake). Of the body only the first 16 KiB are read, for
+ * error-page stack signatures (http-body.ts). HTTP/2 when ALPN chose
  * h2 (node:http2 over the socket), else HTTP/1.1 (node:http over the socket). Not undici: its HTTP/1 parser
  * is WebAssembly that V8 compiles on first use (~0.1 s, and the CLI cannot exit before it finishes), and
  * Node's own parsers read a status line and headers just as strictly, with the same size cap.
@@ -9,9 +10,10 @@ import type { ClientHttp2Session, IncomingHttpHeaders as Http2Headers } from 'no
 import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
 import { type ErrorContext, hostPort, normaliseError, ProbeError, quote } from './errors.js';
+import { type BodySampler, sampleBody } from './http-body.js';
 import { captureHeaders } from './http-headers.js';
 import { clientContext } from './tls-context.js';
-import type { Attempt, HttpResult } from './types.js';
+import type { Attempt, HttpBody, HttpResult } from './types.js';
 
 /** Response headers larger than this are a misbehaving server, not something to diagnose. */
 export const MAX_HEADER_BYTES = 64 * 1024;
@@ -60,20 +62,37 @@ export async function requestOver(socket: tls.TLSSocket, opts: HttpOverOptions):
   const where = `${hostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0)} (SNI ${sniOf(socket)})`;
   const h2 = socket.alpnProtocol === 'h2';
   let cancel = () => {};
+  // Headers in, body still arriving: a deadline then completes the step with the body read so far.
+  let got: { headers: RawHeaders; status: number; elapsed: number; body: BodySampler } | null = null;
+  const completed = (body: HttpBody): Outcome =>
+    got
+      ? { status: 'completed', result: resultOf(got.headers, got.status, opts.now, got.elapsed, body) }
+      : { status: 'skipped', why: `${where} sent no HTTP status line` };
   const response = new Promise<Outcome>((resolve) => {
     const timer = setTimeout(
-      () => resolve({ status: 'skipped', why: `${where} sent no HTTP status line within ${opts.timeoutMs} ms` }),
+      () =>
+        resolve(
+          got
+            ? completed(got.body.snapshot())
+            : { status: 'skipped', why: `${where} sent no HTTP status line within ${opts.timeoutMs} ms` },
+        ),
       opts.timeoutMs,
     );
     const onAbort = () =>
-      resolve({ status: 'skipped', why: `the probe deadline passed before ${where} answered HTTP` });
+      resolve(
+        got
+          ? completed(got.body.snapshot())
+          : { status: 'skipped', why: `the probe deadline passed before ${where} answered HTTP` },
+      );
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     cancel = () => {
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
     };
-    const done = (headers: Record<string, string | string[] | undefined>, status: number) =>
-      resolve({ status: 'completed', result: resultOf(headers, status, opts.now, performance.now() - started) });
+    const done: Done = (headers, status, body) => {
+      got = { headers, status, elapsed: performance.now() - started, body };
+      void body.done.then((b) => resolve(completed(b)));
+    };
     const failed = (err: unknown) => resolve(failure(err, where));
     if (opts.signal?.aborted) onAbort();
     else if (h2) void overH2(socket, opts, done, failed);
@@ -87,7 +106,8 @@ export async function requestOver(socket: tls.TLSSocket, opts: HttpOverOptions):
   }
 }
 
-type Done = (headers: Record<string, string | string[] | undefined>, status: number) => void;
+type RawHeaders = Record<string, string | string[] | undefined>;
+type Done = (headers: RawHeaders, status: number, body: BodySampler) => void;
 
 async function overH1(socket: tls.TLSSocket, opts: HttpOverOptions, done: Done, failed: (e: unknown) => void) {
   const http = await loadH1();
@@ -100,8 +120,7 @@ async function overH1(socket: tls.TLSSocket, opts: HttpOverOptions, done: Done, 
   });
   req.on('response', (res) => {
     res.on('error', () => {});
-    done(res.headers, res.statusCode ?? 0);
-    res.destroy();
+    done(res.headers, res.statusCode ?? 0, sampleBody(res));
   });
   req.on('error', failed);
   req.end();
@@ -127,24 +146,21 @@ async function overH2(socket: tls.TLSSocket, opts: HttpOverOptions, done: Done, 
     { endStream: true },
   );
   req.on('response', (headers: Http2Headers) => {
-    done(headers, Number(headers[':status'] ?? 0));
-    session.destroy();
+    const body = sampleBody(req);
+    done(headers, Number(headers[':status'] ?? 0), body);
+    void body.done.then(() => session.destroy());
   });
   req.on('error', failed);
 }
 
-function resultOf(
-  headers: Record<string, string | string[] | undefined>,
-  status: number,
-  now: Date,
-  elapsed: number,
-): HttpResult {
+function resultOf(headers: RawHeaders, status: number, now: Date, elapsed: number, body: HttpBody): HttpResult {
   return {
     status,
     date: header(headers.date),
     server: header(headers.server),
     strictTransportSecurity: header(headers['strict-transport-security']),
     headers: captureHeaders(headers),
+    body,
     receivedAt: new Date(now.getTime() + Math.round(elapsed)).toISOString(),
   };
 }

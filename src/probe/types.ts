@@ -184,8 +184,20 @@ export interface HttpResult {
    * for recognising the stack; absent in reports stored before they were kept
    */
   headers?: Record<string, string>;
+  /** the start of the response body, for error-page stack signatures; absent in reports stored before it was read */
+  body?: HttpBody;
   /** our clock (the injected `now` plus elapsed time) when the response headers arrived, ISO */
   receivedAt: string;
+}
+
+/** At most 16 KiB of a response body, read within the probe's deadline (src/probe/http-body.ts). */
+export interface HttpBody {
+  /** bytes kept (at most 16 KiB) */
+  bytes: number;
+  /** true when the body ended within what was kept; false when cut by the cap or the wait */
+  complete: boolean;
+  /** the kept bytes as UTF-8 (invalid sequences replaced) */
+  text: string;
 }
 
 export interface ResolvedAddress {

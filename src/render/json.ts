@@ -56,6 +56,7 @@ export function toJson(d: Diagnosis, opts: JsonOptions = {}): Obj {
           stack: d.stack.stack,
           confidence: d.stack.confidence,
           how: [...d.stack.how],
+          ...(d.stack.signals ? { signals: d.stack.signals.map((x) => ({ ...x })) } : {}),
         }
       : undefined,
     findings: d.findings.map(finding),

@@ -3,7 +3,7 @@
  * servers, plain HTTP, silent, resetting and trickling listeners, and a small HTTP server (AIA).
  * Everything listens on 127.0.0.1:0 and closes cleanly, including open sockets.
  */
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 
@@ -55,6 +55,10 @@ export interface TlsServerOptions {
   headers?: Record<string, string>;
   /** override the Date header (clock skew tests) */
   date?: string;
+  /** the HTTP status and body `GET /` answers (default 200 "ok"); `trickle` sends the body and never ends it */
+  status?: number;
+  body?: string;
+  trickle?: boolean;
   /** answer HTTP requests (default true) */
   http?: boolean;
   /** loopback address to bind (default 127.0.0.1; 127.0.0.2 etc. for multi-backend tests) */
@@ -109,7 +113,19 @@ function answerHttp(socket: tls.TLSSocket, opts: TlsServerOptions): void {
     if (!buffered.includes('\r\n\r\n')) return;
     const headers = { Date: opts.date ?? new Date().toUTCString(), ...opts.headers };
     const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}`);
-    socket.end(['HTTP/1.1 200 OK', ...lines, 'Content-Length: 2', 'Connection: close', '', 'ok'].join('\r\n'));
+    const body = Buffer.from(opts.body ?? 'ok');
+    const head = [`HTTP/1.1 ${opts.status ?? 200} ${STATUS_CODES[opts.status ?? 200] ?? 'Status'}`, ...lines];
+    if (opts.trickle) {
+      // Headers and the first bytes, then silence: the body never ends.
+      socket.write([...head, 'Content-Length: 1000000', '', body.toString('latin1')].join('\r\n'));
+      return;
+    }
+    socket.end(
+      Buffer.concat([
+        Buffer.from([...head, `Content-Length: ${body.length}`, 'Connection: close', '', ''].join('\r\n')),
+        body,
+      ]),
+    );
   });
 }
 

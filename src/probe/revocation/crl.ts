@@ -1,22 +1,29 @@
 /**
  * CRLs (RFC 5280 §5, §6.3). A CRL is accepted only when its issuer name is the certificate's issuer, its
  * signature verifies with the issuer's key (which must be allowed to sign CRLs), and it is current. Delta
- * CRLs (§5.2.4) are not merged: one is ignored with a note, the complete CRL still decides. Parsing uses
- * @peculiar/asn1-x509's CertificateList schema; nothing here is hand-decoded.
+ * CRLs (§5.2.4) are not merged: one is ignored with a note, the complete CRL still decides. The DER is split
+ * by crl-scan.ts (no schema parse: multi-MiB CRLs must not stall the probe); the signature over the raw
+ * to-be-signed bytes is checked before any entry is read.
  */
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { CertificateList, CRLReason, id_ce_cRLReasons, id_ce_deltaCRLIndicator } from '@peculiar/asn1-x509';
+
+import type { Tlv } from '../der-reader.js';
+import { DerError } from '../der-reader.js';
 import { ProbeError } from '../errors.js';
 import type { RevocationProblem, RevocationSource } from '../types.js';
-import { iso, normaliseSerial, REASONS, type RevCert, SKEW_MS, serialHex, subjectDer, verifySigned } from './signed.js';
+import { type CrlSkeleton, checkEntries, findSerial, readCrl } from './crl-scan.js';
+import { iso, normaliseSerial, type RevCert, SKEW_MS, subjectDer, verifySigned } from './signed.js';
 
 const id_ce_issuingDistributionPoint = '2.5.29.28';
+const id_ce_deltaCRLIndicator = '2.5.29.27';
 
-/** A verified CRL, reduced to what a lookup needs (this is what the cache keeps). */
+/** A verified CRL, reduced to what a lookup needs (this is what the cache keeps: the DER and where its entries are). */
 export interface CrlIndex {
   thisUpdate: Date;
   nextUpdate: Date | null;
-  revoked: Map<string, { at: string | null; reason: string | null }>;
+  der: Uint8Array;
+  revoked: Tlv | null;
+  /** how many entries it lists */
+  count: number;
   notes: string[];
 }
 
@@ -26,7 +33,7 @@ export type CrlVerdict = { ok: true; index: CrlIndex } | { ok: false; problem: R
 const PEM = /-----BEGIN (X509 )?CRL-----([\s\S]*?)-----END \1CRL-----/;
 
 /** DER or PEM (servers send both whatever the content type says). Throws ProbeError 'malformed'. */
-export function parseCrl(body: Uint8Array): CertificateList {
+export function parseCrl(body: Uint8Array): CrlSkeleton {
   const head = Buffer.from(body.subarray(0, 64)).toString('latin1');
   let der: Uint8Array = body;
   if (head.includes('-----BEGIN')) {
@@ -35,32 +42,36 @@ export function parseCrl(body: Uint8Array): CertificateList {
     der = Buffer.from(m[2]!.replace(/\s+/g, ''), 'base64');
   }
   try {
-    // asn1js stops at 10,000 nodes by default: a 5,000-entry CRL (~220 KB) has more. Every node takes at
-    // least two bytes, so this bound is what the byte cap (CRL_MAX_BYTES) already allows, nothing more.
-    return AsnConvert.parse(der, CertificateList, { berOptions: { maxNodes: Math.ceil(der.length / 2) } });
+    return readCrl(der);
   } catch (err) {
     throw new ProbeError('malformed', `malformed: ${der.length} bytes are not a CRL (${(err as Error).message})`);
   }
 }
 
 /** Verify a CRL against the issuer of the certificate being checked, at `now`. */
-export function verifyCrl(crl: CertificateList, issuer: RevCert, now: Date): CrlVerdict {
-  const tbs = crl.tbsCertList;
-  const crlIssuer = Buffer.from(AsnConvert.serialize(tbs.issuer));
-  if (!crlIssuer.equals(subjectDer(issuer.asn))) {
+export function verifyCrl(crl: CrlSkeleton, issuer: RevCert, now: Date): CrlVerdict {
+  if (!Buffer.from(crl.issuer).equals(subjectDer(issuer.asn))) {
     return { ok: false, problem: 'wrong_cert', error: `wrong_cert: the CRL is not issued by ${issuer.info.subject}` };
   }
   if (issuer.info.keyUsage !== null && !issuer.info.keyUsage.includes('cRLSign')) {
     // RFC 5280 §4.2.1.3: a CRL signer's keyUsage must assert cRLSign.
     return { ok: false, problem: 'wrong_signer', error: `wrong_signer: ${issuer.info.subject} may not sign CRLs` };
   }
-  const raw = crl.tbsCertListRaw ?? AsnConvert.serialize(tbs);
-  const sig = verifySigned(raw, crl.signatureAlgorithm.algorithm, crl.signature, issuer.node.publicKey);
+  if (crl.innerSignatureOid !== crl.signatureOid) {
+    // RFC 5280 §5.1.1.2: the signature field inside must equal signatureAlgorithm outside.
+    return {
+      ok: false,
+      problem: 'malformed',
+      error: `malformed: the CRL names signature ${crl.innerSignatureOid} inside and ${crl.signatureOid} outside`,
+    };
+  }
+  const signature = new Uint8Array(crl.signature).buffer;
+  const sig = verifySigned(crl.tbs, crl.signatureOid, signature, issuer.node.publicKey);
   if (sig === null) {
     return {
       ok: false,
       problem: 'unsupported',
-      error: `unsupported: CRL signature algorithm ${crl.signatureAlgorithm.algorithm} is not checked`,
+      error: `unsupported: CRL signature algorithm ${crl.signatureOid} is not checked`,
     };
   }
   if (!sig) {
@@ -70,8 +81,7 @@ export function verifyCrl(crl: CertificateList, issuer: RevCert, now: Date): Crl
       error: `bad_signature: the CRL signature does not verify with the key of ${issuer.info.subject}`,
     };
   }
-  const thisUpdate = tbs.thisUpdate.getTime();
-  const nextUpdate = tbs.nextUpdate?.getTime() ?? null;
+  const { thisUpdate, nextUpdate } = crl;
   if (thisUpdate.getTime() > now.getTime() + SKEW_MS) {
     return {
       ok: false,
@@ -86,37 +96,30 @@ export function verifyCrl(crl: CertificateList, issuer: RevCert, now: Date): Crl
       error: `stale: CRL nextUpdate ${iso(nextUpdate)} has passed (now ${now.toISOString()})`,
     };
   }
-  return { ok: true, index: indexCrl(crl, thisUpdate, nextUpdate) };
-}
-
-function indexCrl(crl: CertificateList, thisUpdate: Date, nextUpdate: Date | null): CrlIndex {
-  const revoked: CrlIndex['revoked'] = new Map();
-  for (const entry of crl.tbsCertList.revokedCertificates ?? []) {
-    const reasonExt = entry.crlEntryExtensions?.find((e) => e.extnID === id_ce_cRLReasons);
-    let reason: string | null = null;
-    if (reasonExt) {
-      try {
-        const code = AsnConvert.parse(reasonExt.extnValue, CRLReason).reason;
-        reason = REASONS[code] ?? `reason ${code}`;
-      } catch {
-        reason = 'unparsable reason';
-      }
-    }
-    revoked.set(serialHex(entry.userCertificate), { at: iso(entry.revocationDate.getTime()), reason });
+  let count: number;
+  try {
+    count = checkEntries(crl.der, crl.revoked);
+  } catch (err) {
+    if (!(err instanceof DerError)) throw err;
+    return {
+      ok: false,
+      problem: 'malformed',
+      error: `malformed: signed CRL with a broken entry list (${err.message})`,
+    };
   }
   const notes: string[] = [];
-  const idp = crl.tbsCertList.crlExtensions?.find((e) => e.extnID === id_ce_issuingDistributionPoint);
-  if (idp?.critical) notes.push('the CRL has a critical issuing distribution point: its scope is not checked');
-  return { thisUpdate, nextUpdate, revoked, notes };
+  if (crl.extensions.get(id_ce_issuingDistributionPoint)?.critical) {
+    notes.push('the CRL has a critical issuing distribution point: its scope is not checked');
+  }
+  return { ok: true, index: { thisUpdate, nextUpdate, der: crl.der, revoked: crl.revoked, count, notes } };
 }
 
-export const isDeltaCrl = (crl: CertificateList): boolean =>
-  (crl.tbsCertList.crlExtensions ?? []).some((e) => e.extnID === id_ce_deltaCRLIndicator);
+export const isDeltaCrl = (crl: CrlSkeleton): boolean => crl.extensions.has(id_ce_deltaCRLIndicator);
 
 /** What the CRL says about one serial. removeFromCRL (RFC 5280 §5.3.1) only appears in delta CRLs: not revoked. */
 export function lookupCrl(index: CrlIndex, serial: string, url: string | null, cached: boolean): RevocationSource {
-  const hit = index.revoked.get(normaliseSerial(serial));
-  const revoked = hit !== undefined && hit.reason !== 'removeFromCRL';
+  const hit = findSerial(index.der, index.revoked, normaliseSerial(serial));
+  const revoked = hit !== null && hit.reason !== 'removeFromCRL';
   return {
     kind: 'crl',
     url,

@@ -6,7 +6,7 @@
 import type { AddressPolicyLike } from '../fetch.js';
 import type { LookupFn } from '../resolve.js';
 import type { Attempt, ChainReport, HandshakeResult, RevocationReport } from '../types.js';
-import type { CrlCache } from './check.js';
+import type { CrlCache, OcspCache } from './check.js';
 import { summarise } from './summary.js';
 
 export interface RevocationProbeOptions {
@@ -18,6 +18,8 @@ export interface RevocationProbeOptions {
   remaining: () => number;
   now: Date;
   cache?: CrlCache;
+  /** default: one per process (ocsp-fetch.ts) */
+  ocspCache?: OcspCache;
 }
 
 /** One fetch (CRL or OCSP) at most this long, whatever the probe has left. */
@@ -40,11 +42,12 @@ export async function revocationFor(
       {
         now: opts.now,
         cache: opts.cache,
-        fetch: (req, maxBytes) =>
+        ocspCache: opts.ocspCache,
+        fetch: (req, maxBytes, signal) =>
           guardedFetch(req, {
             policy: opts.policy,
             lookup: opts.lookup,
-            signal: opts.signal,
+            signal: signal ? AbortSignal.any([opts.signal, signal]) : opts.signal,
             maxBytes,
             timeoutMs: Math.min(REVOCATION_FETCH_MS, opts.remaining()),
           }),
