@@ -1,4 +1,3 @@
-import { diagnose } from './diagnose.js';
 import { createAddressPolicy } from './probe/address-policy.js';
 import type { AiaCache } from './probe/aia.js';
 import { lazyAiaFetcher } from './probe/aia-lazy.js';
@@ -7,8 +6,9 @@ import { probe } from './probe/index.js';
 import { type CheckProfile, stepsFor } from './probe/profile.js';
 import type { LookupFn } from './probe/resolve.js';
 import { parseTarget } from './probe/target.js';
-import { loadTrustStore, type TrustStore } from './probe/trust.js';
+import { loadTrustStore, prepareBuiltinAnchors, type TrustStore } from './probe/trust.js';
 import type { Diagnosis, RuleOptions } from './rules/types.js';
+import { trace } from './trace.js';
 
 /** Phases reported while a check runs, so a chat message can be updated in place. */
 export type CheckPhase = 'resolving' | 'resolved' | 'handshake' | 'chain' | 'done';
@@ -75,14 +75,37 @@ function trustStoreFor(extraCaPem: string[]): TrustStore {
   return store;
 }
 
+type DiagnoseModule = typeof import('./diagnose.js');
+let diagnoseModule: Promise<DiagnoseModule> | undefined;
+
+/**
+ * The rules, fixes and stack recognition: loaded on a process's first check, while its probe waits on the
+ * network, instead of before the probe starts (issue 12: a CLI check compiles them during the handshake).
+ */
+export function loadDiagnose(): Promise<DiagnoseModule> {
+  diagnoseModule ??= import('./diagnose.js');
+  return diagnoseModule;
+}
+
+/**
+ * For a thread that imported the module with its entry (the pool's workers: a thread serves many checks,
+ * so its first one need not wait for the load; and under tsx a worker's dynamic imports are not compiled).
+ */
+export function useLoadedDiagnose(loaded: DiagnoseModule): void {
+  diagnoseModule ??= Promise.resolve(loaded);
+}
+
 /**
  * Parse the target (throws InputError, one line quoting the input), probe it, run every rule, attach
  * fixes. Never throws for anything the server does: hostile servers become findings.
  */
 export async function check(input: string, opts: CheckOptions): Promise<Diagnosis> {
+  trace('check: starts');
   const target = parseTarget(input);
+  const rules = loadDiagnose();
   const policy = createAddressPolicy(opts.allow ?? []);
   const trust = trustStoreFor(opts.extraCaPem ?? []);
+  trace('check: trust store ready');
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const fetchAia = lazyAiaFetcher({
     policy,
@@ -92,7 +115,7 @@ export async function check(input: string, opts: CheckOptions): Promise<Diagnosi
   });
   const now = opts.now();
   notify(opts, 'resolving', target.host);
-  const report = await probe(target, {
+  const probing = probe(target, {
     now,
     timeoutMs,
     policy,
@@ -103,7 +126,13 @@ export async function check(input: string, opts: CheckOptions): Promise<Diagnosi
     http: opts.http,
     steps: stepsFor(opts.profile ?? 'full', `${target.protocol}://${target.host}:${target.port}`),
   });
+  // a process's first check indexes the built-in anchors while its probe waits on the network
+  void prepareBuiltinAnchors();
+  const report = await probing;
+  trace('check: probe done');
+  const { diagnose } = await rules;
   const diagnosis = diagnose(report, { now, ruleOptions: opts.ruleOptions, caFiles: opts.caFiles });
+  trace('check: rules done');
   notify(opts, 'done', diagnosis.verdict);
   return diagnosis;
 }

@@ -8,6 +8,7 @@
 import type { ClientHttp2Session, IncomingHttpHeaders as Http2Headers } from 'node:http2';
 import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
+import { trace } from '../trace.js';
 import { type ErrorContext, hostPort, normaliseError, ProbeError, quote } from './errors.js';
 import { captureHeaders } from './http-headers.js';
 import { clientContext } from './tls-context.js';
@@ -80,7 +81,10 @@ export async function requestOver(socket: tls.TLSSocket, opts: HttpOverOptions):
     else void overH1(socket, opts, done, failed);
   });
   try {
-    return await response;
+    trace('http: request sent');
+    const out = await response;
+    trace('http: response');
+    return out;
   } finally {
     cancel();
     socket.destroy();

@@ -5,6 +5,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { trace } from '../trace.js';
 import type { AddressPolicy } from './address-policy.js';
 import { probeAddress } from './address-probe.js';
 import type { AiaFetcher } from './aia.js';
@@ -61,6 +62,7 @@ export async function probe(target: Target, opts: ProbeOptions): Promise<ProbeRe
       lookup: opts.lookup,
     });
     const dnsMs = performance.now() - t0;
+    trace('probe: resolved');
     const base = {
       target,
       startedAt: opts.now.toISOString(),
@@ -103,6 +105,7 @@ export async function probe(target: Target, opts: ProbeOptions): Promise<ProbeRe
         seen && (hs.status === 'completed' || seen.sentChain.length > 0)
           ? await chainFor(seen, chains, opts)
           : skipped<ChainReport>('no handshake');
+      trace('probe: chain built');
       const revocation = await revocationFor(seen, chain, { ...opts, signal: deadline.signal, remaining });
       return { address: addr.address, family: addr.family, ...out, chain, revocation };
     });
