@@ -73,8 +73,8 @@ export async function probeAddress(opts: AddressProbeOptions, onHandshake?: (hs:
     ? (['TLSv1', 'TLSv1.1', 'TLSv1.2'] as const).map((v) => [v, tryVersion(scanOpts, v)] as const)
     : [];
   const main = await opening;
-  onHandshake?.(main.attempt);
   const http = httpStep(opts, main);
+  onHandshake?.(main.attempt);
   const protocols = opts.scan
     ? scanProtocols({
         ...scanOpts,
