@@ -102,7 +102,6 @@ export function useLoadedDiagnose(loaded: DiagnoseModule): void {
 export async function check(input: string, opts: CheckOptions): Promise<Diagnosis> {
   trace('check: starts');
   const target = parseTarget(input);
-  const rules = loadDiagnose();
   const policy = createAddressPolicy(opts.allow ?? []);
   const trust = trustStoreFor(opts.extraCaPem ?? []);
   trace('check: trust store ready');
@@ -115,6 +114,7 @@ export async function check(input: string, opts: CheckOptions): Promise<Diagnosi
   });
   const now = opts.now();
   notify(opts, 'resolving', target.host);
+  let rules: Promise<DiagnoseModule> | undefined;
   const probing = probe(target, {
     now,
     timeoutMs,
@@ -122,15 +122,21 @@ export async function check(input: string, opts: CheckOptions): Promise<Diagnosi
     trust,
     fetchAia,
     lookup: opts.lookup,
-    onPhase: opts.onPhase,
+    onPhase: (phase, detail) => {
+      // Once the addresses are known the main handshake's connection opens at once; compiling the rules and
+      // indexing the trust anchors then fill the wait for the server, not the way to the first connect.
+      if (phase === 'resolved') {
+        rules ??= loadDiagnose();
+        void prepareBuiltinAnchors();
+      }
+      opts.onPhase?.(phase, detail);
+    },
     http: opts.http,
     steps: stepsFor(opts.profile ?? 'full', `${target.protocol}://${target.host}:${target.port}`),
   });
-  // a process's first check indexes the built-in anchors while its probe waits on the network
-  void prepareBuiltinAnchors();
   const report = await probing;
   trace('check: probe done');
-  const { diagnose } = await rules;
+  const { diagnose } = await (rules ?? loadDiagnose());
   const diagnosis = diagnose(report, { now, ruleOptions: opts.ruleOptions, caFiles: opts.caFiles });
   trace('check: rules done');
   notify(opts, 'done', diagnosis.verdict);

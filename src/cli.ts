@@ -158,12 +158,16 @@ async function runCheck(args: string[], io: CliIo): Promise<number> {
   trace('cli: check starts');
   const { values, positionals } = parseCheckArgs(args);
   if (values.help) return showHelp([], io);
-  // Start loading the probe and the renderers now: reading options, resolving and the handshake overlap with
-  // their compilation instead of following it (issue 12: a CLI check's start-up is part of its speed).
+  // Start loading the probe now: reading the options overlaps with its compilation (issue 12: a CLI check's
+  // start-up is part of its speed). The renderers load once the addresses are resolved, while the handshake
+  // is on the wire, not on the way to it.
   const checkModule = import('./pool/deadline.js');
-  const renderers = loadRenderers();
   checkModule.catch(() => undefined);
-  renderers.catch(() => undefined);
+  let renderers: ReturnType<typeof loadRenderers> | undefined;
+  const renderersNow = () => {
+    renderers ??= loadRenderers();
+    return renderers;
+  };
   const inputs = [...positionals, ...(values.targets === undefined ? [] : await targetsFile(values.targets))];
   if (inputs.length === 0) throw new UsageError('check needs a TARGET, e.g. cert-doctor check example.com');
   // A typo fails here, before the probe is even loaded; check() parses the same way.
@@ -177,6 +181,9 @@ async function runCheck(args: string[], io: CliIo): Promise<number> {
     caFiles: caFiles(values.ca ?? [], io.env),
     ruleOptions: rules,
     http: httpMode(values.http, values['no-http']),
+    onPhase: (phase) => {
+      if (phase === 'resolved') renderersNow().catch(() => undefined);
+    },
   };
   const thresholds = {
     warnDays: rules.expiringWarnDays ?? defaultRuleOptions.expiringWarnDays,
@@ -190,7 +197,7 @@ async function runCheck(args: string[], io: CliIo): Promise<number> {
   if (inputs.length > 1) {
     const many = await import('./cli-check-many.js');
     const outcomes = await many.checkAll(inputs, check, options);
-    const { renderText } = await renderers;
+    const { renderText } = await renderersNow();
     let out = values.json ? many.renderManyJson(outcomes) : many.renderSummary(outcomes, thresholds);
     if (values.verbose && !values.json) {
       for (const o of outcomes)
@@ -201,7 +208,7 @@ async function runCheck(args: string[], io: CliIo): Promise<number> {
   }
   const diagnosis = await check(inputs[0]!, options);
   trace('cli: diagnosis ready');
-  const { renderText, renderJson, perfData } = await renderers;
+  const { renderText, renderJson, perfData } = await renderersNow();
   const out = values.json
     ? renderJson(diagnosis)
     : withPerfData(
