@@ -1,4 +1,4 @@
-import { createAddressPolicy } from './probe/address-policy.js';
+import { type AddressPolicy, createAddressPolicy } from './probe/address-policy.js';
 import type { AiaCache } from './probe/aia.js';
 import { lazyAiaFetcher } from './probe/aia-lazy.js';
 import type { HttpMode } from './probe/http-plan.js';
@@ -59,6 +59,26 @@ function aiaCacheFor(allow: readonly string[]): AiaCache {
 }
 
 /**
+ * Address policies are reused across checks with the same allow-list for a few seconds: building one
+ * parses the allow entries into BlockLists and reads this machine's interface addresses, ~0.3 ms a check
+ * that a sweep pays thousands of times. The lifetime bounds how long a changed interface address goes
+ * unnoticed.
+ */
+const POLICY_LIFETIME_MS = 10_000;
+const policies = new Map<string, { policy: AddressPolicy; until: number }>();
+
+function policyFor(allow: readonly string[]): AddressPolicy {
+  const key = allow.join(',');
+  const now = performance.now();
+  const hit = policies.get(key);
+  if (hit !== undefined && hit.until > now) return hit.policy;
+  const policy = createAddressPolicy([...allow]);
+  if (policies.size >= 8) policies.delete(policies.keys().next().value!);
+  policies.set(key, { policy, until: now + POLICY_LIFETIME_MS });
+  return policy;
+}
+
+/**
  * Trust stores are reused across checks with the same extra anchors: parsing the bundles and indexing the
  * built-in roots costs ~1 ms a check, which a sweep of thousands pays for nothing. Anchors are immutable.
  */
@@ -102,7 +122,7 @@ export function useLoadedDiagnose(loaded: DiagnoseModule): void {
 export async function check(input: string, opts: CheckOptions): Promise<Diagnosis> {
   trace('check: starts');
   const target = parseTarget(input);
-  const policy = createAddressPolicy(opts.allow ?? []);
+  const policy = policyFor(opts.allow ?? []);
   const trust = trustStoreFor(opts.extraCaPem ?? []);
   trace('check: trust store ready');
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;

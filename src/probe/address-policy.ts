@@ -184,12 +184,13 @@ export function createAddressPolicy(allow: string[], opts: PolicyOptions = {}): 
     const cidr = parseCidr(s);
     return { cidr, list: listOf(cidr) };
   });
-  const interfaces = opts.hostAddresses ?? hostAddresses();
   const ownByFamily = new Map<4 | 6, Range[]>();
-  // per family, on first use, for the same reason as rangesFor
+  let interfaces: readonly string[] | undefined;
+  // read when an address falls in no special range, per family, for the same reason as rangesFor
   const own = (family: 4 | 6): Range[] => {
     let list = ownByFamily.get(family);
     if (list === undefined) {
+      interfaces ??= opts.hostAddresses ?? hostAddresses();
       list = interfaces
         .filter((a) => familyOfText(a) === family && isIP(a) !== 0)
         .map((a) => {
