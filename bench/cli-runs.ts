@@ -14,28 +14,36 @@ export interface Timed {
   codes: number[];
 }
 
-function runOnce(cmd: string, args: string[], stdin: 'ignore' | 'empty'): Promise<{ ms: number; code: number }> {
+export interface Command {
+  label: string;
+  cmd: string;
+  args: string[];
+  stdin?: 'ignore' | 'empty';
+  /** environment variables removed for this command (e.g. NODE_EXTRA_CA_CERTS, to show what it costs) */
+  unset?: string[];
+}
+
+function runOnce(c: Command): Promise<{ ms: number; code: number }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  for (const name of c.unset ?? []) delete env[name];
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = execFile(cmd, args, { timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } }, (err) => {
+    const child = execFile(c.cmd, c.args, { timeout: 60_000, env }, (err) => {
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
       resolve({ ms: performance.now() - t0, code });
     });
-    if (stdin === 'empty') child.stdin?.end();
+    if (c.stdin === 'empty') child.stdin?.end();
   });
 }
 
 /** Runs every command `runs` times, round-robin. */
-export async function alternate(
-  commands: { label: string; cmd: string; args: string[]; stdin?: 'ignore' | 'empty' }[],
-  runs: number,
-): Promise<Timed[]> {
+export async function alternate(commands: Command[], runs: number): Promise<Timed[]> {
   const times = commands.map(() => [] as number[]);
   const codes = commands.map(() => new Set<number>());
-  for (const c of commands) await runOnce(c.cmd, c.args, c.stdin ?? 'ignore'); // warm the file cache
+  for (const c of commands) await runOnce(c); // warm the file cache
   for (let i = 0; i < runs; i++) {
     for (const [j, c] of commands.entries()) {
-      const { ms, code } = await runOnce(c.cmd, c.args, c.stdin ?? 'ignore');
+      const { ms, code } = await runOnce(c);
       times[j]!.push(ms);
       codes[j]!.add(code);
     }

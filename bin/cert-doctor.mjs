@@ -3,6 +3,11 @@
 // `npm run build`). TypeScript is never compiled at run time: start-up is part of the tool's speed.
 import { existsSync } from 'node:fs';
 
+if (process.env.CERT_DOCTOR_TRACE === '1') {
+  // src/trace.ts: the steps of a run in ms since the process started; here its first and last moments
+  process.stderr.write(`trace ${performance.now().toFixed(1).padStart(7)} ms  bin: starts\n`);
+  process.on('exit', () => process.stderr.write(`trace ${performance.now().toFixed(1).padStart(7)} ms  exit\n`));
+}
 // Configuration may live in ./.env (DESIGN.md); real environment variables win over it.
 if (existsSync('.env')) process.loadEnvFile('.env');
 let cli;

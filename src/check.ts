@@ -1,5 +1,4 @@
-import { diagnose } from './diagnose.js';
-import { createAddressPolicy } from './probe/address-policy.js';
+import { type AddressPolicy, createAddressPolicy } from './probe/address-policy.js';
 import type { AiaCache } from './probe/aia.js';
 import { lazyAiaFetcher } from './probe/aia-lazy.js';
 import type { HttpMode } from './probe/http-plan.js';
@@ -7,8 +6,9 @@ import { probe } from './probe/index.js';
 import { type CheckProfile, stepsFor } from './probe/profile.js';
 import type { LookupFn } from './probe/resolve.js';
 import { parseTarget } from './probe/target.js';
-import { loadTrustStore, type TrustStore } from './probe/trust.js';
+import { loadTrustStore, prepareBuiltinAnchors, type TrustStore } from './probe/trust.js';
 import type { Diagnosis, RuleOptions } from './rules/types.js';
+import { trace } from './trace.js';
 
 /** Phases reported while a check runs, so a chat message can be updated in place. */
 export type CheckPhase = 'resolving' | 'resolved' | 'handshake' | 'chain' | 'done';
@@ -59,6 +59,26 @@ function aiaCacheFor(allow: readonly string[]): AiaCache {
 }
 
 /**
+ * Address policies are reused across checks with the same allow-list for a few seconds: building one
+ * parses the allow entries into BlockLists and reads this machine's interface addresses, ~0.3 ms a check
+ * that a sweep pays thousands of times. The lifetime bounds how long a changed interface address goes
+ * unnoticed.
+ */
+const POLICY_LIFETIME_MS = 10_000;
+const policies = new Map<string, { policy: AddressPolicy; until: number }>();
+
+function policyFor(allow: readonly string[]): AddressPolicy {
+  const key = allow.join(',');
+  const now = performance.now();
+  const hit = policies.get(key);
+  if (hit !== undefined && hit.until > now) return hit.policy;
+  const policy = createAddressPolicy([...allow]);
+  if (policies.size >= 8) policies.delete(policies.keys().next().value!);
+  policies.set(key, { policy, until: now + POLICY_LIFETIME_MS });
+  return policy;
+}
+
+/**
  * Trust stores are reused across checks with the same extra anchors: parsing the bundles and indexing the
  * built-in roots costs ~1 ms a check, which a sweep of thousands pays for nothing. Anchors are immutable.
  */
@@ -75,14 +95,36 @@ function trustStoreFor(extraCaPem: string[]): TrustStore {
   return store;
 }
 
+type DiagnoseModule = typeof import('./diagnose.js');
+let diagnoseModule: Promise<DiagnoseModule> | undefined;
+
+/**
+ * The rules, fixes and stack recognition: loaded on a process's first check, while its probe waits on the
+ * network, instead of before the probe starts (issue 12: a CLI check compiles them during the handshake).
+ */
+export function loadDiagnose(): Promise<DiagnoseModule> {
+  diagnoseModule ??= import('./diagnose.js');
+  return diagnoseModule;
+}
+
+/**
+ * For a thread that imported the module with its entry (the pool's workers: a thread serves many checks,
+ * so its first one need not wait for the load; and under tsx a worker's dynamic imports are not compiled).
+ */
+export function useLoadedDiagnose(loaded: DiagnoseModule): void {
+  diagnoseModule ??= Promise.resolve(loaded);
+}
+
 /**
  * Parse the target (throws InputError, one line quoting the input), probe it, run every rule, attach
  * fixes. Never throws for anything the server does: hostile servers become findings.
  */
 export async function check(input: string, opts: CheckOptions): Promise<Diagnosis> {
+  trace('check: starts');
   const target = parseTarget(input);
-  const policy = createAddressPolicy(opts.allow ?? []);
+  const policy = policyFor(opts.allow ?? []);
   const trust = trustStoreFor(opts.extraCaPem ?? []);
+  trace('check: trust store ready');
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const fetchAia = lazyAiaFetcher({
     policy,
@@ -92,18 +134,31 @@ export async function check(input: string, opts: CheckOptions): Promise<Diagnosi
   });
   const now = opts.now();
   notify(opts, 'resolving', target.host);
-  const report = await probe(target, {
+  let rules: Promise<DiagnoseModule> | undefined;
+  const probing = probe(target, {
     now,
     timeoutMs,
     policy,
     trust,
     fetchAia,
     lookup: opts.lookup,
-    onPhase: opts.onPhase,
+    onPhase: (phase, detail) => {
+      // Once the addresses are known the main handshake's connection opens at once; compiling the rules and
+      // indexing the trust anchors then fill the wait for the server, not the way to the first connect.
+      if (phase === 'resolved') {
+        rules ??= loadDiagnose();
+        void prepareBuiltinAnchors();
+      }
+      opts.onPhase?.(phase, detail);
+    },
     http: opts.http,
     steps: stepsFor(opts.profile ?? 'full', `${target.protocol}://${target.host}:${target.port}`),
   });
+  const report = await probing;
+  trace('check: probe done');
+  const { diagnose } = await (rules ?? loadDiagnose());
   const diagnosis = diagnose(report, { now, ruleOptions: opts.ruleOptions, caFiles: opts.caFiles });
+  trace('check: rules done');
   notify(opts, 'done', diagnosis.verdict);
   return diagnosis;
 }

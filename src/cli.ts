@@ -10,10 +10,8 @@ import { quote } from './probe/errors.js';
 import { parseTarget } from './probe/target.js';
 import { FileInputError, readRegularFile } from './read-file.js';
 import { escapeControl } from './render/format.js';
-import { renderJson } from './render/json.js';
-import { perfData } from './render/perfdata.js';
-import { renderText } from './render/text.js';
-import { type Diagnosis, defaultRuleOptions, type RuleOptions, type Verdict } from './rules/types.js';
+import { defaultRuleOptions, type RuleOptions, type Verdict } from './rules/types.js';
+import { trace } from './trace.js';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -157,8 +155,19 @@ const CHECK_OPTIONS = {
 } as const;
 
 async function runCheck(args: string[], io: CliIo): Promise<number> {
+  trace('cli: check starts');
   const { values, positionals } = parseCheckArgs(args);
   if (values.help) return showHelp([], io);
+  // Start loading the probe now: reading the options overlaps with its compilation (issue 12: a CLI check's
+  // start-up is part of its speed). The renderers load once the addresses are resolved, while the handshake
+  // is on the wire, not on the way to it.
+  const checkModule = import('./pool/deadline.js');
+  checkModule.catch(() => undefined);
+  let renderers: ReturnType<typeof loadRenderers> | undefined;
+  const renderersNow = () => {
+    renderers ??= loadRenderers();
+    return renderers;
+  };
   const inputs = [...positionals, ...(values.targets === undefined ? [] : await targetsFile(values.targets))];
   if (inputs.length === 0) throw new UsageError('check needs a TARGET, e.g. cert-doctor check example.com');
   // A typo fails here, before the probe is even loaded; check() parses the same way.
@@ -172,6 +181,9 @@ async function runCheck(args: string[], io: CliIo): Promise<number> {
     caFiles: caFiles(values.ca ?? [], io.env),
     ruleOptions: rules,
     http: httpMode(values.http, values['no-http']),
+    onPhase: (phase) => {
+      if (phase === 'resolved') renderersNow().catch(() => undefined);
+    },
   };
   const thresholds = {
     warnDays: rules.expiringWarnDays ?? defaultRuleOptions.expiringWarnDays,
@@ -179,10 +191,13 @@ async function runCheck(args: string[], io: CliIo): Promise<number> {
   };
   // Loaded on demand: the probe graph is the bulk of start-up time, and --help should not pay for it. The CLI
   // needs no worker pool (start-up cost), but each check gets the same hard deadline as the bot's.
-  const { checkWithDeadline: check } = await import('./pool/deadline.js');
+  trace('cli: options read');
+  const { checkWithDeadline: check } = await checkModule;
+  trace('cli: check modules loaded');
   if (inputs.length > 1) {
     const many = await import('./cli-check-many.js');
     const outcomes = await many.checkAll(inputs, check, options);
+    const { renderText } = await renderersNow();
     let out = values.json ? many.renderManyJson(outcomes) : many.renderSummary(outcomes, thresholds);
     if (values.verbose && !values.json) {
       for (const o of outcomes)
@@ -192,20 +207,31 @@ async function runCheck(args: string[], io: CliIo): Promise<number> {
     return EXIT[many.worstVerdict(outcomes)];
   }
   const diagnosis = await check(inputs[0]!, options);
+  trace('cli: diagnosis ready');
+  const { renderText, renderJson, perfData } = await renderersNow();
   const out = values.json
     ? renderJson(diagnosis)
     : withPerfData(
         renderText(diagnosis, { color: useColor(io), verbose: values.verbose === true }),
-        diagnosis,
-        thresholds,
+        perfData(diagnosis, thresholds),
       );
   io.stdout.write(out);
+  trace('cli: output written');
   return EXIT[diagnosis.verdict] ?? EXIT_UNKNOWN;
 }
 
+/** The renderers a check's output needs: not loaded by --help or by a usage error. */
+async function loadRenderers() {
+  const [{ renderText }, { renderJson }, { perfData }] = await Promise.all([
+    import('./render/text.js'),
+    import('./render/json.js'),
+    import('./render/perfdata.js'),
+  ]);
+  return { renderText, renderJson, perfData };
+}
+
 /** Nagios reads performance data after a `|` on the first line of a plugin's output. */
-function withPerfData(text: string, d: Diagnosis, t: { warnDays: number; critDays: number }): string {
-  const perf = perfData(d, t);
+function withPerfData(text: string, perf: string): string {
   if (perf === '') return text;
   const nl = text.indexOf('\n');
   return nl < 0 ? `${text} | ${perf}` : `${text.slice(0, nl)} | ${perf}${text.slice(nl)}`;

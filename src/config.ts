@@ -4,8 +4,8 @@
  * and never echoes a token's value.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
-import dotenv from 'dotenv';
 import { parseCidr } from './probe/address-policy.js';
 
 export type Mode = 'socket' | 'http' | 'shell';
@@ -77,6 +77,8 @@ type Env = Record<string, string | undefined>;
 export function readEnv(env: Env = process.env, cwd = process.cwd()): Env {
   const file = `${cwd}/.env`;
   if (!existsSync(file)) return { ...env };
+  // required here, not imported: a CLI check reads its allow-list through this module and needs no dotenv
+  const dotenv = createRequire(import.meta.url)('dotenv') as typeof import('dotenv');
   const parsed = dotenv.parse(readFileSync(file, 'utf8'));
   return { ...parsed, ...env };
 }

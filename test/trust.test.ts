@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { rootCertificates } from 'node:tls';
 import { isMalformed, parseCert } from '../src/probe/certinfo.js';
-import { loadTrustStore, pemToDer } from '../src/probe/trust.js';
+import { loadTrustStore, pemToDer, prepareBuiltinAnchors } from '../src/probe/trust.js';
 import { makeChain, pemOf } from './support/pki.js';
 
 test('the Mozilla roots load, and a second load reuses the parsed set', () => {
@@ -94,6 +94,40 @@ test('a system bundle path adds its anchors as system', async () => {
     assert.deepEqual(
       store.findIssuers(c.intermediates[0]!.info).map((a) => a.store),
       ['system'],
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('anchors indexed in slices between event-loop turns give the store an eager index gives', async () => {
+  const c = await makeChain();
+  const dir = mkdtempSync(join(tmpdir(), 'trust-'));
+  // two paths with the same bundle: each is indexed once per process, one in slices, one at first use
+  const sliced = join(dir, 'sliced.pem');
+  const eager = join(dir, 'eager.pem');
+  for (const path of [sliced, eager]) writeFileSync(path, c.root.pem);
+  try {
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 0);
+    await prepareBuiltinAnchors(sliced);
+    clearInterval(ticker);
+    // ~150 Mozilla roots at 16 a turn: the loop ran between slices, not after one long block
+    assert.ok(turns >= 3, `event loop turned ${turns} times while indexing`);
+    const a = loadTrustStore({ systemBundlePath: sliced });
+    const b = loadTrustStore({ systemBundlePath: eager });
+    assert.equal(a.size, b.size);
+    assert.equal(a.lookup(c.root.info.sha256), 'system');
+    const mozilla = parseCert(pemToDer(rootCertificates[0]!)[0]!);
+    assert.ok(!isMalformed(mozilla));
+    assert.equal(a.lookup(mozilla.sha256), 'mozilla');
+    assert.deepEqual(
+      a.findIssuers(c.intermediates[0]!.info).map((x) => [x.cert.sha256, x.store]),
+      b.findIssuers(c.intermediates[0]!.info).map((x) => [x.cert.sha256, x.store]),
+    );
+    assert.deepEqual(
+      a.findIssuers(mozilla).map((x) => x.cert.sha256),
+      b.findIssuers(mozilla).map((x) => x.cert.sha256),
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

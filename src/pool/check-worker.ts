@@ -5,7 +5,8 @@
  */
 import { getPriority, setPriority } from 'node:os';
 import type { MessagePort } from 'node:worker_threads';
-import { check } from '../check.js';
+import { check, useLoadedDiagnose } from '../check.js';
+import * as diagnoseModule from '../diagnose.js';
 import type { Diagnosis } from '../rules/types.js';
 import type { WorkerTask } from './task.js';
 
@@ -17,6 +18,7 @@ import type { WorkerTask } from './task.js';
  * cores took the main thread's CPU and doubled ack p99 (bench/hostile.ts).
  */
 export const WORKER_NICE = 10;
+useLoadedDiagnose(diagnoseModule);
 try {
   setPriority(Math.min(19, getPriority() + WORKER_NICE));
 } catch {

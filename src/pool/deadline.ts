@@ -4,8 +4,7 @@
  * that did not finish. Used by the worker pool (which also terminates the stuck worker) and, in-process,
  * by the CLI.
  */
-import { type CheckOptions, type CheckPhase, check, DEFAULT_TIMEOUT_MS } from '../check.js';
-import { diagnose } from '../diagnose.js';
+import { type CheckOptions, type CheckPhase, check, DEFAULT_TIMEOUT_MS, loadDiagnose } from '../check.js';
 import { parseTarget } from '../probe/target.js';
 import type { Attempt, ProbeReport, ResolvedAddress } from '../probe/types.js';
 import type { Diagnosis } from '../rules/types.js';
@@ -36,7 +35,8 @@ export interface PartialInput {
 }
 
 /** The Diagnosis of a check stopped at its deadline: the rules run over what the phases showed. */
-export function partialDiagnosis(p: PartialInput): Diagnosis {
+export async function partialDiagnosis(p: PartialInput): Promise<Diagnosis> {
+  const { diagnose } = await loadDiagnose();
   const target = parseTarget(p.input);
   const seen = new Map(p.phases.map((x) => [x.phase, x.detail]));
   const reached: string[] = [];
@@ -104,7 +104,7 @@ export async function checkWithDeadline(input: string, opts: CheckOptions): Prom
     const first = await Promise.race([running, expired]);
     if (first !== 'expired') return first;
     running.catch(() => undefined);
-    return partialDiagnosis({
+    return await partialDiagnosis({
       input,
       phases,
       timeoutMs,

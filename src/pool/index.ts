@@ -11,10 +11,14 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { type CheckOptions, type CheckPhase, DEFAULT_TIMEOUT_MS } from '../check.js';
+import { type CheckOptions, type CheckPhase, DEFAULT_TIMEOUT_MS, useLoadedDiagnose } from '../check.js';
+import * as diagnoseModule from '../diagnose.js';
 import type { Diagnosis } from '../rules/types.js';
 import { HARD_DEADLINE_GRACE_MS, type PhaseLog, partialDiagnosis } from './deadline.js';
 import type { PhaseMessage, WorkerTask } from './task.js';
+
+// A check past its hard deadline is diagnosed here, at once: the rules are loaded with the pool, not then.
+useLoadedDiagnose(diagnoseModule);
 
 export type Lane = 'interactive' | 'sweep';
 

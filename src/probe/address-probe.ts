@@ -62,8 +62,10 @@ export async function probeAddress(opts: AddressProbeOptions, onHandshake?: (hs:
   // handshake observes, it never trusts, so OpenSSL's security level must not hide what was sent.
   const mainOpts: HandshakeOptions = { ...common, servername: target.sni, timeoutMs: opts.remaining(), legacy: true };
   // The main handshake is on the critical path (connect, handshake, then the GET): its ClientHello goes out
-  // first; making the probes' ClientHellos (cold: a SecureContext each) would otherwise delay it.
+  // first. The other steps start a turn of the event loop later, once the connect has completed and that
+  // ClientHello is written; making theirs (cold: a SecureContext each) would otherwise delay it.
   const opening = handshakeOpen(mainOpts);
+  await new Promise<void>((resolve) => setImmediate(resolve));
   if (opts.http !== 'off') preloadHttp();
   const noSni = noSniHandshake(opts, common);
   const scanOpts = { ...common, servername: target.sni, timeoutMs: opts.remaining() };
@@ -71,8 +73,8 @@ export async function probeAddress(opts: AddressProbeOptions, onHandshake?: (hs:
     ? (['TLSv1', 'TLSv1.1', 'TLSv1.2'] as const).map((v) => [v, tryVersion(scanOpts, v)] as const)
     : [];
   const main = await opening;
-  onHandshake?.(main.attempt);
   const http = httpStep(opts, main);
+  onHandshake?.(main.attempt);
   const protocols = opts.scan
     ? scanProtocols({
         ...scanOpts,

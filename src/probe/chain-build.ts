@@ -281,7 +281,11 @@ export class PathWalker {
     }
   }
 
-  /** Signature check, memoised per pair and counted against the cap; null once the cap is spent. */
+  /**
+   * Signature check, memoised per pair and counted against the cap; null once the cap is spent. The answer
+   * may come from an earlier check (verifiedPairs) but still counts, so the search and its report are the
+   * same whether or not this process has seen the pair before.
+   */
   #verifies(child: CertInfo, issuer: Candidate): boolean | null {
     const key = `${child.sha256}:${issuer.info.sha256}`;
     const hit = this.#verified.get(key);
@@ -294,7 +298,12 @@ export class PathWalker {
       return null;
     }
     s.signatureChecks++;
-    const ok = verifiesWith(this.#node(child), this.#node(issuer.info)) === true;
+    let ok = verifiedPairs.get(key);
+    if (ok === undefined) {
+      ok = verifiesWith(this.#node(child), this.#node(issuer.info)) === true;
+      if (verifiedPairs.size > 4096) verifiedPairs.clear();
+      verifiedPairs.set(key, ok);
+    }
     this.#verified.set(key, ok);
     return ok;
   }
@@ -308,6 +317,13 @@ export class PathWalker {
     return node;
   }
 }
+
+/**
+ * Signature verdicts by (child, issuer) SHA-256, across checks: whether the issuer's key verifies the child's
+ * signature is a pure function of the two DERs. A sweep re-checks the same chains; Let's Encrypt and other
+ * large CAs put one intermediate above thousands of leaves. Bounded like name-normalize.ts's memo.
+ */
+const verifiedPairs = new Map<string, boolean>();
 
 /** A path never holds the same certificate twice (RFC 4158 §5.2: loops); the depth cap bounds the rest. */
 function onPath(path: PathNode[], info: CertInfo): boolean {

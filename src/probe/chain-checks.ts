@@ -50,13 +50,25 @@ export function ekuAllows(eku: string[] | null, purpose: Purpose): boolean {
   return want === null || eku === null || eku.includes(want) || eku.includes(ANY_EKU);
 }
 
-export function unknownCriticalExtensions(cert: CertInfo): string[] {
-  try {
-    const exts = readTbs(Buffer.from(cert.der, 'base64')).extensions;
-    return [...exts].filter(([oid, e]) => e.critical && !KNOWN_EXTENSIONS.has(oid)).map(([oid]) => oid);
-  } catch {
-    return [];
+/**
+ * By certificate hash: a pure function of the DER, asked for every candidate path of every check (a sweep
+ * re-checks the same certificates, and most chains share their intermediates). Bounded like name-normalize.ts.
+ */
+const unknownCritical = new Map<string, readonly string[]>();
+
+export function unknownCriticalExtensions(cert: CertInfo): readonly string[] {
+  let hit = unknownCritical.get(cert.sha256);
+  if (hit === undefined) {
+    try {
+      const exts = readTbs(Buffer.from(cert.der, 'base64')).extensions;
+      hit = [...exts].filter(([oid, e]) => e.critical && !KNOWN_EXTENSIONS.has(oid)).map(([oid]) => oid);
+    } catch {
+      hit = [];
+    }
+    if (unknownCritical.size > 4096) unknownCritical.clear();
+    unknownCritical.set(cert.sha256, hit);
   }
+  return hit;
 }
 
 /** Structural problems (no dates): what the report keeps and the rules surface. */

@@ -9,6 +9,7 @@
 import type { ClientHttp2Session, IncomingHttpHeaders as Http2Headers } from 'node:http2';
 import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
+import { trace } from '../trace.js';
 import { type ErrorContext, hostPort, normaliseError, ProbeError, quote } from './errors.js';
 import { type BodySampler, sampleBody } from './http-body.js';
 import { captureHeaders } from './http-headers.js';
@@ -99,7 +100,10 @@ export async function requestOver(socket: tls.TLSSocket, opts: HttpOverOptions):
     else void overH1(socket, opts, done, failed);
   });
   try {
-    return await response;
+    trace('http: request sent');
+    const out = await response;
+    trace('http: response');
+    return out;
   } finally {
     cancel();
     socket.destroy();

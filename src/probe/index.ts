@@ -5,6 +5,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { trace } from '../trace.js';
 import type { AddressPolicy } from './address-policy.js';
 import { probeAddress } from './address-probe.js';
 import type { AiaFetcher } from './aia.js';
@@ -61,6 +62,7 @@ export async function probe(target: Target, opts: ProbeOptions): Promise<ProbeRe
       lookup: opts.lookup,
     });
     const dnsMs = performance.now() - t0;
+    trace('probe: resolved');
     const base = {
       target,
       startedAt: opts.now.toISOString(),
@@ -84,6 +86,22 @@ export async function probe(target: Target, opts: ProbeOptions): Promise<ProbeRe
     const steps = opts.steps ?? { scan: true, noSni: true, skippedWhy: '' };
     const chains = new Map<string, Promise<Attempt<ChainReport>>>();
     const endpoints = addresses.map(async (addr, i): Promise<EndpointReport> => {
+      // The chain is built (and its revocation checked) as soon as the main handshake shows it, while the
+      // scan, the no-SNI handshake and the HTTP response are still on the wire.
+      const judge = async (hs: Attempt<HandshakeResult>) => {
+        // a turn later: the HTTP request, started with this handshake's result, leaves first
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        // A handshake that failed after the server's Certificate still shows the chain every client gets.
+        const seen = hs.status === 'completed' ? hs.result : hs.status === 'error' ? hs.partial : undefined;
+        const chain =
+          seen && (hs.status === 'completed' || seen.sentChain.length > 0)
+            ? await chainFor(seen, chains, opts)
+            : skipped<ChainReport>('no handshake');
+        trace('probe: chain built');
+        const revocation = await revocationFor(seen, chain, { ...opts, signal: deadline.signal, remaining });
+        return { chain, revocation };
+      };
+      let judged: ReturnType<typeof judge> | undefined;
       const out = await probeAddress(
         {
           target,
@@ -94,16 +112,12 @@ export async function probe(target: Target, opts: ProbeOptions): Promise<ProbeRe
           http: opts.http ?? 'auto',
           ...steps,
         },
-        (hs) => i === 0 && phase('handshake', hs.status === 'completed' ? `${hs.result.protocol}` : hs.status),
+        (hs) => {
+          if (i === 0) phase('handshake', hs.status === 'completed' ? `${hs.result.protocol}` : hs.status);
+          judged = judge(hs);
+        },
       );
-      const hs = out.handshake;
-      // A handshake that failed after the server's Certificate still shows the chain every client gets.
-      const seen = hs.status === 'completed' ? hs.result : hs.status === 'error' ? hs.partial : undefined;
-      const chain =
-        seen && (hs.status === 'completed' || seen.sentChain.length > 0)
-          ? await chainFor(seen, chains, opts)
-          : skipped<ChainReport>('no handshake');
-      const revocation = await revocationFor(seen, chain, { ...opts, signal: deadline.signal, remaining });
+      const { chain, revocation } = await (judged ?? judge(out.handshake));
       return { address: addr.address, family: addr.family, ...out, chain, revocation };
     });
     const done = await Promise.all(endpoints);

@@ -66,8 +66,24 @@ function popcount(b: number): number {
   return n;
 }
 
+/**
+ * Asked of every CA on every candidate path of every check: a pure function of the DER, memoised and
+ * bounded like name-normalize.ts's memo (results are never mutated).
+ */
+const constraintsMemo = new Map<string, NameConstraints | null>();
+
 /** The nameConstraints extension of a certificate, or null when it has none or it cannot be read. */
 export function nameConstraintsOf(derB64: string): NameConstraints | null {
+  let hit = constraintsMemo.get(derB64);
+  if (hit === undefined) {
+    hit = readNameConstraints(derB64);
+    if (constraintsMemo.size > 4096) constraintsMemo.clear();
+    constraintsMemo.set(derB64, hit);
+  }
+  return hit;
+}
+
+function readNameConstraints(derB64: string): NameConstraints | null {
   try {
     const der = Buffer.from(derB64, 'base64');
     const ext = readTbs(der).extensions.get(NAME_CONSTRAINTS_OID);

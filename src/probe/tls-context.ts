@@ -3,6 +3,11 @@
  * new context per call otherwise (about 0.3 ms of CPU each, measured in the Slack bench profile), and a
  * check makes half a dozen handshakes. The context holds no per-connection state: SNI, ALPN, OCSP requests
  * and keylog stay on each socket, and client sessions are never resumed (no `session` is passed).
+ *
+ * No CA certificates: every probe connects with rejectUnauthorized false and the chain is verified by our
+ * own trust store (trust.ts, chain-build.ts), so OpenSSL's store is never consulted. Without `ca`, Node
+ * builds its whole root store on the first context (~30 ms of a CLI check's start-up, unless
+ * NODE_EXTRA_CA_CERTS already made it at process start); an empty list builds none.
  */
 import tls, { type SecureVersion } from 'node:tls';
 
@@ -19,6 +24,7 @@ export function clientContext(opts: ContextOptions = {}): tls.SecureContext {
   let ctx = contexts.get(key);
   if (!ctx) {
     ctx = tls.createSecureContext({
+      ca: [],
       ...(opts.minVersion ? { minVersion: opts.minVersion } : {}),
       ...(opts.maxVersion ? { maxVersion: opts.maxVersion } : {}),
       ...(opts.ciphers ? { ciphers: opts.ciphers } : {}),

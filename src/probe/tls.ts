@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import tls, { type SecureVersion } from 'node:tls';
+import { trace } from '../trace.js';
 import { type ErrorContext, hostPort, normaliseError, ProbeError, quote } from './errors.js';
 import { needsStarttls, negotiateStarttls } from './starttls.js';
 import { TapStream } from './tap.js';
@@ -141,6 +142,7 @@ class Session {
     this.raw = raw;
     const starttls = needsStarttls(opts.starttls) ? opts.starttls : null;
     raw.once('connect', () => {
+      trace(`tls: connected (SNI ${opts.servername}, ${opts.minVersion ?? ''}-${opts.maxVersion ?? ''})`);
       this.connectedAt = performance.now();
       this.ctx.phase = 'handshake';
       if (starttls !== null) this.upgrade(raw, starttls);
@@ -193,6 +195,7 @@ class Session {
         ciphers: opts.legacy ? LEGACY_CIPHERS : undefined,
       }),
     };
+    trace(`tls: connecting (SNI ${opts.servername})`);
     const sock = tls.connect(options);
     this.sock = sock;
     sock.on('keylog', (line: Buffer) => this.keylog.push(line.toString('latin1')));
@@ -233,6 +236,7 @@ class Session {
   }
 
   private succeed(sock: tls.TLSSocket): void {
+    trace(`tls: handshake done (SNI ${this.opts.servername})`);
     if (this.settled) return;
     let result: HandshakeResult;
     try {

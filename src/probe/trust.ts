@@ -68,18 +68,18 @@ interface Entry {
   info?: CertInfo | null;
 }
 
-function toEntries(ders: Uint8Array[]): Entry[] {
-  const out: Entry[] = [];
-  for (const der of ders) {
-    let subjectKey: string;
-    try {
-      subjectKey = normalizeName(der, nameTlvs(der).subject);
-    } catch {
-      continue;
-    }
-    out.push({ der, sha256: createHash('sha256').update(der).digest('hex'), subjectKey });
+function toEntry(der: Uint8Array): Entry | null {
+  let subjectKey: string;
+  try {
+    subjectKey = normalizeName(der, nameTlvs(der).subject);
+  } catch {
+    return null;
   }
-  return out;
+  return { der, sha256: createHash('sha256').update(der).digest('hex'), subjectKey };
+}
+
+function toEntries(ders: Uint8Array[]): Entry[] {
+  return ders.map(toEntry).filter((e): e is Entry => e !== null);
 }
 
 function entryInfo(entry: Entry): CertInfo | null {
@@ -90,30 +90,74 @@ function entryInfo(entry: Entry): CertInfo | null {
   return entry.info;
 }
 
+interface Builtin {
+  mozilla: Entry[];
+  system: Entry[];
+}
+
 /**
  * Hashed and indexed once per process and path. Full parsing costs ~6 ms a certificate (about a second
  * for Mozilla plus an OS bundle), so it waits until an anchor is actually a candidate issuer.
  */
-const builtinCache = new Map<string, { mozilla: Entry[]; system: Entry[] }>();
+const builtinCache = new Map<string, Builtin>();
 
-function readSystemBundle(path: string): Entry[] {
+function readSystemBundle(path: string): Uint8Array[] {
   try {
-    return toEntries(pemToDer(readFileSync(path, 'utf8')));
+    return pemToDer(readFileSync(path, 'utf8'));
   } catch {
     // An unreadable or odd OS bundle must not stop a check; the Mozilla set still applies.
     return [];
   }
 }
 
-function builtinAnchors(systemPath: string | null): { mozilla: Entry[]; system: Entry[] } {
+function builtinDers(systemPath: string | null): { mozilla: Uint8Array[]; system: Uint8Array[] } {
+  return { mozilla: pemToDer(rootCertificates.join('\n')), system: systemPath ? readSystemBundle(systemPath) : [] };
+}
+
+function builtinAnchors(systemPath: string | null): Builtin {
   const key = systemPath ?? '';
   let hit = builtinCache.get(key);
   if (!hit) {
-    const mozilla = toEntries(pemToDer(rootCertificates.join('\n')));
-    hit = { mozilla, system: systemPath ? readSystemBundle(systemPath) : [] };
+    const ders = builtinDers(systemPath);
+    hit = { mozilla: toEntries(ders.mozilla), system: toEntries(ders.system) };
     builtinCache.set(key, hit);
   }
   return hit;
+}
+
+const preparing = new Map<string, Promise<void>>();
+/** Anchors hashed and name-indexed per turn of the event loop by prepareBuiltinAnchors (~0.1 ms each). */
+const PREPARE_SLICE = 16;
+
+/**
+ * Indexes the built-in anchors (~290 on a Debian host, ~30 ms of CPU) in slices between turns of the event
+ * loop, so a check can start it once its handshake is on the wire: the work fills the wait for the server
+ * instead of delaying the ClientHello, and network events are never held up by more than a slice. A store
+ * used before it finishes indexes the rest at once (loadTrustStore).
+ */
+export function prepareBuiltinAnchors(systemPath: string | null = defaultSystemPath()): Promise<void> {
+  const key = systemPath ?? '';
+  if (builtinCache.has(key)) return Promise.resolve();
+  let pending = preparing.get(key);
+  if (pending === undefined) {
+    pending = (async () => {
+      const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+      await yieldTurn();
+      const ders = builtinDers(systemPath);
+      const done: Builtin = { mozilla: [], system: [] };
+      for (const store of ['mozilla', 'system'] as const) {
+        const list = ders[store];
+        for (let i = 0; i < list.length; i += PREPARE_SLICE) {
+          await yieldTurn();
+          if (builtinCache.has(key)) return;
+          done[store].push(...toEntries(list.slice(i, i + PREPARE_SLICE)));
+        }
+      }
+      if (!builtinCache.has(key)) builtinCache.set(key, done);
+    })().finally(() => preparing.delete(key));
+    preparing.set(key, pending);
+  }
+  return pending;
 }
 
 function defaultSystemPath(): string | null {
@@ -174,15 +218,25 @@ class AnchorIndex {
  */
 export function loadTrustStore(opts: TrustStoreOptions = {}): TrustStore {
   const systemPath = opts.systemBundlePath === undefined ? defaultSystemPath() : opts.systemBundlePath;
+  // extra bundles are checked now (a broken --ca is the caller's error); the built-in anchors are indexed
+  // on first use (or beforehand by prepareBuiltinAnchors), off a CLI check's path to its first handshake
   const custom = (opts.extraCaPem ?? []).map(customAnchors);
-  const builtin = opts.builtin === false ? { mozilla: [], system: [] } : builtinAnchors(systemPath);
-  const index = new AnchorIndex();
-  index.add(builtin.mozilla, 'mozilla');
-  index.add(builtin.system, 'system');
-  index.add(custom.flat(), 'custom');
+  let index: AnchorIndex | undefined;
+  const built = (): AnchorIndex => {
+    if (index === undefined) {
+      const builtin = opts.builtin === false ? { mozilla: [], system: [] } : builtinAnchors(systemPath);
+      index = new AnchorIndex();
+      index.add(builtin.mozilla, 'mozilla');
+      index.add(builtin.system, 'system');
+      index.add(custom.flat(), 'custom');
+    }
+    return index;
+  };
   return {
-    findIssuers: (cert) => index.issuersOf(cert),
-    lookup: (sha256) => index.bySha.get(sha256) ?? null,
-    size: index.bySha.size,
+    findIssuers: (cert) => built().issuersOf(cert),
+    lookup: (sha256) => built().bySha.get(sha256) ?? null,
+    get size() {
+      return built().bySha.size;
+    },
   };
 }

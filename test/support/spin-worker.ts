@@ -25,7 +25,7 @@ export default async function spinOrCheck(task: Task) {
   task.port.close();
   // a diagnosis of nothing observed, without the deadline marker: the spin finished in time
   const now = new Date(task.nowIso);
-  return diagnose({ ...partialDiagnosis(stubInput(task)).report, deadline: undefined }, { now });
+  return diagnose({ ...(await partialDiagnosis(stubInput(task))).report, deadline: undefined }, { now });
 }
 
 function stubInput(task: WorkerTask) {
