@@ -91,7 +91,7 @@ export async function start(
   try {
     if (config.mode === 'shell') {
       startScheduler(new ShellReminderSink(io.stdout));
-      await runShell(io, deps, env.USER || env.USERNAME || 'shell', store);
+      await runShell(io, deps, env.USER || env.USERNAME || 'shell');
     } else await runSlack(io, config, deps, log, startScheduler);
     return 0;
   } catch (err) {
@@ -106,10 +106,10 @@ export async function start(
   }
 }
 
-async function runShell(io: StartIo, deps: SlackAppDeps, userId: string, store: SqliteIncidentStore): Promise<void> {
+async function runShell(io: StartIo, deps: SlackAppDeps, userId: string): Promise<void> {
   const session = startShell({
     // numbering continues after earlier runs: "#1" again collided with a stored incident (UNIQUE channel, ts)
-    lastRef: store.lastNumericTs(SHELL_CHANNEL),
+    lastRef: await deps.store.lastNumericTs(SHELL_CHANNEL),
     ...(deps.pending ? { pending: deps.pending } : {}),
     input: io.stdin,
     output: io.stdout,

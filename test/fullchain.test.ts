@@ -111,7 +111,7 @@ test('Slack: an upload refused (missing_scope) becomes a notice in the thread; t
     10_000,
   );
   assert.ok(notice);
-  assert.ok(h.store.getByMessage('C-noscope', ts));
+  assert.ok(await h.store.getByMessage('C-noscope', ts));
 });
 
 test('shell: the file is written to disk and its path printed in the thread', async () => {

@@ -25,14 +25,14 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const T0 = new Date('2026-03-01T10:00:00Z');
 
 /** Data each earlier version can hold, written through that version's own tables. */
-function seed(db: Database.Database, version: number): void {
+async function seed(db: Database.Database, version: number): Promise<void> {
   if (version >= 1) {
     // schema 1's own table, written with SQL: today's SqliteIncidentStore also reads pending_checks (schema 2)
     db.prepare(
       `INSERT INTO incidents (channel, ts, target, requested_by, status, created_at, updated_at, last_diagnosis)
        VALUES ('C1', '1.1', 'old.example', 'U1', 'open', ?, ?, ?)`,
     ).run(T0.toISOString(), T0.toISOString(), JSON.stringify(diagnosisWith([finding('chain_incomplete')])));
-    new SqliteEventDedup(db).seen('Ev1', T0);
+    await new SqliteEventDedup(db).seen('Ev1', T0);
   }
   if (version >= 2) {
     db.prepare(
@@ -46,7 +46,7 @@ for (let from = 0; from < SCHEMA_VERSION; from++) {
     const file = join(dir, `from-${from}.db`);
     const old = new Database(file);
     assert.equal(migrate(old, from), from);
-    seed(old, from);
+    await seed(old, from);
     old.close();
 
     const db = openDb(file);
@@ -56,9 +56,9 @@ for (let from = 0; from < SCHEMA_VERSION; from++) {
       Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1),
     );
     if (from >= 1) {
-      const inc = new SqliteIncidentStore(db).getByMessage('C1', '1.1');
+      const inc = await new SqliteIncidentStore(db).getByMessage('C1', '1.1');
       assert.equal(inc?.lastDiagnosis.findings[0]?.code, 'chain_incomplete');
-      assert.equal(new SqliteEventDedup(db).seen('Ev1', T0), true, 'dedup rows survive');
+      assert.equal(await new SqliteEventDedup(db).seen('Ev1', T0), true, 'dedup rows survive');
     }
     if (from >= 2) assert.equal((db.prepare('SELECT COUNT(*) AS n FROM pending_checks').get() as { n: number }).n, 1);
     const subs = new SqliteSubscriptionStore(db);

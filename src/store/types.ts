@@ -1,11 +1,89 @@
 /**
- * The store interfaces of watched endpoints (issue 8). They return promises so a PostgreSQL
- * implementation can replace the SQLite one (src/store/*.ts) for multi-replica use without touching
- * callers. Plain data in and out; times are Dates, ids are strings.
+ * Every store interface: incidents, checks in flight, Slack event ids, and watched endpoints (issue 8).
+ * They return promises so a PostgreSQL implementation can replace the SQLite one (src/store/*.ts) for
+ * multi-replica use without touching callers. Plain data in and out; ids are strings.
  *
  * Stability: a contract shared by commands/, src/scheduler/ and the transports. Change it additively.
+ * src/chat/port.ts re-exports the chat-side ones under their old names.
  */
-import type { Verdict } from '../rules/types.js';
+import type { Diagnosis, Verdict } from '../rules/types.js';
+
+export type IncidentStatus = 'open' | 'resolved';
+
+/** An incident: one diagnosis parent message and its thread. */
+export interface Incident {
+  id: string;
+  /** the parent message */
+  channel: string;
+  ts: string;
+  /** what the user typed as target (re-checks parse it again) */
+  target: string;
+  requestedBy: string;
+  status: IncidentStatus;
+  resolvedBy: string | null;
+  resolvedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** the diagnosis of the latest check or re-check */
+  lastDiagnosis: Diagnosis;
+}
+
+export interface NewIncident {
+  channel: string;
+  ts: string;
+  target: string;
+  requestedBy: string;
+  diagnosis: Diagnosis;
+  now: Date;
+}
+
+/** Persistence of incidents (src/store/incidents.ts). */
+export interface IncidentStore {
+  create(input: NewIncident): Promise<Incident>;
+  get(id: string): Promise<Incident | null>;
+  /** the incident whose parent message is (channel, ts): a thread's `thread_ts` finds its incident */
+  getByMessage(channel: string, ts: string): Promise<Incident | null>;
+  /** record a new diagnosis; `status: 'open'` re-opens a resolved incident (clears resolvedBy/At) */
+  update(id: string, patch: { diagnosis: Diagnosis; status?: IncidentStatus; now: Date }): Promise<Incident>;
+  resolve(id: string, by: string, at: Date): Promise<Incident>;
+  /**
+   * The highest all-digit message ref used in `channel` by an incident or a check in flight (0 when none):
+   * the shell numbers its messages from there, so refs stay unique across runs on one database.
+   */
+  lastNumericTs(channel: string): Promise<number>;
+}
+
+/** A "Checking…" message in flight (src/store/pending.ts). */
+export interface PendingCheck {
+  channel: string;
+  ts: string;
+  /** what the user typed */
+  target: string;
+  requestedBy: string;
+  /** ISO time the message was posted */
+  startedAt: string;
+}
+
+/**
+ * "Checking…" messages in flight, kept across a crash: at start the transport marks every one left behind
+ * failed in place, so no message says "Checking…" forever. `add` has resolved (the row is durable) before
+ * the check it records goes on.
+ */
+export interface PendingCheckStore {
+  add(check: PendingCheck): Promise<void>;
+  remove(ref: { channel: string; ts: string }): Promise<void>;
+  /** every row, oldest first */
+  list(): Promise<PendingCheck[]>;
+}
+
+/** Slack event ids already processed (src/store/events.ts), so retried deliveries never double-post. */
+export interface EventDedup {
+  /**
+   * true when `eventId` was seen within the TTL; otherwise records it and resolves false. The check and
+   * the insert are one atomic step (one statement), so two concurrent deliveries never both get false.
+   */
+  seen(eventId: string, now?: Date): Promise<boolean>;
+}
 
 /** A channel watching one target. */
 export interface Subscription {
