@@ -128,8 +128,11 @@ export interface SubscriptionStore {
   byChannel(channel: string): Promise<Subscription[]>;
   byUser(userId: string): Promise<Subscription[]>;
   all(): Promise<Subscription[]>;
-  /** subscriptions of unpaused channels with nextCheckAt ≤ now, earliest first, at most `limit` */
-  due(now: Date, limit: number): Promise<Subscription[]>;
+  /**
+   * subscriptions of unpaused channels with nextCheckAt ≤ now, earliest first (by nextCheckAt, then id), at
+   * most `limit`; with `after`, only those ordered after that one (the next page of a sweep)
+   */
+  due(now: Date, limit: number, after?: { nextCheckAt: Date; id: string }): Promise<Subscription[]>;
   scheduleNext(id: string, checkedAt: Date, nextCheckAt: Date): Promise<void>;
   /** pause every subscription of a channel (records the first reason); true when it was not paused */
   pauseChannel(channel: string, reason: string, now: Date): Promise<boolean>;
@@ -286,11 +289,45 @@ export interface LeaseStore {
   holder(name: string, now: Date): Promise<string | null>;
 }
 
+/** One swept subscription: what its check saw and when it is next due. */
+export interface SweepOutcome {
+  subscription: Subscription;
+  /** null when the check itself failed (our bug): only the next check is scheduled */
+  observation: NewObservation | null;
+  checkedAt: Date;
+  nextCheckAt: Date;
+}
+
+/**
+ * The reminders owed, from the latest observations (oldest first, the new one last), the ledger and the
+ * time of the check. Pure; never throws (a failure owes nothing).
+ */
+export type DecideOwed = (
+  subscription: Subscription,
+  history: Observation[],
+  ledger: LedgerEntry[],
+  now: Date,
+) => OwedReminder[];
+
+/**
+ * A sweep's writes, a batch at a time (src/store/sweep-batch.ts): one transaction (one commit, one fsync)
+ * per batch instead of three per checked endpoint.
+ */
+export interface SweepStore {
+  /**
+   * In one transaction, per outcome: the observation, the intents `decide` owes from the latest `history`
+   * observations and the ledger, and the next check time. Resolves with the number of intents recorded.
+   */
+  commit(outcomes: SweepOutcome[], history: number, decide: DecideOwed): Promise<number>;
+}
+
 /** What the watch commands need (CommandContext.watch): the stores and the sweep settings. */
 export interface WatchContext {
   subscriptions: SubscriptionStore;
   observations: ObservationStore;
   reminders: ReminderStore;
+  /** the scheduler's batched writes */
+  sweeps: SweepStore;
   sweepEveryMs: number;
   /** endpoints one channel may watch */
   cap: number;
