@@ -113,8 +113,9 @@ export async function runSweepBench(count = Number(process.env.BENCH_SWEEP_COUNT
   const compiled = existsSync(new URL('../dist/check-worker.js', import.meta.url));
   const workerSource = compiled ? 'compiled dist/check-worker.js' : 'src/pool/check-worker.ts under tsx';
   const size = config.workers ?? Math.min(defaultPoolSize(), config.limits.maxConcurrentProbes);
-  const sweepShare = process.env.BENCH_SWEEP_SHARE ? Number(process.env.BENCH_SWEEP_SHARE) : undefined;
-  const pool = createCheckPool({ size, ...(sweepShare ? { sweepShare } : {}), filename: new URL(compiled ? './sweep-worker-dist.mjs' : './sweep-worker.ts', import.meta.url).href,
+  const pool = createCheckPool({
+    size,
+    filename: new URL(compiled ? './sweep-worker-dist.mjs' : './sweep-worker.ts', import.meta.url).href,
   });
   const db = openDb(config.dbPath);
   const interactive: number[] = [];
@@ -171,9 +172,11 @@ export async function runSweepBench(count = Number(process.env.BENCH_SWEEP_COUNT
     })();
     const restRss = process.memoryUsage().rss;
     const rss = rssSampler();
+    const elu0 = performance.eventLoopUtilization();
     const t0 = performance.now();
     const result = await scheduler.tick();
     const wallMs = performance.now() - t0;
+    const elu = performance.eventLoopUtilization(elu0);
     sweeping = false;
     await pinger;
     const peakRss = rss.stop();
@@ -185,9 +188,15 @@ export async function runSweepBench(count = Number(process.env.BENCH_SWEEP_COUNT
       `  raw TLS handshakes: ${rawPerSec.toFixed(0)}/s (baseline, same run: ${availableParallelism()} threads, ${RAW_CONCURRENCY} in flight)`,
       `  sweep: ${(wallMs / 1000).toFixed(1)} s wall, ${perSec.toFixed(0)} checks/s = ${((perSec / rawPerSec) * 100).toFixed(1)} % of raw handshakes (target ≥ 60 %)`,
       `  peak RSS ${(peakRss / 1048576).toFixed(0)} MiB (target < 300 MB = 286 MiB); ${(restRss / 1048576).toFixed(0)} MiB before the sweep (pool warm, app up); main heap after ${(process.memoryUsage().heapUsed / 1048576).toFixed(0)} MiB`,
-      `  SQLite time ${result.sweep.storeMs.toFixed(0)} ms per sweep (${((result.sweep.storeMs / wallMs) * 100).toFixed(1)} % of wall)`,
+      `  SQLite time ${result.sweep.storeMs.toFixed(0)} ms per sweep (${((result.sweep.storeMs / wallMs) * 100).toFixed(1)} % of wall); main thread busy ${(elu.utilization * 100).toFixed(0)} % of the sweep`,
       `  /cert check during the sweep: ack p50 ${pct(acks, 0.5).toFixed(1)} ms, p99 ${pct(acks, 0.99).toFixed(1)} ms over ${acks.length} commands`,
-      `  time to the diagnosis (interactive lane): during the sweep p50 ${pct(interactive, 0.5).toFixed(0)} ms, p99 ${pct(interactive, 0.99).toFixed(0)} ms, slowest ${[...interactive].sort((a, b) => b - a).slice(0, 3).map((x) => x.toFixed(0)).join(', ')} ms; idle p50 ${pct(idle, 0.5).toFixed(0)} ms`,
+      `  time to the diagnosis (interactive lane): during the sweep p50 ${pct(interactive, 0.5).toFixed(0)} ms, p99 ${pct(interactive, 0.99).toFixed(0)} ms, slowest ${[
+        ...interactive,
+      ]
+        .sort((a, b) => b - a)
+        .slice(0, 3)
+        .map((x) => x.toFixed(0))
+        .join(', ')} ms; idle p50 ${pct(idle, 0.5).toFixed(0)} ms`,
     );
     return lines.join('\n');
   } finally {
