@@ -327,3 +327,32 @@ test('a sweep longer than one page checks every due subscription once and stores
     await server.close();
   }
 });
+
+test('within a page the sweep renews its lease as time passes and stops at once when it is lost', async () => {
+  const names = ['q0.test', 'q1.test', 'q2.test', 'q3.test'];
+  const server = await startSniServer(names, T0);
+  const s = watchStores(join(dir, `db${++dbSeq}.db`));
+  try {
+    for (const name of names) await subscribe(s, 'C1', `${name}:${server.port}`);
+    const clock = testClock(T0);
+    const core = sweepCore(server);
+    let renewals = 0;
+    const result = await sweep(
+      {
+        ...s,
+        // each check takes 11 s of the injected clock: a renewal (every 10 s) is due before each next one
+        core: { ...core, check: (input, opts) => core.check(input, opts).finally(() => clock.advance(11_000)) },
+        clock: clock.now,
+        log,
+        concurrency: 1,
+      },
+      async () => ++renewals < 3,
+    );
+    assert.equal(renewals, 3, 'renewed at the page start, then before the second and third checks');
+    assert.equal(result.checked, 2, 'the lease was lost before the third check: it never started');
+    assert.equal((await s.subscriptions.due(T0, 10)).length, 2, 'the unchecked ones stay due');
+  } finally {
+    s.db.close();
+    await server.close();
+  }
+});

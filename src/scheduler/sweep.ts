@@ -65,7 +65,12 @@ export function nextCheckAt(now: Date, everyMs: number, random: () => number): D
   return new Date(now.getTime() + Math.round(everyMs * (1 - JITTER + 2 * JITTER * random())));
 }
 
-/** `shouldContinue` runs before each page: the scheduler renews its lease there and stops when it lost it. */
+/**
+ * `shouldContinue` runs before each page and, within a page, before the next check once RENEW_EVERY_MS
+ * have passed: the scheduler renews its lease there and the sweep stops when it lost it. Per page only was
+ * not enough: 500 checks of slow real endpoints outlast the lease (30 s at least), and a second process
+ * would take over and sweep the same subscriptions at the same time.
+ */
 export async function sweep(
   deps: SweepDeps,
   shouldContinue: () => Promise<boolean> = async () => true,
@@ -80,6 +85,9 @@ export async function sweep(
   return result;
 }
 
+/** Lease renewals at least this often while checks run (the shortest lease is 30 s). */
+const RENEW_EVERY_MS = 10_000;
+
 /** The due subscriptions as of the sweep's start, a page at a time, until none is left or the lease is lost. */
 async function* duePages(
   deps: SweepDeps,
@@ -93,9 +101,16 @@ async function* duePages(
     const page = await deps.subscriptions.due(started, deps.batch ?? 500, after);
     result.storeMs += performance.now() - t0;
     if (page.length === 0 || !(await shouldContinue())) return;
+    let renewed = deps.clock().getTime();
     const last = page.at(-1)!;
     after = { nextCheckAt: last.nextCheckAt, id: last.id };
-    yield* page;
+    for (const sub of page) {
+      if (deps.clock().getTime() - renewed >= RENEW_EVERY_MS) {
+        if (!(await shouldContinue())) return;
+        renewed = deps.clock().getTime();
+      }
+      yield sub;
+    }
   }
 }
 
@@ -125,13 +140,14 @@ class OutcomeWriter {
   #deps: SweepDeps;
   #result: SweepResult;
   #buffer: SweepOutcome[] = [];
-  #since = performance.now();
+  #since: number;
   #chain: Promise<void> = Promise.resolve();
   #decide: DecideOwed;
 
   constructor(deps: SweepDeps, result: SweepResult) {
     this.#deps = deps;
     this.#result = result;
+    this.#since = deps.clock().getTime();
     this.#decide = (subscription, history, ledger, now) => {
       try {
         return owedReminders({ subscription, history, ledger, now });
@@ -144,14 +160,15 @@ class OutcomeWriter {
 
   add(outcome: SweepOutcome): void {
     this.#buffer.push(outcome);
-    if (this.#buffer.length >= FLUSH_EVERY || performance.now() - this.#since >= FLUSH_AFTER_MS) void this.flush();
+    const waited = this.#deps.clock().getTime() - this.#since;
+    if (this.#buffer.length >= FLUSH_EVERY || waited >= FLUSH_AFTER_MS) void this.flush();
   }
 
   /** Commits what is buffered; resolves when every commit asked for so far is done. Never rejects. */
   flush(): Promise<void> {
     const batch = this.#buffer;
     this.#buffer = [];
-    this.#since = performance.now();
+    this.#since = this.#deps.clock().getTime();
     this.#chain = this.#chain.then(async () => {
       if (batch.length === 0) return;
       const t0 = performance.now();
