@@ -37,7 +37,7 @@ export async function handleAction(ctx: ActionContext, onError?: (err: unknown) 
 
 /** Run one action; rejects on unexpected failures (routeCommand and handleAction catch them). */
 export async function runAction(ctx: ActionContext): Promise<void> {
-  const incident = ctx.store.get(ctx.incidentId);
+  const incident = await ctx.store.get(ctx.incidentId);
   // Acted on from its own channel only: a click carrying another channel's incident id (a copied or forged
   // payload) would reply in that channel's thread, or show its diagnosis to an outsider through the
   // response_url fallback. Refused as unknown, so the answer does not tell whether the id exists.

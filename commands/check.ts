@@ -35,17 +35,24 @@ export async function runCheck(ctx: CommandContext, args: string): Promise<void>
     throw err;
   }
   const pending = { channel: ref.channel, ts: ref.ts };
-  ctx.pending?.add({ ...pending, target: input, requestedBy: ctx.userId, startedAt: ctx.clock().toISOString() });
   try {
+    // recorded before the probe starts: a crash from here on leaves a row the next start marks failed
+    await ctx.pending?.add({
+      ...pending,
+      target: input,
+      requestedBy: ctx.userId,
+      startedAt: ctx.clock().toISOString(),
+    });
     await finishCheck(ctx, input, target, ref, grant);
   } catch (err) {
+    grant.release(); // when recording the pending row failed, the probe never ran (extra calls are ignored)
     // never leave "Checking…" behind: whatever failed after the post, the message says so (best effort)
     await ctx.port
       .update(ref, errorNotice('check_failed', `The check of ${input} failed inside cert-doctor: ${messageOf(err)}`))
       .catch(() => undefined);
     throw err;
   } finally {
-    ctx.pending?.remove(pending);
+    await ctx.pending?.remove(pending);
   }
 }
 
@@ -67,7 +74,7 @@ async function finishCheck(
     return;
   }
   const { diagnosis } = outcome;
-  const incident = ctx.store.create({
+  const incident = await ctx.store.create({
     channel: ref.channel,
     ts: ref.ts,
     target: input,

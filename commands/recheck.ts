@@ -38,7 +38,7 @@ export async function runRecheck(ctx: ActionContext, incident: Incident): Promis
   }
   const after = outcome.diagnosis;
   const delta = computeDelta(incident.lastDiagnosis, after);
-  const updated = record(ctx, incident, after);
+  const updated = await record(ctx, incident, after);
   await ctx.port.reply(parent, {
     kind: 'delta',
     ...delta,
@@ -51,9 +51,9 @@ export async function runRecheck(ctx: ActionContext, incident: Incident): Promis
 }
 
 /** Store the new diagnosis and move the status: resolved when nothing critical remains, open otherwise. */
-function record(ctx: ActionContext, incident: Incident, after: Diagnosis): Incident {
+async function record(ctx: ActionContext, incident: Incident, after: Diagnosis): Promise<Incident> {
   const now = ctx.clock();
   if (hasCritical(after)) return ctx.store.update(incident.id, { diagnosis: after, status: 'open', now });
-  const stored = ctx.store.update(incident.id, { diagnosis: after, now });
+  const stored = await ctx.store.update(incident.id, { diagnosis: after, now });
   return stored.status === 'resolved' ? stored : ctx.store.resolve(incident.id, ctx.userId, now);
 }

@@ -35,7 +35,7 @@ export const definitions: Record<ActionId, CommandHelp> = {
 };
 
 export async function runThreadAction(ctx: CommandContext, actionId: ActionId): Promise<void> {
-  const incident = ctx.thread ? ctx.store.getByMessage(ctx.thread.channel, ctx.thread.ts) : null;
+  const incident = ctx.thread ? await ctx.store.getByMessage(ctx.thread.channel, ctx.thread.ts) : null;
   if (!incident) {
     const name = definitions[actionId].name;
     await ctx.port.ephemeral(

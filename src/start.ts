@@ -90,7 +90,7 @@ export async function start(
   const unguard = guardProcess(log);
   try {
     if (config.mode === 'shell') {
-      await runShell(io, deps, env.USER || env.USERNAME || 'shell', store, startScheduler);
+      await runShell(io, deps, env.USER || env.USERNAME || 'shell', startScheduler);
     } else await runSlack(io, config, deps, log, startScheduler);
     return 0;
   } catch (err) {
@@ -109,12 +109,11 @@ async function runShell(
   io: StartIo,
   deps: SlackAppDeps,
   userId: string,
-  store: SqliteIncidentStore,
   startScheduler: (sink: ReminderSink) => void,
 ): Promise<void> {
   const session = startShell({
     // numbering continues after earlier runs: "#1" again collided with a stored incident (UNIQUE channel, ts)
-    lastRef: store.lastNumericTs(SHELL_CHANNEL),
+    lastRef: await deps.store.lastNumericTs(SHELL_CHANNEL),
     ...(deps.pending ? { pending: deps.pending } : {}),
     input: io.stdin,
     output: io.stdout,

@@ -65,7 +65,7 @@ test('check → progress updated in place → diagnosis parent (an incident) →
   srv.repair();
   db = openDb(file);
   const store = new SqliteIncidentStore(db);
-  assert.equal(store.getByMessage(parent.channel, parent.ts)?.id, diag.incident.id);
+  assert.equal((await store.getByMessage(parent.channel, parent.ts))?.id, diag.incident.id);
   const port2 = new RecordingPort();
   const at = new Date(Date.now() + 60_000);
   await handleAction(
@@ -82,7 +82,7 @@ test('check → progress updated in place → diagnosis parent (an incident) →
   );
   assert.equal(port2.last('diagnosis').incident.status, 'resolved');
   assert.deepEqual(port2.anchors(), [parent, parent]);
-  assert.equal(store.get(diag.incident.id)?.status, 'resolved');
+  assert.equal((await store.get(diag.incident.id))?.status, 'resolved');
   db.close();
 });
 

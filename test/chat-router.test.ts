@@ -121,7 +121,7 @@ test('thread words outside an incident thread, and actions on unknown incidents,
 test('fix guide and show chain reply in the incident thread, from a mention or a button', async () => {
   const { ctx, port, db } = makeContext();
   const d = { ...diagnosisWith([finding('chain_incomplete')]), serverStack: 'nginx' };
-  const inc = ctx.store.create({
+  const inc = await ctx.store.create({
     channel: 'C1',
     ts: '1700.1',
     target: 'a.test',

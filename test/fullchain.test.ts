@@ -113,7 +113,7 @@ test('Slack: an upload refused (missing_scope) becomes a notice in the thread; t
     10_000,
   );
   assert.ok(notice);
-  assert.ok(h.store.getByMessage('C-noscope', ts));
+  assert.ok(await h.store.getByMessage('C-noscope', ts));
 });
 
 const uploadsIn = (ts: string) => [...h.fake.uploads.values()].filter((u) => u.completed && u.threadTs === ts);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { createLogger } from '../src/log.js';
 import { Scheduler, type Timers } from '../src/scheduler/index.js';
+import { sweep } from '../src/scheduler/sweep.js';
 import type { Subscription } from '../src/store/types.js';
 import { type FakeMessage, startFakeSlack } from './support/fake-slack.js';
 import {
@@ -297,3 +298,61 @@ async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+test('a sweep longer than one page checks every due subscription once and stores each outcome', async () => {
+  const names = ['p0.test', 'p1.test', 'p2.test', 'p3.test', 'p4.test'];
+  const server = await startSniServer(names, T0);
+  const s = watchStores(join(dir, `db${++dbSeq}.db`));
+  try {
+    const subs = [];
+    for (const name of names) subs.push(await subscribe(s, 'C1', `${name}:${server.port}`));
+    const result = await sweep({
+      ...s,
+      core: sweepCore(server),
+      clock: () => T0,
+      log,
+      concurrency: 3,
+      batch: 2,
+    });
+    assert.equal(result.checked, names.length);
+    for (const sub of subs) {
+      const seen = await s.observations.recent(sub.id, 10);
+      assert.equal(seen.length, 1, `${sub.target}: one observation`);
+      assert.equal(seen[0]!.endpoints[0]?.leaf?.sha256, server.fingerprint(sub.target.split(':')[0]!));
+      assert.equal((await s.subscriptions.get(sub.id))?.nextCheckAt.getTime(), T0.getTime() + 6 * HOUR);
+    }
+    assert.deepEqual(await s.subscriptions.due(T0, 10), [], 'nothing left due');
+  } finally {
+    s.db.close();
+    await server.close();
+  }
+});
+
+test('within a page the sweep renews its lease as time passes and stops at once when it is lost', async () => {
+  const names = ['q0.test', 'q1.test', 'q2.test', 'q3.test'];
+  const server = await startSniServer(names, T0);
+  const s = watchStores(join(dir, `db${++dbSeq}.db`));
+  try {
+    for (const name of names) await subscribe(s, 'C1', `${name}:${server.port}`);
+    const clock = testClock(T0);
+    const core = sweepCore(server);
+    let renewals = 0;
+    const result = await sweep(
+      {
+        ...s,
+        // each check takes 11 s of the injected clock: a renewal (every 10 s) is due before each next one
+        core: { ...core, check: (input, opts) => core.check(input, opts).finally(() => clock.advance(11_000)) },
+        clock: clock.now,
+        log,
+        concurrency: 1,
+      },
+      async () => ++renewals < 3,
+    );
+    assert.equal(renewals, 3, 'renewed at the page start, then before the second and third checks');
+    assert.equal(result.checked, 2, 'the lease was lost before the third check: it never started');
+    assert.equal((await s.subscriptions.due(T0, 10)).length, 2, 'the unchecked ones stay due');
+  } finally {
+    s.db.close();
+    await server.close();
+  }
+});

@@ -13,7 +13,7 @@ const deps = (): SlackAppDeps => {
   return {
     core: { check: async () => assert.fail('no probe expected'), parseTarget: () => assert.fail('no parse expected') },
     store: {} as SlackAppDeps['store'],
-    events: { seen: () => false },
+    events: { seen: async () => false },
     limits: new Limiter({ checksPerMinute: 5, maxConcurrentProbes: 1, clock }),
     log: createLogger({ level: 'silent' }),
     clock,

@@ -99,13 +99,13 @@ test('/cert check: ack < 3 s, "Checking…" posted, updated in place with the di
   );
   const thread = await h.fake.waitFor('chat.postMessage', (c) => c.args.thread_ts === ts);
   assert.ok(ids(thread).includes('finding:chain_incomplete:0'), ids(thread).join(' '));
-  const incident = h.store.getByMessage('C-flow', ts);
+  const incident = await h.store.getByMessage('C-flow', ts);
   assert.equal(incident?.status, 'open');
 });
 
 test('Re-check button: delta in the thread and the parent updated; Show chain and Fix guide reply in thread', async () => {
   const { ts } = await checkIn('C-btn', `127.0.0.1:${port.good}`);
-  const incident = h.store.getByMessage('C-btn', ts);
+  const incident = await h.store.getByMessage('C-btn', ts);
   assert.ok(incident);
   const before = h.fake.callsOf('chat.update').filter((c) => c.args.ts === ts).length;
   acked(await h.req.click({ actionId: 'recheck', value: incident.id, channel: 'C-btn', messageTs: ts }));
@@ -197,7 +197,7 @@ test('HTTP 500 once: retried by the client and delivered', async () => {
 
 test('a certificate CN of <!channel> is escaped in every payload sent to Slack', async () => {
   const { ts } = await checkIn('C-evil', `127.0.0.1:${port.evil}`);
-  const incident = h.store.getByMessage('C-evil', ts);
+  const incident = await h.store.getByMessage('C-evil', ts);
   acked(await h.req.click({ actionId: 'show_chain', value: incident!.id, channel: 'C-evil', messageTs: ts }));
   const chain = await h.fake.waitFor('chat.postMessage', (c) => c.args.thread_ts === ts && hasId('chain:sent')(c));
   assert.match(JSON.stringify(chain.args), /&lt;!channel&gt;/);
@@ -211,7 +211,7 @@ test('a diagnosis with many findings never yields invalid_blocks or msg_blocks_t
   assert.ok(ids(parent).includes('verdict:critical'));
   const replies = await h.fake.waitFor('chat.postMessage', (c) => c.args.thread_ts === ts);
   assert.ok(ids(replies).filter((id) => id.startsWith('finding:')).length >= 3, ids(replies).join(' '));
-  const incident = h.store.getByMessage('C-many', ts);
+  const incident = await h.store.getByMessage('C-many', ts);
   acked(await h.req.click({ actionId: 'fix_guide', value: incident!.id, channel: 'C-many', messageTs: ts }));
   await h.fake.waitFor('chat.postMessage', (c) => c.args.thread_ts === ts && hasId('fix_guide')(c));
   const rejected = h.fake.calls.filter(
@@ -225,7 +225,7 @@ test('incidents survive a restart: a new app on the same SQLite file re-checks a
   const dbPath = join(dir, 'incidents.db');
   const first = await startHarness({ dbPath, extraCaPem: trust });
   const { ts } = await checkIn('C-restart', `127.0.0.1:${port.incomplete}`, first);
-  const id = first.store.getByMessage('C-restart', ts)?.id;
+  const id = (await first.store.getByMessage('C-restart', ts))?.id;
   await first.close();
   const second = await startHarness({ dbPath, extraCaPem: trust });
   try {

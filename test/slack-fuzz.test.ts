@@ -213,7 +213,7 @@ async function incidentIn(home: string): Promise<{ id: string; ts: string }> {
   acked(await h.req.command({ text: 'check 10.1.1.1', channel: home }));
   const { ts } = await h.fake.waitForDiagnosis(home);
   await h.fake.waitFor('chat.postMessage', (c) => c.args.thread_ts === ts && c.args.channel === home);
-  const incident = h.store.getByMessage(home, ts);
+  const incident = await h.store.getByMessage(home, ts);
   assert.ok(incident);
   return { id: incident.id, ts };
 }

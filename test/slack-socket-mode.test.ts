@@ -68,13 +68,13 @@ test('/cert check: acked on the socket < 3 s, "Checking…" updated in place, fi
   assert.ok(blockIds(parent).includes('headline:chain_incomplete'), blockIds(parent).join(' '));
   const thread = await h.fake.waitFor('chat.postMessage', inThread(ts));
   assert.ok(blockIds(thread).includes('finding:chain_incomplete:0'), blockIds(thread).join(' '));
-  assert.equal(h.store.getByMessage('C-sm-flow', ts)?.status, 'open');
+  assert.equal((await h.store.getByMessage('C-sm-flow', ts))?.status, 'open');
   assert.deepEqual(h.socket.strays, []);
 });
 
 test('Re-check button (interactive envelope) re-probes and replies in the thread', async () => {
   const { ts } = await checkIn('C-sm-btn', `127.0.0.1:${port.good}`);
-  const incident = h.store.getByMessage('C-sm-btn', ts);
+  const incident = await h.store.getByMessage('C-sm-btn', ts);
   assert.ok(incident);
   const updates = () => h.fake.callsOf('chat.update').filter((c) => c.args.ts === ts).length;
   const before = updates();

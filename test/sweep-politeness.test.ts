@@ -58,3 +58,42 @@ test('jitter keeps the next check within ±10 % of the interval', () => {
   assert.equal(nextCheckAt(now, every, () => 0.5).getTime() - now.getTime(), every);
   assert.ok(nextCheckAt(now, every, () => 0.999999).getTime() - now.getTime() <= every * 1.1);
 });
+
+test('a stream of items (the due pages) is read ahead only as far as a free slot needs; host exclusivity holds', async () => {
+  const hosts = ['a', 'a', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+  let pulled = 0;
+  async function* stream() {
+    for (const [i, host] of hosts.entries()) {
+      pulled++;
+      yield { host, i };
+    }
+  }
+  const gates: (() => void)[] = [];
+  const busy = new Set<string>();
+  const done: number[] = [];
+  const run = runPolitely(
+    stream(),
+    2,
+    (t) => t.host,
+    async (t) => {
+      assert.ok(!busy.has(t.host), `two checks of ${t.host} at once`);
+      busy.add(t.host);
+      await new Promise<void>((r) => gates.push(r));
+      busy.delete(t.host);
+      done.push(t.i);
+    },
+  );
+  for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
+  // two slots: a (item 0) and the next host that is not a — b, item 3 — so items 0..3 were read, not more
+  assert.equal(gates.length, 2);
+  assert.equal(pulled, 4);
+  while (done.length < hosts.length) {
+    gates.shift()?.();
+    await new Promise<void>((r) => setImmediate(r));
+  }
+  await run;
+  assert.deepEqual(
+    [...done].sort((x, y) => x - y),
+    hosts.map((_, i) => i),
+  );
+});

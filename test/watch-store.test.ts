@@ -16,7 +16,8 @@ import { SqliteLeaseStore } from '../src/store/leases.js';
 import { SqliteObservationStore } from '../src/store/observations.js';
 import { SqliteReminderStore } from '../src/store/reminders.js';
 import { SqliteSubscriptionStore } from '../src/store/subscriptions.js';
-import type { OwedReminder } from '../src/store/types.js';
+import { SqliteSweepStore } from '../src/store/sweep-batch.js';
+import type { DecideOwed, OwedReminder, Subscription } from '../src/store/types.js';
 import { diagnosisWith, finding } from './support/diagnosis.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cert-doctor-watch-store-'));
@@ -25,14 +26,14 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const T0 = new Date('2026-03-01T10:00:00Z');
 
 /** Data each earlier version can hold, written through that version's own tables. */
-function seed(db: Database.Database, version: number): void {
+async function seed(db: Database.Database, version: number): Promise<void> {
   if (version >= 1) {
     // schema 1's own table, written with SQL: today's SqliteIncidentStore also reads pending_checks (schema 2)
     db.prepare(
       `INSERT INTO incidents (channel, ts, target, requested_by, status, created_at, updated_at, last_diagnosis)
        VALUES ('C1', '1.1', 'old.example', 'U1', 'open', ?, ?, ?)`,
     ).run(T0.toISOString(), T0.toISOString(), JSON.stringify(diagnosisWith([finding('chain_incomplete')])));
-    new SqliteEventDedup(db).seen('Ev1', T0);
+    await new SqliteEventDedup(db).seen('Ev1', T0);
   }
   if (version >= 2) {
     db.prepare(
@@ -46,7 +47,7 @@ for (let from = 0; from < SCHEMA_VERSION; from++) {
     const file = join(dir, `from-${from}.db`);
     const old = new Database(file);
     assert.equal(migrate(old, from), from);
-    seed(old, from);
+    await seed(old, from);
     old.close();
 
     const db = openDb(file);
@@ -56,9 +57,9 @@ for (let from = 0; from < SCHEMA_VERSION; from++) {
       Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1),
     );
     if (from >= 1) {
-      const inc = new SqliteIncidentStore(db).getByMessage('C1', '1.1');
+      const inc = await new SqliteIncidentStore(db).getByMessage('C1', '1.1');
       assert.equal(inc?.lastDiagnosis.findings[0]?.code, 'chain_incomplete');
-      assert.equal(new SqliteEventDedup(db).seen('Ev1', T0), true, 'dedup rows survive');
+      assert.equal(await new SqliteEventDedup(db).seen('Ev1', T0), true, 'dedup rows survive');
     }
     if (from >= 2) assert.equal((db.prepare('SELECT COUNT(*) AS n FROM pending_checks').get() as { n: number }).n, 1);
     const subs = new SqliteSubscriptionStore(db);
@@ -227,4 +228,138 @@ test('lease: one holder per database across two connections; renewal; takeover a
   assert.equal(await a.acquire('scheduler', 'A', at(52_000), 30_000), true, 'a released lease is free at once');
   dbA.close();
   dbB.close();
+});
+
+async function seedSubs(
+  subs: SqliteSubscriptionStore,
+  n: number,
+  at: (i: number) => Date,
+  prefix = 's',
+): Promise<Subscription[]> {
+  const out: Subscription[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await subs.add({
+      channel: `C${i % 3}`,
+      target: `${prefix}${i}.test:443`,
+      createdBy: 'U1',
+      thresholds: [30],
+      now: T0,
+      nextCheckAt: at(i),
+      cap: 100,
+    });
+    assert.ok(r.ok);
+    out.push(r.subscription);
+  }
+  return out;
+}
+
+test('due pages: keyset paging yields every due subscription once, in (nextCheckAt, id) order, paused channels left out', async () => {
+  const db = openDb(':memory:');
+  const subs = new SqliteSubscriptionStore(db);
+  // equal times on purpose: pages must break ties by id, not skip or repeat them
+  const all = await seedSubs(subs, 11, (i) => new Date(T0.getTime() + (i % 4) * 1000));
+  await subs.add({
+    channel: 'C0',
+    target: 'later.test:443',
+    createdBy: 'U1',
+    thresholds: [30],
+    now: T0,
+    nextCheckAt: new Date(T0.getTime() + 3_600_000),
+    cap: 100,
+  });
+  await subs.pauseChannel('C2', 'bot removed', T0);
+  const now = new Date(T0.getTime() + 10_000);
+  const seen: string[] = [];
+  let after: { nextCheckAt: Date; id: string } | undefined;
+  for (;;) {
+    const page = await subs.due(now, 2, after);
+    if (page.length === 0) break;
+    seen.push(...page.map((p) => p.id));
+    after = { nextCheckAt: page.at(-1)!.nextCheckAt, id: page.at(-1)!.id };
+  }
+  const expected = all
+    .filter((s) => s.channel !== 'C2')
+    .sort((a, b) => a.nextCheckAt.getTime() - b.nextCheckAt.getTime() || Number(a.id) - Number(b.id))
+    .map((s) => s.id);
+  assert.deepEqual(seen, expected);
+  db.close();
+});
+
+test('sweep batch: observations, intents decided from history with the new observation last, next check — one transaction', async () => {
+  const db = openDb(':memory:');
+  const subscriptions = new SqliteSubscriptionStore(db);
+  const observations = new SqliteObservationStore(db);
+  const reminders = new SqliteReminderStore(db);
+  const sweeps = new SqliteSweepStore(db, { observations, reminders, subscriptions });
+  const [a, b] = await seedSubs(subscriptions, 2, () => T0);
+  const obsOf = (sub: Subscription, code: string) => ({
+    subscriptionId: sub.id,
+    at: T0,
+    verdict: 'critical' as const,
+    codes: [code],
+    critical: [code],
+    endpoints: [],
+  });
+  const next = new Date(T0.getTime() + 6 * 3_600_000);
+  const histories: string[][] = [];
+  const decide: DecideOwed = (sub, history, ledger) => {
+    histories.push(history.map((o) => o.codes[0]!));
+    const key = `broken:${history.at(-1)!.codes[0]}`;
+    return ledger.some((e) => e.key === key)
+      ? []
+      : [{ key, covers: [], critical: true, facts: { kind: 'broken', target: sub.target, fingerprint: null } }];
+  };
+  await observations.record(obsOf(a!, 'earlier'));
+  const intents = await sweeps.commit(
+    [
+      { subscription: a!, observation: obsOf(a!, 'hostname_mismatch'), checkedAt: T0, nextCheckAt: next },
+      { subscription: b!, observation: null, checkedAt: T0, nextCheckAt: next },
+    ],
+    6,
+    decide,
+  );
+  assert.equal(intents, 1);
+  assert.deepEqual(
+    histories,
+    [['earlier', 'hostname_mismatch']],
+    'the policy sees the new observation last; none for a failed check',
+  );
+  assert.deepEqual(
+    (await reminders.pending()).map((r) => r.key),
+    ['broken:hostname_mismatch'],
+  );
+  assert.equal((await subscriptions.get(a!.id))?.nextCheckAt.getTime(), next.getTime());
+  assert.equal(
+    (await subscriptions.get(b!.id))?.nextCheckAt.getTime(),
+    next.getTime(),
+    'a failed check is still rescheduled',
+  );
+  assert.equal(
+    await sweeps.commit(
+      [{ subscription: a!, observation: obsOf(a!, 'hostname_mismatch'), checkedAt: T0, nextCheckAt: next }],
+      6,
+      decide,
+    ),
+    0,
+    'decided once',
+  );
+
+  // a failure inside the batch rolls all of it back: nothing half-stored, every subscription still due as before
+  const [c] = (await seedSubs(subscriptions, 1, () => T0, 'c')) as [Subscription];
+  const gone: Subscription = { ...c, id: '999999' };
+  const before = (db.prepare('SELECT COUNT(*) AS n FROM observations').get() as { n: number }).n;
+  await assert.rejects(
+    sweeps.commit(
+      [
+        { subscription: c, observation: obsOf(c, 'x'), checkedAt: T0, nextCheckAt: next },
+        { subscription: gone, observation: obsOf(gone, 'x'), checkedAt: T0, nextCheckAt: next },
+      ],
+      6,
+      decide,
+    ),
+    /FOREIGN KEY/,
+  );
+  assert.equal((db.prepare('SELECT COUNT(*) AS n FROM observations').get() as { n: number }).n, before);
+  assert.equal((await subscriptions.get(c.id))?.nextCheckAt.getTime(), T0.getTime());
+  db.close();
 });

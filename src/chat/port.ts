@@ -15,7 +15,26 @@ import type { Explanation } from '../explain/types.js';
 import type { Logger } from '../log.js';
 import type { Target } from '../probe/types.js';
 import type { Diagnosis, Verdict } from '../rules/types.js';
-import type { ReminderFacts, WatchContext } from '../store/types.js';
+import type {
+  EventDedup,
+  IncidentStatus,
+  IncidentStore,
+  PendingCheckStore,
+  ReminderFacts,
+  WatchContext,
+} from '../store/types.js';
+
+// The store interfaces live in src/store/types.ts (async, so a PostgreSQL store can follow); re-exported here
+// for the transports and handlers that imported them from the port.
+export type {
+  EventDedup,
+  Incident,
+  IncidentStatus,
+  IncidentStore,
+  NewIncident,
+  PendingCheck,
+  PendingCheckStore,
+} from '../store/types.js';
 
 /** Where a posted message lives. In Slack, `ts` is the message timestamp string ("1700000000.000100"). */
 export interface MessageRef {
@@ -45,8 +64,6 @@ export function incidentActions(incidentId: string): MessageAction[] {
     { id: 'watch', label: 'Watch expiry', value: incidentId },
   ];
 }
-
-export type IncidentStatus = 'open' | 'resolved';
 
 /** What a message needs to show about an incident (the parent's status line). */
 export interface IncidentView {
@@ -217,72 +234,6 @@ export interface UploadFile {
   content: string;
   /** plain text posted with the file (inline `code` spans allowed); transports escape their own markup */
   comment: string;
-}
-
-/** An incident: one diagnosis parent message and its thread, kept in SQLite. */
-export interface Incident {
-  id: string;
-  /** the parent message */
-  channel: string;
-  ts: string;
-  /** what the user typed as target (re-checks parse it again) */
-  target: string;
-  requestedBy: string;
-  status: IncidentStatus;
-  resolvedBy: string | null;
-  resolvedAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-  /** the diagnosis of the latest check or re-check */
-  lastDiagnosis: Diagnosis;
-}
-
-export interface NewIncident {
-  channel: string;
-  ts: string;
-  target: string;
-  requestedBy: string;
-  diagnosis: Diagnosis;
-  now: Date;
-}
-
-/** Persistence of incidents (src/store/incidents.ts). Synchronous: better-sqlite3 is. */
-export interface IncidentStore {
-  create(input: NewIncident): Incident;
-  get(id: string): Incident | null;
-  /** the incident whose parent message is (channel, ts): a thread's `thread_ts` finds its incident */
-  getByMessage(channel: string, ts: string): Incident | null;
-  /** record a new diagnosis; `status: 'open'` re-opens a resolved incident (clears resolvedBy/At) */
-  update(id: string, patch: { diagnosis: Diagnosis; status?: IncidentStatus; now: Date }): Incident;
-  resolve(id: string, by: string, at: Date): Incident;
-}
-
-/** A "Checking…" message in flight (src/store/pending.ts). */
-export interface PendingCheck {
-  channel: string;
-  ts: string;
-  /** what the user typed */
-  target: string;
-  requestedBy: string;
-  /** ISO time the message was posted */
-  startedAt: string;
-}
-
-/**
- * "Checking…" messages in flight, kept across a crash: at start the transport marks every one left behind
- * failed in place, so no message says "Checking…" forever.
- */
-export interface PendingCheckStore {
-  add(check: PendingCheck): void;
-  remove(ref: MessageRef): void;
-  /** every row, oldest first */
-  list(): PendingCheck[];
-}
-
-/** Slack event ids already processed (src/store/events.ts), so retried deliveries never double-post. */
-export interface EventDedup {
-  /** true when `eventId` was seen within the TTL; otherwise records it (atomically) and returns false */
-  seen(eventId: string, now?: Date): boolean;
 }
 
 /** Refusal from the abuse limits. `retryAfterSec` ≥ 1. */

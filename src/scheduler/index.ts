@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.js';
-import type { LeaseStore, ObservationStore, ReminderStore, SubscriptionStore } from '../store/types.js';
+import type { LeaseStore, ObservationStore, ReminderStore, SubscriptionStore, SweepStore } from '../store/types.js';
 import { Deliverer, type DeliveryStep } from './deliver.js';
 import type { ReminderSink } from './sink.js';
 import { type SweepDeps, type SweepResult, sweep } from './sweep.js';
@@ -31,6 +31,7 @@ export interface SchedulerStores {
   subscriptions: SubscriptionStore;
   observations: ObservationStore;
   reminders: ReminderStore;
+  sweeps: SweepStore;
   leases: LeaseStore;
 }
 

@@ -1,15 +1,32 @@
 /**
- * One sweep: check every due subscription through the probing core (the pool's `sweep` lane), store
- * each result as an observation, decide the reminders owed (policy.ts) and record them as intents,
- * then schedule the next check, jittered so subscriptions added together do not stay in lockstep.
- * At most `concurrency` checks run at once and at most one per host (politeness: a sweep of 50 names
- * on one host never opens 50 connections to it at once).
+ * One sweep: check every due subscription through the probing core (the pool's `sweep` lane, the `sweep`
+ * profile), store each result as an observation, decide the reminders owed (policy.ts) and record them
+ * as intents, then schedule the next check, jittered so subscriptions added together do not stay in
+ * lockstep.
+ *
+ * Memory stays flat in the number of subscriptions: the due list is streamed page by page (keyset
+ * paging), a diagnosis is reduced to its observation as soon as it arrives, and outcomes wait for their
+ * batch's commit only (one transaction per FLUSH_EVERY outcomes or FLUSH_AFTER_MS, store/sweep-batch.ts).
+ *
+ * Concurrency: at most `concurrency` checks in flight (the pool's sweep share caps it again), and one
+ * check at a time per host name (politeness per name: a sweep of 50 paths or ports of one name never
+ * opens 50 connections to it at once). Names are not grouped by address: the address is only known in
+ * the worker, after resolution, and many names on one CDN or load-balancer address is the normal case;
+ * the concurrency cap bounds what any one address sees (≤ `concurrency` connections at once).
  */
 
 import type { ChatCore } from '../chat/port.js';
 import type { CheckOptions } from '../check.js';
 import type { Logger } from '../log.js';
-import type { ObservationStore, ReminderStore, Subscription, SubscriptionStore } from '../store/types.js';
+import type {
+  DecideOwed,
+  ObservationStore,
+  ReminderStore,
+  Subscription,
+  SubscriptionStore,
+  SweepOutcome,
+  SweepStore,
+} from '../store/types.js';
 import { observationOf } from './observe.js';
 import { owedReminders } from './policy.js';
 
@@ -17,6 +34,7 @@ export interface SweepDeps {
   subscriptions: SubscriptionStore;
   observations: ObservationStore;
   reminders: ReminderStore;
+  sweeps: SweepStore;
   core: Pick<ChatCore, 'check' | 'checkDefaults'>;
   clock: () => Date;
   /** [0, 1); injected for deterministic jitter in tests */
@@ -24,7 +42,7 @@ export interface SweepDeps {
   log: Logger;
   sweepEveryMs: number;
   concurrency: number;
-  /** subscriptions fetched per round (the sweep repeats until none is due) */
+  /** subscriptions fetched per page (the sweep reads pages until none is due) */
   batch?: number;
 }
 
@@ -32,11 +50,14 @@ export interface SweepDeps {
 const JITTER = 0.1;
 /** Observations the policy looks back over (renewal needs 3, unreachable 2). */
 const HISTORY = 6;
+/** Outcomes per transaction, and the longest an outcome waits for one. */
+const FLUSH_EVERY = 200;
+const FLUSH_AFTER_MS = 2_000;
 
 export interface SweepResult {
   checked: number;
   intents: number;
-  /** ms spent in the store (observations, ledger, intents, scheduling) */
+  /** ms spent in the store (due pages, observations, ledger, intents, scheduling) */
   storeMs: number;
 }
 
@@ -44,24 +65,56 @@ export function nextCheckAt(now: Date, everyMs: number, random: () => number): D
   return new Date(now.getTime() + Math.round(everyMs * (1 - JITTER + 2 * JITTER * random())));
 }
 
-/** `shouldContinue` runs before each round: the scheduler renews its lease there and stops when it lost it. */
+/**
+ * `shouldContinue` runs before each page and, within a page, before the next check once RENEW_EVERY_MS
+ * have passed: the scheduler renews its lease there and the sweep stops when it lost it. Per page only was
+ * not enough: 500 checks of slow real endpoints outlast the lease (30 s at least), and a second process
+ * would take over and sweep the same subscriptions at the same time.
+ */
 export async function sweep(
   deps: SweepDeps,
   shouldContinue: () => Promise<boolean> = async () => true,
 ): Promise<SweepResult> {
   const result: SweepResult = { checked: 0, intents: 0, storeMs: 0 };
+  const writer = new OutcomeWriter(deps, result);
+  await runPolitely(duePages(deps, result, shouldContinue), deps.concurrency, hostOf, async (sub) => {
+    writer.add(await checkOne(deps, sub));
+    result.checked++;
+  });
+  await writer.flush();
+  return result;
+}
+
+/** Lease renewals at least this often while checks run (the shortest lease is 30 s). */
+const RENEW_EVERY_MS = 10_000;
+
+/** The due subscriptions as of the sweep's start, a page at a time, until none is left or the lease is lost. */
+async function* duePages(
+  deps: SweepDeps,
+  result: SweepResult,
+  shouldContinue: () => Promise<boolean>,
+): AsyncGenerator<Subscription> {
   const started = deps.clock();
+  let after: { nextCheckAt: Date; id: string } | undefined;
   for (;;) {
-    const due = await deps.subscriptions.due(started, deps.batch ?? 500);
-    if (due.length === 0 || !(await shouldContinue())) return result;
-    await runPolitely(due, deps.concurrency, hostOf, async (sub) => {
-      result.intents += await checkOne(deps, sub, result);
-      result.checked++;
-    });
+    const t0 = performance.now();
+    const page = await deps.subscriptions.due(started, deps.batch ?? 500, after);
+    result.storeMs += performance.now() - t0;
+    if (page.length === 0 || !(await shouldContinue())) return;
+    let renewed = deps.clock().getTime();
+    const last = page.at(-1)!;
+    after = { nextCheckAt: last.nextCheckAt, id: last.id };
+    for (const sub of page) {
+      if (deps.clock().getTime() - renewed >= RENEW_EVERY_MS) {
+        if (!(await shouldContinue())) return;
+        renewed = deps.clock().getTime();
+      }
+      yield sub;
+    }
   }
 }
 
-async function checkOne(deps: SweepDeps, sub: Subscription, result: SweepResult): Promise<number> {
+async function checkOne(deps: SweepDeps, sub: Subscription): Promise<SweepOutcome> {
   const now = deps.clock();
   // the sweep lane of the pool, and the sweep profile: no-SNI handshake and version scan only every Nth check
   // of a target (src/probe/profile.ts); expiry, chain and identity are judged on every check
@@ -71,26 +124,64 @@ async function checkOne(deps: SweepDeps, sub: Subscription, result: SweepResult)
     lane: 'sweep' as const,
     profile: 'sweep' as const,
   } satisfies CheckOptions & { lane: 'sweep' };
-  let intents = 0;
+  const next = nextCheckAt(now, deps.sweepEveryMs, deps.random);
   try {
     const diagnosis = await deps.core.check(sub.target, opts);
-    const t0 = performance.now();
-    await deps.observations.record(observationOf(sub.id, diagnosis, now));
-    const [history, ledger] = await Promise.all([
-      deps.observations.recent(sub.id, HISTORY),
-      deps.reminders.ledger(sub.id),
-    ]);
-    const owed = owedReminders({ subscription: sub, history, ledger, now });
-    intents = (await deps.reminders.intend(sub.id, sub.channel, owed, now)).length;
-    result.storeMs += performance.now() - t0;
+    return { subscription: sub, observation: observationOf(sub.id, diagnosis, now), checkedAt: now, nextCheckAt: next };
   } catch (err) {
     // check() never throws for what a server does: this is our bug; the subscription is tried next time.
     deps.log.error({ err, subscription: sub.id, target: sub.target }, 'sweep check failed');
+    return { subscription: sub, observation: null, checkedAt: now, nextCheckAt: next };
   }
-  const t1 = performance.now();
-  await deps.subscriptions.scheduleNext(sub.id, now, nextCheckAt(now, deps.sweepEveryMs, deps.random));
-  result.storeMs += performance.now() - t1;
-  return intents;
+}
+
+/** Collects outcomes and commits them in batches, one commit at a time. */
+class OutcomeWriter {
+  #deps: SweepDeps;
+  #result: SweepResult;
+  #buffer: SweepOutcome[] = [];
+  #since: number;
+  #chain: Promise<void> = Promise.resolve();
+  #decide: DecideOwed;
+
+  constructor(deps: SweepDeps, result: SweepResult) {
+    this.#deps = deps;
+    this.#result = result;
+    this.#since = deps.clock().getTime();
+    this.#decide = (subscription, history, ledger, now) => {
+      try {
+        return owedReminders({ subscription, history, ledger, now });
+      } catch (err) {
+        deps.log.error({ err, subscription: subscription.id }, 'reminder policy failed');
+        return [];
+      }
+    };
+  }
+
+  add(outcome: SweepOutcome): void {
+    this.#buffer.push(outcome);
+    const waited = this.#deps.clock().getTime() - this.#since;
+    if (this.#buffer.length >= FLUSH_EVERY || waited >= FLUSH_AFTER_MS) void this.flush();
+  }
+
+  /** Commits what is buffered; resolves when every commit asked for so far is done. Never rejects. */
+  flush(): Promise<void> {
+    const batch = this.#buffer;
+    this.#buffer = [];
+    this.#since = this.#deps.clock().getTime();
+    this.#chain = this.#chain.then(async () => {
+      if (batch.length === 0) return;
+      const t0 = performance.now();
+      try {
+        this.#result.intents += await this.#deps.sweeps.commit(batch, HISTORY, this.#decide);
+      } catch (err) {
+        // the batch's subscriptions stay due: the next tick checks them again
+        this.#deps.log.error({ err, outcomes: batch.length }, 'storing sweep results failed');
+      }
+      this.#result.storeMs += performance.now() - t0;
+    });
+    return this.#chain;
+  }
 }
 
 /** The host part of a target as typed ("a.example:8443" → "a.example"), lower-cased. */
@@ -99,31 +190,55 @@ export function hostOf(sub: Subscription): string {
   return t.startsWith('[') ? t.slice(0, t.indexOf(']') + 1) : (t.split(/[:/]/)[0] ?? t);
 }
 
-/** Runs `work` over `items`, at most `limit` at once and one at a time per key. */
+/** Items read ahead of the running ones while looking for one whose host is not busy. */
+const MAX_AHEAD = 2_000;
+
+/**
+ * Runs `work` over `items` (an array or a stream), at most `limit` at once and one at a time per key.
+ * A stream is read ahead only as far as it takes to find work for a free slot.
+ */
 export async function runPolitely<T>(
-  items: T[],
+  items: Iterable<T> | AsyncIterable<T>,
   limit: number,
   keyOf: (t: T) => string,
   work: (t: T) => Promise<void>,
 ): Promise<void> {
-  const queue = [...items];
+  const source = Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : toAsync(items[Symbol.iterator]());
+  let exhausted = false;
+  const queue: T[] = [];
   const busy = new Set<string>();
   const running = new Set<Promise<void>>();
-  while (queue.length > 0 || running.size > 0) {
-    const i = running.size < limit ? queue.findIndex((t) => !busy.has(keyOf(t))) : -1;
-    if (i < 0) {
-      await Promise.race(running);
-      continue;
+  const pull = async () => {
+    const next = await source.next();
+    if (next.done) exhausted = true;
+    else queue.push(next.value);
+  };
+  for (;;) {
+    if (running.size < limit) {
+      let i = queue.findIndex((t) => !busy.has(keyOf(t)));
+      while (i < 0 && !exhausted && queue.length < MAX_AHEAD) {
+        await pull();
+        if (!exhausted && !busy.has(keyOf(queue.at(-1)!))) i = queue.length - 1;
+      }
+      if (i >= 0) {
+        const [item] = queue.splice(i, 1) as [T];
+        const key = keyOf(item);
+        busy.add(key);
+        const p: Promise<void> = work(item)
+          .catch(() => undefined)
+          .finally(() => {
+            busy.delete(key);
+            running.delete(p);
+          });
+        running.add(p);
+        continue;
+      }
     }
-    const [item] = queue.splice(i, 1) as [T];
-    const key = keyOf(item);
-    busy.add(key);
-    const p: Promise<void> = work(item)
-      .catch(() => undefined)
-      .finally(() => {
-        busy.delete(key);
-        running.delete(p);
-      });
-    running.add(p);
+    if (running.size === 0 && exhausted && queue.length === 0) return;
+    await Promise.race(running);
   }
+}
+
+function toAsync<T>(it: Iterator<T>): AsyncIterator<T> {
+  return { next: async () => it.next() };
 }

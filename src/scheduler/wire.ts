@@ -9,6 +9,7 @@ import { SqliteLeaseStore } from '../store/leases.js';
 import { SqliteObservationStore } from '../store/observations.js';
 import { SqliteReminderStore } from '../store/reminders.js';
 import { SqliteSubscriptionStore } from '../store/subscriptions.js';
+import { SqliteSweepStore } from '../store/sweep-batch.js';
 import type { LeaseStore, WatchContext } from '../store/types.js';
 import { Scheduler, type SchedulerOptions } from './index.js';
 import type { ReminderSink } from './sink.js';
@@ -17,10 +18,14 @@ export function watchContext(
   db: Db,
   opts: { sweepEveryMs: number; cap: number },
 ): WatchContext & { leases: LeaseStore } {
-  return {
+  const stores = {
     subscriptions: new SqliteSubscriptionStore(db),
     observations: new SqliteObservationStore(db),
     reminders: new SqliteReminderStore(db),
+  };
+  return {
+    ...stores,
+    sweeps: new SqliteSweepStore(db, stores),
     leases: new SqliteLeaseStore(db),
     sweepEveryMs: opts.sweepEveryMs,
     cap: opts.cap,

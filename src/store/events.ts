@@ -4,8 +4,8 @@
  * Slack's retry window (three retries within about an hour). Expired ids are deleted as deliveries arrive, at
  * most once per `pruneEveryMs`, so the table stays small however long the process runs.
  */
-import type { EventDedup } from '../chat/port.js';
 import type { Db } from './db.js';
+import type { EventDedup } from './types.js';
 
 export const DEFAULT_EVENT_TTL_MS = 24 * 3_600_000;
 const DEFAULT_PRUNE_EVERY_MS = 3_600_000;
@@ -31,7 +31,8 @@ export class SqliteEventDedup implements EventDedup {
     this.#prune = db.prepare<[number]>('DELETE FROM processed_events WHERE seen_at <= ?');
   }
 
-  seen(eventId: string, now: Date = this.#clock()): boolean {
+  // async for the interface; the body has no await, so the prune and the insert run as one synchronous step
+  async seen(eventId: string, now: Date = this.#clock()): Promise<boolean> {
     const t = now.getTime();
     if (t - this.#lastPrune >= this.#pruneEveryMs) this.prune(now);
     const res = this.#insert.run({ id: eventId, now: t, cutoff: t - this.#ttlMs });

@@ -2,9 +2,9 @@
  * Incidents: a diagnosis parent message (channel, ts) and its thread, with who asked, the status, and the
  * last diagnosis (JSON). Statements are prepared once in the constructor.
  */
-import type { Incident, IncidentStatus, IncidentStore, NewIncident } from '../chat/port.js';
 import type { Diagnosis } from '../rules/types.js';
 import type { Db } from './db.js';
+import type { Incident, IncidentStatus, IncidentStore, NewIncident } from './types.js';
 
 interface Row {
   id: number;
@@ -66,7 +66,7 @@ export class SqliteIncidentStore implements IncidentStore {
     );
   }
 
-  create(input: NewIncident): Incident {
+  async create(input: NewIncident): Promise<Incident> {
     const now = input.now.toISOString();
     const info = this.#insert.run(
       input.channel,
@@ -80,27 +80,27 @@ export class SqliteIncidentStore implements IncidentStore {
     return this.#must(String(info.lastInsertRowid));
   }
 
-  /**
-   * The highest all-digit message ref used in `channel` by an incident or a check in flight (0 when none):
-   * the shell numbers its messages from there, so refs stay unique across runs on one database.
-   */
-  lastNumericTs(channel: string): number {
+  async lastNumericTs(channel: string): Promise<number> {
     return this.#lastNumericTs.get(channel, channel)?.n ?? 0;
   }
 
-  get(id: string): Incident | null {
+  async get(id: string): Promise<Incident | null> {
+    return this.#get(id);
+  }
+
+  #get(id: string): Incident | null {
     const n = toRowId(id);
     if (n === null) return null;
     const row = this.#byId.get(n);
     return row ? fromRow(row) : null;
   }
 
-  getByMessage(channel: string, ts: string): Incident | null {
+  async getByMessage(channel: string, ts: string): Promise<Incident | null> {
     const row = this.#byMessage.get(channel, ts);
     return row ? fromRow(row) : null;
   }
 
-  update(id: string, patch: { diagnosis: Diagnosis; status?: IncidentStatus; now: Date }): Incident {
+  async update(id: string, patch: { diagnosis: Diagnosis; status?: IncidentStatus; now: Date }): Promise<Incident> {
     const n = this.#rowId(id);
     this.#update.run({
       id: n,
@@ -111,7 +111,7 @@ export class SqliteIncidentStore implements IncidentStore {
     return this.#must(id);
   }
 
-  resolve(id: string, by: string, at: Date): Incident {
+  async resolve(id: string, by: string, at: Date): Promise<Incident> {
     const iso = at.toISOString();
     this.#resolve.run(by, iso, iso, this.#rowId(id));
     return this.#must(id);
@@ -124,7 +124,7 @@ export class SqliteIncidentStore implements IncidentStore {
   }
 
   #must(id: string): Incident {
-    const found = this.get(id);
+    const found = this.#get(id);
     if (!found) throw new IncidentNotFoundError(id);
     return found;
   }

@@ -48,6 +48,11 @@ export class SqliteObservationStore implements ObservationStore {
   }
 
   async record(obs: NewObservation): Promise<Observation> {
+    return this.recordSync(obs);
+  }
+
+  /** record() for a caller's transaction (src/store/sweep-batch.ts). */
+  recordSync(obs: NewObservation): Observation {
     const info = this.#insert.run(
       Number(obs.subscriptionId),
       obs.at.getTime(),
@@ -61,6 +66,10 @@ export class SqliteObservationStore implements ObservationStore {
   }
 
   async recent(subscriptionId: string, n: number): Promise<Observation[]> {
+    return this.recentSync(subscriptionId, n);
+  }
+
+  recentSync(subscriptionId: string, n: number): Observation[] {
     return this.#recent.all(Number(subscriptionId), n).reverse().map(fromRow);
   }
 

@@ -4,8 +4,8 @@
  * crash (kill -9, OOM, power) interrupted: at start the transport marks each one failed in place and
  * forgets it, so no message says "Checking…" forever.
  */
-import type { MessageRef, PendingCheck, PendingCheckStore } from '../chat/port.js';
 import type { Db } from './db.js';
+import type { PendingCheck, PendingCheckStore } from './types.js';
 
 interface Row {
   channel: string;
@@ -29,15 +29,15 @@ export class SqlitePendingChecks implements PendingCheckStore {
     this.#all = db.prepare<[], Row>('SELECT * FROM pending_checks ORDER BY started_at, channel, ts');
   }
 
-  add(c: PendingCheck): void {
+  async add(c: PendingCheck): Promise<void> {
     this.#insert.run(c.channel, c.ts, c.target, c.requestedBy, c.startedAt);
   }
 
-  remove(ref: MessageRef): void {
+  async remove(ref: { channel: string; ts: string }): Promise<void> {
     this.#delete.run(ref.channel, ref.ts);
   }
 
-  list(): PendingCheck[] {
+  async list(): Promise<PendingCheck[]> {
     return this.#all.all().map((r) => ({
       channel: r.channel,
       ts: r.ts,

@@ -64,6 +64,11 @@ export class SqliteReminderStore implements ReminderStore {
   }
 
   async ledger(subscriptionId: string): Promise<LedgerEntry[]> {
+    return this.ledgerSync(subscriptionId);
+  }
+
+  /** ledger() for a caller's transaction (src/store/sweep-batch.ts). */
+  ledgerSync(subscriptionId: string): LedgerEntry[] {
     return this.#ledger.all(Number(subscriptionId)).map((r) => ({
       key: r.key,
       covers: JSON.parse(r.covers) as string[],
@@ -73,6 +78,11 @@ export class SqliteReminderStore implements ReminderStore {
   }
 
   async intend(subscriptionId: string, channel: string, owed: OwedReminder[], now: Date): Promise<Reminder[]> {
+    return this.intendSync(subscriptionId, channel, owed, now);
+  }
+
+  /** intend() for a caller's transaction (a nested one becomes a savepoint). */
+  intendSync(subscriptionId: string, channel: string, owed: OwedReminder[], now: Date): Reminder[] {
     return this.#db.transaction(() => {
       const out: Reminder[] = [];
       for (const o of owed) {

@@ -30,6 +30,7 @@ export class SqliteSubscriptionStore implements SubscriptionStore {
   #byUser;
   #all;
   #due;
+  #dueAfter;
   #delete;
   #schedule;
   #pause;
@@ -50,6 +51,11 @@ export class SqliteSubscriptionStore implements SubscriptionStore {
     this.#all = db.prepare<[], Row>(`${SELECT} ORDER BY s.id`);
     this.#due = db.prepare<[number, number], Row>(
       `${SELECT} WHERE s.next_check_at <= ? AND p.channel IS NULL ORDER BY s.next_check_at, s.id LIMIT ?`,
+    );
+    // keyset paging: the page after (next_check_at, id), so a sweep streams its due list page by page
+    this.#dueAfter = db.prepare<[number, number, number, number], Row>(
+      `${SELECT} WHERE s.next_check_at <= ? AND (s.next_check_at, s.id) > (?, ?) AND p.channel IS NULL
+       ORDER BY s.next_check_at, s.id LIMIT ?`,
     );
     this.#delete = db.prepare<[string, string]>('DELETE FROM subscriptions WHERE channel = ? AND target = ?');
     this.#schedule = db.prepare<[number, number, number]>(
@@ -108,11 +114,17 @@ export class SqliteSubscriptionStore implements SubscriptionStore {
     return this.#all.all().map(fromRow);
   }
 
-  async due(now: Date, limit: number): Promise<Subscription[]> {
-    return this.#due.all(now.getTime(), limit).map(fromRow);
+  async due(now: Date, limit: number, after?: { nextCheckAt: Date; id: string }): Promise<Subscription[]> {
+    if (!after) return this.#due.all(now.getTime(), limit).map(fromRow);
+    return this.#dueAfter.all(now.getTime(), after.nextCheckAt.getTime(), Number(after.id), limit).map(fromRow);
   }
 
   async scheduleNext(id: string, checkedAt: Date, nextCheckAt: Date): Promise<void> {
+    this.scheduleNextSync(id, checkedAt, nextCheckAt);
+  }
+
+  /** scheduleNext() for a caller's transaction (src/store/sweep-batch.ts). */
+  scheduleNextSync(id: string, checkedAt: Date, nextCheckAt: Date): void {
     this.#schedule.run(checkedAt.getTime(), nextCheckAt.getTime(), Number(id));
   }
 

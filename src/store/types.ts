@@ -1,11 +1,89 @@
 /**
- * The store interfaces of watched endpoints (issue 8). They return promises so a PostgreSQL
- * implementation can replace the SQLite one (src/store/*.ts) for multi-replica use without touching
- * callers. Plain data in and out; times are Dates, ids are strings.
+ * Every store interface: incidents, checks in flight, Slack event ids, and watched endpoints (issue 8).
+ * They return promises so a PostgreSQL implementation can replace the SQLite one (src/store/*.ts) for
+ * multi-replica use without touching callers. Plain data in and out; ids are strings.
  *
  * Stability: a contract shared by commands/, src/scheduler/ and the transports. Change it additively.
+ * src/chat/port.ts re-exports the chat-side ones under their old names.
  */
-import type { Verdict } from '../rules/types.js';
+import type { Diagnosis, Verdict } from '../rules/types.js';
+
+export type IncidentStatus = 'open' | 'resolved';
+
+/** An incident: one diagnosis parent message and its thread. */
+export interface Incident {
+  id: string;
+  /** the parent message */
+  channel: string;
+  ts: string;
+  /** what the user typed as target (re-checks parse it again) */
+  target: string;
+  requestedBy: string;
+  status: IncidentStatus;
+  resolvedBy: string | null;
+  resolvedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** the diagnosis of the latest check or re-check */
+  lastDiagnosis: Diagnosis;
+}
+
+export interface NewIncident {
+  channel: string;
+  ts: string;
+  target: string;
+  requestedBy: string;
+  diagnosis: Diagnosis;
+  now: Date;
+}
+
+/** Persistence of incidents (src/store/incidents.ts). */
+export interface IncidentStore {
+  create(input: NewIncident): Promise<Incident>;
+  get(id: string): Promise<Incident | null>;
+  /** the incident whose parent message is (channel, ts): a thread's `thread_ts` finds its incident */
+  getByMessage(channel: string, ts: string): Promise<Incident | null>;
+  /** record a new diagnosis; `status: 'open'` re-opens a resolved incident (clears resolvedBy/At) */
+  update(id: string, patch: { diagnosis: Diagnosis; status?: IncidentStatus; now: Date }): Promise<Incident>;
+  resolve(id: string, by: string, at: Date): Promise<Incident>;
+  /**
+   * The highest all-digit message ref used in `channel` by an incident or a check in flight (0 when none):
+   * the shell numbers its messages from there, so refs stay unique across runs on one database.
+   */
+  lastNumericTs(channel: string): Promise<number>;
+}
+
+/** A "Checking…" message in flight (src/store/pending.ts). */
+export interface PendingCheck {
+  channel: string;
+  ts: string;
+  /** what the user typed */
+  target: string;
+  requestedBy: string;
+  /** ISO time the message was posted */
+  startedAt: string;
+}
+
+/**
+ * "Checking…" messages in flight, kept across a crash: at start the transport marks every one left behind
+ * failed in place, so no message says "Checking…" forever. `add` has resolved (the row is durable) before
+ * the check it records goes on.
+ */
+export interface PendingCheckStore {
+  add(check: PendingCheck): Promise<void>;
+  remove(ref: { channel: string; ts: string }): Promise<void>;
+  /** every row, oldest first */
+  list(): Promise<PendingCheck[]>;
+}
+
+/** Slack event ids already processed (src/store/events.ts), so retried deliveries never double-post. */
+export interface EventDedup {
+  /**
+   * true when `eventId` was seen within the TTL; otherwise records it and resolves false. The check and
+   * the insert are one atomic step (one statement), so two concurrent deliveries never both get false.
+   */
+  seen(eventId: string, now?: Date): Promise<boolean>;
+}
 
 /** A channel watching one target. */
 export interface Subscription {
@@ -50,8 +128,11 @@ export interface SubscriptionStore {
   byChannel(channel: string): Promise<Subscription[]>;
   byUser(userId: string): Promise<Subscription[]>;
   all(): Promise<Subscription[]>;
-  /** subscriptions of unpaused channels with nextCheckAt ≤ now, earliest first, at most `limit` */
-  due(now: Date, limit: number): Promise<Subscription[]>;
+  /**
+   * subscriptions of unpaused channels with nextCheckAt ≤ now, earliest first (by nextCheckAt, then id), at
+   * most `limit`; with `after`, only those ordered after that one (the next page of a sweep)
+   */
+  due(now: Date, limit: number, after?: { nextCheckAt: Date; id: string }): Promise<Subscription[]>;
   scheduleNext(id: string, checkedAt: Date, nextCheckAt: Date): Promise<void>;
   /** pause every subscription of a channel (records the first reason); true when it was not paused */
   pauseChannel(channel: string, reason: string, now: Date): Promise<boolean>;
@@ -208,11 +289,45 @@ export interface LeaseStore {
   holder(name: string, now: Date): Promise<string | null>;
 }
 
+/** One swept subscription: what its check saw and when it is next due. */
+export interface SweepOutcome {
+  subscription: Subscription;
+  /** null when the check itself failed (our bug): only the next check is scheduled */
+  observation: NewObservation | null;
+  checkedAt: Date;
+  nextCheckAt: Date;
+}
+
+/**
+ * The reminders owed, from the latest observations (oldest first, the new one last), the ledger and the
+ * time of the check. Pure; never throws (a failure owes nothing).
+ */
+export type DecideOwed = (
+  subscription: Subscription,
+  history: Observation[],
+  ledger: LedgerEntry[],
+  now: Date,
+) => OwedReminder[];
+
+/**
+ * A sweep's writes, a batch at a time (src/store/sweep-batch.ts): one transaction (one commit, one fsync)
+ * per batch instead of three per checked endpoint.
+ */
+export interface SweepStore {
+  /**
+   * In one transaction, per outcome: the observation, the intents `decide` owes from the latest `history`
+   * observations and the ledger, and the next check time. Resolves with the number of intents recorded.
+   */
+  commit(outcomes: SweepOutcome[], history: number, decide: DecideOwed): Promise<number>;
+}
+
 /** What the watch commands need (CommandContext.watch): the stores and the sweep settings. */
 export interface WatchContext {
   subscriptions: SubscriptionStore;
   observations: ObservationStore;
   reminders: ReminderStore;
+  /** the scheduler's batched writes */
+  sweeps: SweepStore;
   sweepEveryMs: number;
   /** endpoints one channel may watch */
   cap: number;

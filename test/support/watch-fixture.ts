@@ -16,6 +16,7 @@ import { SqliteLeaseStore } from '../../src/store/leases.js';
 import { SqliteObservationStore } from '../../src/store/observations.js';
 import { SqliteReminderStore } from '../../src/store/reminders.js';
 import { SqliteSubscriptionStore } from '../../src/store/subscriptions.js';
+import { SqliteSweepStore } from '../../src/store/sweep-batch.js';
 import type { WatchContext } from '../../src/store/types.js';
 import type { FakeSlack } from './fake-slack.js';
 import { type Issued, makeCert, makeChain } from './pki.js';
@@ -104,11 +105,15 @@ export type WatchStores = WatchContext & { leases: SqliteLeaseStore; db: Db };
 
 export function watchStores(path: string, opts: { sweepEveryMs?: number; cap?: number } = {}): WatchStores {
   const db = openDb(path);
-  return {
-    db,
+  const stores = {
     subscriptions: new SqliteSubscriptionStore(db),
     observations: new SqliteObservationStore(db),
     reminders: new SqliteReminderStore(db),
+  };
+  return {
+    db,
+    ...stores,
+    sweeps: new SqliteSweepStore(db, stores),
     leases: new SqliteLeaseStore(db),
     sweepEveryMs: opts.sweepEveryMs ?? 6 * 3_600_000,
     cap: opts.cap ?? 500,

@@ -124,7 +124,7 @@ export function startShell(opts: ShellOptions): ShellSession {
 
   const done = (async () => {
     opts.output.write('cert-doctor shell. Type "help", "check example.com", or "exit".\n');
-    reportInterrupted(opts);
+    await reportInterrupted(opts);
     term.prompt();
     for await (const line of rl) {
       term.lineRead();
@@ -150,12 +150,12 @@ function actionFor(text: string, port: ShellPort): { actionId: ActionId; inciden
 }
 
 /** Checks a crash interrupted in an earlier run: their "Checking…" lines cannot be updated; say so once. */
-function reportInterrupted(opts: ShellOptions): void {
-  const left = opts.pending?.list().filter((p) => p.channel === SHELL_CHANNEL) ?? [];
+async function reportInterrupted(opts: ShellOptions): Promise<void> {
+  const left = (await opts.pending?.list())?.filter((p) => p.channel === SHELL_CHANNEL) ?? [];
   for (const p of left) {
     opts.output.write(
       `#${p.ts} ✗ the check of ${escapeControl(p.target)} (started ${p.startedAt}) was interrupted when cert-doctor stopped; run it again\n`,
     );
-    opts.pending?.remove(p);
+    await opts.pending?.remove(p);
   }
 }

@@ -134,7 +134,7 @@ export function registerListeners(app: App, deps: SlackAppDeps, inflight: InFlig
 
   app.use(async ({ body, context, next }) => {
     const eventId = (body as { event_id?: unknown }).event_id;
-    if (typeof eventId === 'string' && deps.events.seen(eventId, deps.clock())) {
+    if (typeof eventId === 'string' && (await deps.events.seen(eventId, deps.clock()))) {
       log.info({ eventId, retryNum: context.retryNum, retryReason: context.retryReason }, 'duplicate event ignored');
       return;
     }

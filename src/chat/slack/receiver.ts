@@ -43,7 +43,7 @@ export interface AckAtOnceOptions {
    * true when this request fingerprint was seen before (it then gets 200 and is not processed): a signed
    * request replayed within the 5-minute window, a slash command or a click, must not run twice
    */
-  seen?: (fingerprint: string) => boolean;
+  seen?: (fingerprint: string) => Promise<boolean>;
   /** the interface to bind (CERT_DOCTOR_HOST); default 127.0.0.1, behind the TLS-terminating proxy */
   host?: string;
   /** the clock for the timestamp window; default Date.now */
@@ -164,7 +164,7 @@ export class AckAtOnceReceiver implements Receiver {
       http.buildNoBodyResponse(res, 400);
       return;
     }
-    if (this.opts.seen?.(fingerprint(req))) {
+    if (await this.opts.seen?.(fingerprint(req))) {
       this.opts.logger.info('replayed request ignored (same signature and timestamp as one already processed)');
       http.buildNoBodyResponse(res, 200);
       return;

@@ -15,7 +15,7 @@ export async function recoverPending(
   pending: PendingCheckStore,
   log: Logger,
 ): Promise<number> {
-  const left = pending.list().filter((p) => p.channel !== SHELL_CHANNEL);
+  const left = (await pending.list()).filter((p) => p.channel !== SHELL_CHANNEL);
   for (const p of left) {
     const port = new SlackConversation({ client, channel: p.channel, user: p.requestedBy, log });
     const notice = errorNotice(
@@ -27,7 +27,7 @@ export async function recoverPending(
     } catch (err) {
       log.warn({ err, channel: p.channel, ts: p.ts }, 'could not mark an interrupted check failed');
     }
-    pending.remove(p);
+    await pending.remove(p);
   }
   if (left.length > 0) log.info({ count: left.length }, 'checks interrupted by the last stop marked failed');
   return left.length;
