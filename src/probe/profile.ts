@@ -4,8 +4,13 @@
  * connection — and runs the no-SNI handshake and the protocol scan only on every Nth check of a target
  * (its first check in this process included): server configurations change rarely, certificates and
  * clocks more often, and those two steps cost four of a check's five connections.
+ *
+ * `light` always skips both: the caller decides when a full check is due. The scheduler does (sweep.ts,
+ * `sweepProfile`), from the subscription and the sweep's time, so the rate holds across restarts and pool
+ * threads; `sweep`'s counters are per process and per thread, so after every restart its first sweep ran the
+ * full profile on every endpoint.
  */
-export type CheckProfile = 'full' | 'sweep';
+export type CheckProfile = 'full' | 'sweep' | 'light';
 
 export interface ProbeSteps {
   scan: boolean;
@@ -21,6 +26,9 @@ const counts = new Map<string, number>();
 
 export function stepsFor(profile: CheckProfile, targetKey: string, every = SWEEP_FULL_EVERY): ProbeSteps {
   if (profile === 'full') return { scan: true, noSni: true, skippedWhy: '' };
+  if (profile === 'light') {
+    return { scan: false, noSni: false, skippedWhy: `sweep profile: runs on every ${every}th sweep of this endpoint` };
+  }
   const n = counts.get(targetKey) ?? 0;
   counts.delete(targetKey);
   counts.set(targetKey, n + 1);

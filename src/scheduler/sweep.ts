@@ -15,9 +15,11 @@
  * the concurrency cap bounds what any one address sees (≤ `concurrency` connections at once).
  */
 
+import { createHash } from 'node:crypto';
 import type { ChatCore } from '../chat/port.js';
 import type { CheckOptions } from '../check.js';
 import type { Logger } from '../log.js';
+import { SWEEP_FULL_EVERY } from '../probe/profile.js';
 import type {
   DecideOwed,
   ObservationStore,
@@ -59,6 +61,19 @@ export interface SweepResult {
   intents: number;
   /** ms spent in the store (due pages, observations, ledger, intents, scheduling) */
   storeMs: number;
+}
+
+/**
+ * `full` on one sweep in SWEEP_FULL_EVERY of each subscription, `light` on the others. The sweep's ordinal is
+ * its time in whole intervals, offset by a hash of the subscription id: a tenth of the subscriptions get the
+ * full check in any one sweep (no sweep pays for all of them), and a restart changes nothing (a per-process
+ * counter made the first sweep after every start a full one for every endpoint). Jitter (±10 %) can move a
+ * subscription's full check by one sweep now and then; it is never skipped for long.
+ */
+export function sweepProfile(subscriptionId: string, now: Date, everyMs: number): 'full' | 'light' {
+  const ordinal = Math.floor(now.getTime() / Math.max(1, everyMs));
+  const digest = createHash('sha256').update(subscriptionId).digest();
+  return (ordinal + digest.readUInt32BE(0)) % SWEEP_FULL_EVERY === 0 ? 'full' : 'light';
 }
 
 export function nextCheckAt(now: Date, everyMs: number, random: () => number): Date {
@@ -116,13 +131,13 @@ async function* duePages(
 
 async function checkOne(deps: SweepDeps, sub: Subscription): Promise<SweepOutcome> {
   const now = deps.clock();
-  // the sweep lane of the pool, and the sweep profile: no-SNI handshake and version scan only every Nth check
-  // of a target (src/probe/profile.ts); expiry, chain and identity are judged on every check
+  // the sweep lane of the pool; expiry, chain and identity are judged on every check, the no-SNI handshake and
+  // the version scan on every SWEEP_FULL_EVERY-th sweep of a subscription (sweepProfile)
   const opts = {
     ...deps.core.checkDefaults,
     now: deps.clock,
     lane: 'sweep' as const,
-    profile: 'sweep' as const,
+    profile: sweepProfile(sub.id, now, deps.sweepEveryMs),
   } satisfies CheckOptions & { lane: 'sweep' };
   const next = nextCheckAt(now, deps.sweepEveryMs, deps.random);
   try {
