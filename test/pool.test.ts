@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { CheckPhase } from '../src/check.js';
-import { type CheckPool, createCheckPool, workerFile } from '../src/pool/index.js';
+import { type CheckPool, createCheckPool, workerExecArgv, workerFile } from '../src/pool/index.js';
 import type { Diagnosis } from '../src/rules/types.js';
 import { type Chain, makeChain } from './support/pki.js';
 import { type Running, startTlsServer } from './support/servers.js';
@@ -128,3 +128,20 @@ async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+test('worker threads inherit only the flags a worker accepts: loaders with their values, not --trace-gc or --inspect', () => {
+  assert.deepEqual(
+    workerExecArgv([
+      '--trace-gc',
+      '--import',
+      'tsx',
+      '--max-old-space-size=512',
+      '--require=./a.cjs',
+      '--inspect=9229',
+      '-C',
+      'dev',
+      '--enable-source-maps',
+    ]),
+    ['--import', 'tsx', '--require=./a.cjs', '-C', 'dev', '--enable-source-maps'],
+  );
+});

@@ -73,11 +73,31 @@ export function defaultPoolSize(cpus = availableParallelism()): number {
 export function workerFile(moduleUrl = import.meta.url): { filename: string; execArgv: string[] } {
   const fromSource = moduleUrl.endsWith('.ts');
   const filename = new URL(fromSource ? './check-worker.ts' : './check-worker.js', moduleUrl).href;
-  const inherited = process.execArgv.filter((a) => !a.startsWith('--inspect'));
+  const inherited = workerExecArgv(process.execArgv);
   const hasTsx = inherited.some((a, i) => /(^|\/)tsx(\/|$)/.test(a) && inherited[i - 1] === '--import');
   // resolved from here, not by name: a bare `--import tsx` is looked up from the process's cwd
   const tsx = () => ['--import', import.meta.resolve('tsx')];
   return { filename, execArgv: fromSource && !hasTsx ? [...inherited, ...tsx()] : inherited };
+}
+
+/**
+ * The process's flags a worker thread needs and accepts: module loaders (`--import`, `--require`,
+ * `--loader`, with their values), `--conditions` and source maps. Other flags are per process (`--trace-gc`,
+ * `--max-old-space-size`, `--inspect`…): Node refuses a Worker started with them (ERR_WORKER_INVALID_EXEC_ARGV),
+ * which took the whole bot down when it was started as `node --trace-gc bin/cert-doctor.mjs start`.
+ */
+export function workerExecArgv(execArgv: readonly string[]): string[] {
+  const withValue = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader', '--conditions', '-C']);
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i]!;
+    const name = a.split('=')[0]!;
+    if (withValue.has(name)) {
+      out.push(a);
+      if (!a.includes('=') && i + 1 < execArgv.length) out.push(execArgv[++i]!);
+    } else if (a === '--enable-source-maps') out.push(a);
+  }
+  return out;
 }
 
 export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
