@@ -121,7 +121,14 @@ export async function runBotSweep(input: BotSweepInput): Promise<string> {
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SLACK_')));
     child = spawn(
       process.execPath,
-      ['--import', join(root, 'bench/sweep-resolver.mjs'), join(root, 'bin/cert-doctor.mjs'), 'start'],
+      [
+        // e.g. BENCH_BOT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (the pool's threads inherit it too)
+        ...(process.env.BENCH_BOT_NODE_ARGS ?? '').split(' ').filter(Boolean),
+        '--import',
+        join(root, 'bench/sweep-resolver.mjs'),
+        join(root, 'bin/cert-doctor.mjs'),
+        'start',
+      ],
       {
         cwd: dir,
         env: {
@@ -153,7 +160,14 @@ export async function runBotSweep(input: BotSweepInput): Promise<string> {
       if (code !== null && code !== 0)
         process.stderr.write(`sweep bench: the bot exited (${code}):\n${err.slice(-2000)}\n`);
     });
-    const port = await until(() => /"port":(\d+)/.exec(err)?.[1], 'the bot to listen', 60_000);
+    const port = await until(
+      () => {
+        if (child!.exitCode !== null) throw new Error(`sweep bench: the bot exited (${child!.exitCode})`);
+        return /"port":(\d+)/.exec(err)?.[1];
+      },
+      'the bot to listen',
+      60_000,
+    );
     const req = new SlackRequester(`http://127.0.0.1:${port}/slack/events`, SIGNING_SECRET, (id) =>
       fake.responseUrl(id),
     );
