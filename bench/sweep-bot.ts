@@ -182,11 +182,14 @@ export async function runBotSweep(input: BotSweepInput): Promise<string> {
       if (m) samples.push({ t: Date.now(), rss: m.rss });
     }, 50);
     const acks: number[] = [];
+    /** Web API calls the bot made (its reminders are none here: every certificate has months left) */
+    const slackCalls = new Map<string, number>();
     let sweeping = true;
     const pinger = (async () => {
       for (let i = 0; sweeping; i++) {
         if (done() > 0)
           acks.push((await req.command({ text: `check ping${i}.bench.test:${ports[0]}`, channel: 'CBENCH' })).ackMs);
+        for (const c of fake.calls) slackCalls.set(c.method, (slackCalls.get(c.method) ?? 0) + 1);
         fake.calls.length = 0;
         fake.messages.length = 0;
         fake.responses.length = 0;
@@ -225,7 +228,7 @@ export async function runBotSweep(input: BotSweepInput): Promise<string> {
       `  bot CPU (all its threads) per sweep check ${(cpuMs / count).toFixed(1)} ms, its main thread ${(mainMs / count).toFixed(2)} ms = ${((mainMs / wallMs) * 100).toFixed(0)} % of a core (pinged checks included)`,
       `  bot RSS: peak ${mib(Math.max(...during))} MiB during the sweep, VmHWM ${mib(peak.hwm)} MiB over its life (target < 300 MB = 286 MiB); ${mib(idle.rss)} MiB idle after start-up`,
       `  bot RSS peak per tenth of the sweep (MiB): ${byTenth.map(mib).join(' ')}`,
-      `  /cert check to the bot during the sweep: ack p50 ${pct(acks, 0.5).toFixed(1)} ms, p99 ${pct(acks, 0.99).toFixed(1)} ms over ${acks.length} commands`,
+      `  /cert check to the bot during the sweep: ack p50 ${pct(acks, 0.5).toFixed(1)} ms, p99 ${pct(acks, 0.99).toFixed(1)} ms over ${acks.length} commands; Slack Web API calls per command: ${[...slackCalls].map(([m, n]) => `${m} ${(n / Math.max(1, acks.length)).toFixed(1)}`).join(', ')}`,
     ].join('\n');
   } finally {
     if (child && child.exitCode === null) {
