@@ -189,7 +189,7 @@ export async function runBotSweep(input: BotSweepInput): Promise<string> {
       for (let i = 0; sweeping; i++) {
         if (done() > 0)
           acks.push((await req.command({ text: `check ping${i}.bench.test:${ports[0]}`, channel: 'CBENCH' })).ackMs);
-        for (const c of fake.calls) slackCalls.set(c.method, (slackCalls.get(c.method) ?? 0) + 1);
+        if (acks.length > 0) for (const c of fake.calls) slackCalls.set(c.method, (slackCalls.get(c.method) ?? 0) + 1);
         fake.calls.length = 0;
         fake.messages.length = 0;
         fake.responses.length = 0;
