@@ -216,6 +216,12 @@ async function inProcess(fx: Fixture): Promise<void> {
   console.log('');
   // BENCH_SWEEP_COUNT (default 10 000) watched endpoints; a smaller count on a busy machine
   console.log(await runSweepBench());
+  if (process.platform === 'linux') {
+    // the same sweep in the compiled bot, its own process: the bot's RSS and CPU alone (bench/sweep-bot.ts)
+    const { runBotSweepBench } = await import('./sweep-bot.js');
+    console.log('');
+    console.log(await runBotSweepBench(Number(process.env.BENCH_SWEEP_COUNT ?? 10_000)));
+  }
 }
 
 async function main(): Promise<void> {

@@ -1,14 +1,13 @@
 /**
- * The worker entry piscina loads: runs check() off the main thread and forwards its phases over the
- * MessagePort the task carries, so a chat message can still be updated in place. Bundles emit this file
+ * The worker entry piscina loads: runs check() off the main thread and reports its phases to the pool
+ * (task.ts postPhase), so a chat message can still be updated in place. Bundles emit this file
  * as its own entry point, `check-worker.js`, next to the module holding src/pool/index.ts (see workerFile).
  */
 import { getPriority, setPriority } from 'node:os';
-import type { MessagePort } from 'node:worker_threads';
 import { check, useLoadedDiagnose } from '../check.js';
 import * as diagnoseModule from '../diagnose.js';
 import type { Diagnosis } from '../rules/types.js';
-import type { WorkerTask } from './task.js';
+import { postPhase, type WorkerTask } from './task.js';
 
 /**
  * Checks yield the CPU to the main thread: a check is seconds of work at most, an ack has 3 s in all. On
@@ -25,20 +24,15 @@ try {
   // not permitted (a container without CAP_SYS_NICE may still allow raising it; lowering never needs it)
 }
 
-export default async function runCheck(task: WorkerTask & { port: MessagePort }): Promise<Diagnosis> {
-  const { port } = task;
+export default async function runCheck(task: WorkerTask): Promise<Diagnosis> {
   const start = Date.now();
   const now = new Date(task.nowIso);
-  try {
-    return await check(task.input, {
-      ...task.options,
-      // the caller's clock, advanced by the time spent here, for the rules' "now"
-      now: () => new Date(now.getTime() + (Date.now() - start)),
-      // what is left of the caller's deadline: time spent queued counts against it
-      timeoutMs: Math.max(1, task.deadlineAt - Date.now()),
-      onPhase: (phase, detail) => port.postMessage({ phase, detail }),
-    });
-  } finally {
-    port.close();
-  }
+  return check(task.input, {
+    ...task.options,
+    // the caller's clock, advanced by the time spent here, for the rules' "now"
+    now: () => new Date(now.getTime() + (Date.now() - start)),
+    // what is left of the caller's deadline: time spent queued counts against it
+    timeoutMs: Math.max(1, task.deadlineAt - Date.now()),
+    onPhase: (phase, detail) => postPhase(task.taskId, phase, detail),
+  });
 }

@@ -9,13 +9,12 @@
  * ahead of a person's check and never holds more than its share of the threads.
  */
 import { availableParallelism } from 'node:os';
-import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { type CheckOptions, type CheckPhase, DEFAULT_TIMEOUT_MS, useLoadedDiagnose } from '../check.js';
 import * as diagnoseModule from '../diagnose.js';
 import type { Diagnosis } from '../rules/types.js';
 import { HARD_DEADLINE_GRACE_MS, type PhaseLog, partialDiagnosis } from './deadline.js';
-import type { PhaseMessage, WorkerTask } from './task.js';
+import { isPhaseMessage, type WorkerTask } from './task.js';
 
 // A check past its hard deadline is diagnosed here, at once: the rules are loaded with the pool, not then.
 useLoadedDiagnose(diagnoseModule);
@@ -104,7 +103,7 @@ export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
   const size = Math.max(1, opts.size ?? defaultPoolSize());
   const sweepShare = Math.max(1, Math.min(size, opts.sweepShare ?? Math.floor(size / 2)));
   const entry = workerFile();
-  const piscina = new Piscina<WorkerTask & { port: unknown }, Diagnosis>({
+  const piscina = new Piscina<WorkerTask, Diagnosis>({
     filename: opts.filename ?? entry.filename,
     execArgv: entry.execArgv,
     maxThreads: size,
@@ -118,6 +117,12 @@ export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
   const sweepQueue: Array<() => void> = [];
   let expired = 0;
   let closed = false;
+  let lastTaskId = 0;
+  /** the phase listener of each check in a worker, by task id (task.ts PhaseMessage) */
+  const listeners = new Map<number, (phase: CheckPhase, detail: string) => void>();
+  piscina.on('message', (m: unknown) => {
+    if (isPhaseMessage(m)) listeners.get(m.certDoctorPhase)?.(m.phase as CheckPhase, m.detail);
+  });
 
   const pump = () => {
     while (
@@ -138,20 +143,20 @@ export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
     const started = performance.now();
     const now = opts.now();
     const phases: PhaseLog = [];
-    const channel = new MessageChannel();
-    let settled = false;
-    channel.port1.on('message', (m: PhaseMessage) => {
-      if (settled) return;
-      phases.push({ phase: m.phase as CheckPhase, detail: m.detail });
+    const taskId = ++lastTaskId;
+    // a phase that arrives after the answer (another port than piscina's) is dropped with the listener
+    listeners.set(taskId, (phase, detail) => {
+      phases.push({ phase, detail });
       try {
-        opts.onPhase?.(m.phase as CheckPhase, m.detail);
+        opts.onPhase?.(phase, detail);
       } catch {
         // progress callbacks never break a check
       }
     });
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), timeoutMs + graceMs);
-    const task: WorkerTask & { port: unknown } = {
+    const task: WorkerTask = {
+      taskId,
       input,
       // every plain option crosses (a new CheckOptions field must be added here and to TransferableOptions)
       options: {
@@ -164,18 +169,16 @@ export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
       },
       nowIso: now.toISOString(),
       deadlineAt: Date.now() + timeoutMs,
-      port: channel.port2,
     };
     try {
-      return await piscina.run(task, { transferList: [channel.port2], signal: abort.signal });
+      return await piscina.run(task, { signal: abort.signal });
     } catch (err) {
       if (!abort.signal.aborted) throw err;
       expired++;
       return partialDiagnosis({ input, phases, timeoutMs, elapsedMs: performance.now() - started, now, options: opts });
     } finally {
-      settled = true;
+      listeners.delete(taskId);
       clearTimeout(timer);
-      channel.port1.close();
     }
   }
 

@@ -1,4 +1,5 @@
-/** What crosses from the main thread to a check worker: plain, structured-cloneable data only. */
+/** What crosses between the main thread and a check worker: plain, structured-cloneable data only. */
+import { parentPort } from 'node:worker_threads';
 import type { CheckOptions } from '../check.js';
 
 export type TransferableOptions = Pick<
@@ -7,6 +8,8 @@ export type TransferableOptions = Pick<
 >;
 
 export interface WorkerTask {
+  /** the pool's number for this check: phase messages carry it back */
+  taskId: number;
   input: string;
   options: TransferableOptions;
   /** the caller's `now()` when the check was asked for */
@@ -15,8 +18,23 @@ export interface WorkerTask {
   deadlineAt: number;
 }
 
-/** A phase message the worker posts on the task's port. */
+/**
+ * A phase message: posted by the worker on its parentPort, which piscina re-emits as the pool's 'message'
+ * event. One port for every check of the thread, where a MessageChannel per check (created, transferred,
+ * closed) cost the main thread more than the phases themselves; the pool keeps the phases of every check
+ * (a partial diagnosis at the hard deadline is built from them) and forwards them to `onPhase` when given.
+ */
 export interface PhaseMessage {
+  certDoctorPhase: number;
   phase: string;
   detail: string;
+}
+
+export function isPhaseMessage(m: unknown): m is PhaseMessage {
+  return typeof m === 'object' && m !== null && typeof (m as PhaseMessage).certDoctorPhase === 'number';
+}
+
+/** In a worker: report a phase of task `taskId` to the pool. */
+export function postPhase(taskId: number, phase: string, detail: string): void {
+  parentPort?.postMessage({ certDoctorPhase: taskId, phase, detail } satisfies PhaseMessage);
 }

@@ -8,21 +8,20 @@ import { threadId } from 'node:worker_threads';
 import { diagnose } from '../../src/diagnose.js';
 import realWorker from '../../src/pool/check-worker.js';
 import { partialDiagnosis } from '../../src/pool/deadline.js';
-import type { WorkerTask } from '../../src/pool/task.js';
+import { postPhase, type WorkerTask } from '../../src/pool/task.js';
 
 type Task = Parameters<typeof realWorker>[0];
 
 export default async function spinOrCheck(task: Task) {
   const m = /^spin(\d+|forever)\.test$/.exec(task.input);
   if (!m) return realWorker(task);
-  task.port.postMessage({ phase: 'resolved', detail: `192.0.2.${threadId % 250}` });
+  postPhase(task.taskId, 'resolved', `192.0.2.${threadId % 250}`);
   // a macrotask boundary so the phase message leaves before the loop blocks the thread
   await new Promise((r) => setTimeout(r, 5));
   const until = m[1] === 'forever' ? Number.POSITIVE_INFINITY : Date.now() + Number(m[1]);
   while (Date.now() < until) {
     // synchronous work: no await, no timers, nothing the event loop could interrupt
   }
-  task.port.close();
   // a diagnosis of nothing observed, without the deadline marker: the spin finished in time
   const now = new Date(task.nowIso);
   return diagnose({ ...(await partialDiagnosis(stubInput(task))).report, deadline: undefined }, { now });
