@@ -33,8 +33,9 @@ test('workerFile: the .ts sibling under tsx (with tsx in execArgv), the .js sibl
   assert.ok(/--import (tsx|file:\S*\/tsx\/)/.test(src.execArgv.join(' ')), src.execArgv.join(' '));
   const dist = workerFile('file:///app/dist/cli.js');
   assert.equal(dist.filename, 'file:///app/dist/check-worker.js');
-  // compiled: the worker gets exactly the process's own flags, no loader added
-  assert.deepEqual(dist.execArgv, process.execArgv);
+  // compiled: the worker gets the process's own flags that a worker accepts, no loader added
+  assert.deepEqual(dist.execArgv, workerExecArgv(process.execArgv));
+  assert.ok(!dist.execArgv.some((a) => a.startsWith('--test')), dist.execArgv.join(' '));
 });
 
 describe('a real check in a worker', () => {
