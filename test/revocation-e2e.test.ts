@@ -7,7 +7,13 @@ import { after, before, test } from 'node:test';
 import { check } from '../src/check.js';
 import type { Diagnosis } from '../src/rules/types.js';
 import { type CertSpec, type Chain, type Issued, makeCert, makeChain } from './support/pki.js';
-import { makeCrl, makeOcspResponse, type RevocationServer, startRevocationServer } from './support/revocation.js';
+import {
+  makeCrl,
+  makeOcspResponse,
+  type RevocationServer,
+  revocationLeaf,
+  startRevocationServer,
+} from './support/revocation.js';
 import { type Running, startTlsServer } from './support/servers.js';
 
 const DAY = 86_400_000;
@@ -30,21 +36,7 @@ after(async () => {
 
 async function leaf(over: Partial<CertSpec> & { crl?: boolean; ocsp?: boolean } = {}) {
   const id = `e${++n}`;
-  const cert = await makeCert(
-    {
-      subject: 'CN=localhost',
-      dnsNames: ['localhost'],
-      ipAddresses: ['127.0.0.1'],
-      keyUsage: ['digitalSignature', 'keyEncipherment'],
-      extKeyUsage: ['serverAuth'],
-      notBefore: new Date(now.getTime() - 10 * DAY),
-      notAfter: new Date(now.getTime() + 60 * DAY),
-      ...(over.crl ? { crlUrl: `${rev.url}/crl/${id}` } : {}),
-      ...(over.ocsp ? { ocspUrl: `${rev.url}/ocsp/${id}` } : {}),
-      ...over,
-    },
-    inter,
-  );
+  const cert = await revocationLeaf(inter, rev, id, now, over);
   return { cert, crlPath: `/crl/${id}`, ocspPath: `/ocsp/${id}` };
 }
 

@@ -10,13 +10,18 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli } from './support/cli-io.js';
 import type { FakeCall } from './support/fake-slack.js';
-import { type Chain, type Issued, makeCert, makeChain } from './support/pki.js';
-import { makeCrl, makeOcspResponse, type RevocationServer, startRevocationServer } from './support/revocation.js';
+import { type Chain, type Issued, makeChain } from './support/pki.js';
+import {
+  makeCrl,
+  makeOcspResponse,
+  type RevocationServer,
+  revocationLeaf,
+  startRevocationServer,
+} from './support/revocation.js';
 import { type Running, startTlsServer } from './support/servers.js';
 import { driveShell } from './support/shell.js';
 import { type Harness, startHarness } from './support/slack-harness.js';
 
-const DAY = 86_400_000;
 const now = new Date();
 const servers: Running[] = [];
 let rev: RevocationServer;
@@ -27,21 +32,7 @@ let rootFile: string;
 const cases: { name: string; port: number; code: string }[] = [];
 
 async function leafCert(id: string, over: { crl?: boolean; ocsp?: boolean; mustStaple?: boolean }) {
-  return makeCert(
-    {
-      subject: 'CN=localhost',
-      dnsNames: ['localhost'],
-      ipAddresses: ['127.0.0.1'],
-      keyUsage: ['digitalSignature', 'keyEncipherment'],
-      extKeyUsage: ['serverAuth'],
-      notBefore: new Date(now.getTime() - 10 * DAY),
-      notAfter: new Date(now.getTime() + 60 * DAY),
-      ...(over.crl ? { crlUrl: `${rev.url}/crl/${id}` } : {}),
-      ...(over.ocsp ? { ocspUrl: `${rev.url}/ocsp/${id}` } : {}),
-      ...(over.mustStaple ? { mustStaple: true } : {}),
-    },
-    inter,
-  );
+  return revocationLeaf(inter, rev, id, now, over);
 }
 
 async function serve(cert: Issued, staple?: Buffer): Promise<number> {

@@ -23,7 +23,7 @@ import {
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier, Certificate, CRLReason } from '@peculiar/asn1-x509';
 import * as x509 from '../../src/probe/x509.js';
-import type { Issued } from './pki.js';
+import { type CertSpec, type Issued, makeCert } from './pki.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -328,3 +328,34 @@ export function makeLargeCrl(spec: LargeCrlSpec, now = new Date()): Buffer {
   const { signature } = signWith(spec.issuer, tbs);
   return tlv(0x30, tbs, alg, tlv(0x03, Buffer.from([0]), signature));
 }
+
+/**
+ * A TLS server leaf for revocation tests, issued by `issuer`, valid from 10 days before `now` for 60 days, naming
+ * the revocation server's CRL and/or OCSP URL for `id` (paths `/crl/ID`, `/ocsp/ID`).
+ */
+export async function revocationLeaf(
+  issuer: Issued,
+  rev: RevocationServer,
+  id: string,
+  now: Date,
+  over: Partial<CertSpec> & { crl?: boolean; ocsp?: boolean } = {},
+): Promise<Issued> {
+  const { crl, ocsp, ...spec } = over;
+  return makeCert(
+    {
+      subject: 'CN=localhost',
+      dnsNames: ['localhost'],
+      ipAddresses: ['127.0.0.1'],
+      keyUsage: ['digitalSignature', 'keyEncipherment'],
+      extKeyUsage: ['serverAuth'],
+      notBefore: new Date(now.getTime() - 10 * DAY_MS),
+      notAfter: new Date(now.getTime() + 60 * DAY_MS),
+      ...(crl ? { crlUrl: `${rev.url}/crl/${id}` } : {}),
+      ...(ocsp ? { ocspUrl: `${rev.url}/ocsp/${id}` } : {}),
+      ...spec,
+    },
+    issuer,
+  );
+}
+
+const DAY_MS = 86_400_000;

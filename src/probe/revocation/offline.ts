@@ -7,6 +7,7 @@ import type { CertInfo, RevocationReport, RevocationSource } from '../types.js';
 import { judgeCrlBody, summarise } from './check.js';
 import { lookupCrl } from './crl.js';
 import { judgeOcsp } from './ocsp.js';
+import { blank } from './ocsp-fetch.js';
 import { type RevCert, revCert } from './signed.js';
 
 export interface OfflineRevocationInput {
@@ -39,7 +40,7 @@ export function checkRevocationOffline(input: OfflineRevocationInput): Revocatio
       sources.push(
         judged.ok
           ? lookupCrl(judged.index, info.serialNumber, null, false)
-          : { ...blank('crl'), outcome: 'invalid', problem: judged.problem, error: judged.error },
+          : { ...blank('crl', null), outcome: 'invalid', problem: judged.problem, error: judged.error },
       );
     });
     input.ocspResponses.forEach((body, k) => {
@@ -67,18 +68,4 @@ function safe(info: CertInfo): RevCert | null {
   } catch {
     return null;
   }
-}
-
-function blank(kind: 'crl'): RevocationSource {
-  return {
-    kind,
-    url: null,
-    outcome: 'error',
-    revokedAt: null,
-    reason: null,
-    thisUpdate: null,
-    nextUpdate: null,
-    problem: null,
-    error: null,
-  };
 }
