@@ -5,7 +5,7 @@
  * run, in the same process and the same run. Reports ack p50/p99 of both and their ratio. The TLS
  * servers and the load generator are separate processes (bench/slack-peer.ts). Loopback only.
  *
- * Alone: `node --import tsx bench/hostile.ts` (BENCH_HOSTILE_N to change the 200).
+ * Alone: `node --import tsx bench/hostile.ts` (BENCH_HOSTILE_N to change the 200, BENCH_WORKERS the pool size).
  */
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -43,7 +43,7 @@ export async function runHostileBench(n = Number(process.env.BENCH_HOSTILE_N ?? 
   const hostile = await peer(['hostile'], DEADLINE_MS);
   const tls = JSON.parse(normal.line) as { port: number; rootPem: string };
   const bad = JSON.parse(hostile.line) as { port: number; rootPem: string };
-  const workers = defaultPoolSize();
+  const workers = Number(process.env.BENCH_WORKERS ?? defaultPoolSize());
   const pool = createCheckPool({ size: workers, minThreads: workers });
   const h = await startHarness({
     extraCaPem: [tls.rootPem, bad.rootPem],
