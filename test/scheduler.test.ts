@@ -62,15 +62,24 @@ function scheduler(s: WatchStores, server: SniServer, apiUrl: string, clock: () 
   });
 }
 
-test('watch → 30-day threshold → renewal deployed → renewed, in one thread, each exactly once', async () => {
+/** A server whose `a.test` expires in 30 days + 3 h (the 30-day threshold is crossed on the second sweep). */
+async function thirtyDaysOut(names: string[]) {
   const clock = testClock(T0);
-  const server = await startSniServer(['a.test', 'b.test'], T0);
-  // a.test expires in 30 days + 3 h: the 30-day threshold is crossed on the second sweep
+  const server = await startSniServer(names, T0);
   await server.serve('a.test', new Date(T0.getTime() - 60 * DAY), new Date(T0.getTime() + 30 * DAY + 3 * HOUR));
-  const oldFp = server.fingerprint('a.test');
   const fake = await startFakeSlack();
   fake.clock = () => clock.now().getTime();
   const s = watchStores(join(dir, `db${++dbSeq}.db`));
+  const close = async () => {
+    s.db.close();
+    await fake.close();
+    await server.close();
+  };
+  return { clock, server, oldFp: server.fingerprint('a.test'), fake, s, close };
+}
+
+test('watch → 30-day threshold → renewal deployed → renewed, in one thread, each exactly once', async () => {
+  const { clock, server, oldFp, fake, s, close } = await thirtyDaysOut(['a.test', 'b.test']);
   try {
     await subscribe(s, 'C1', `a.test:${server.port}`);
     await subscribe(s, 'C1', `b.test:${server.port}`);
@@ -102,9 +111,7 @@ test('watch → 30-day threshold → renewal deployed → renewed, in one thread
     await sched.tick();
     assert.equal(fake.messages.length, 2, 'nothing is said twice');
   } finally {
-    s.db.close();
-    await fake.close();
-    await server.close();
+    await close();
   }
 });
 
@@ -190,13 +197,7 @@ test('faults are per channel: archived pauses its channel, a 5xx backs off, othe
 });
 
 test('a reminder decided before the channel paused is withdrawn, not posted stale at the resume', async () => {
-  const clock = testClock(T0);
-  const server = await startSniServer(['a.test'], T0);
-  await server.serve('a.test', new Date(T0.getTime() - 60 * DAY), new Date(T0.getTime() + 30 * DAY + 3 * HOUR));
-  const oldFp = server.fingerprint('a.test');
-  const fake = await startFakeSlack();
-  fake.clock = () => clock.now().getTime();
-  const s = watchStores(join(dir, `db${++dbSeq}.db`));
+  const { clock, server, oldFp, fake, s, close } = await thirtyDaysOut(['a.test']);
   try {
     await subscribe(s, 'CARCH', `a.test:${server.port}`);
     fake.archived.add('CARCH');
@@ -222,9 +223,7 @@ test('a reminder decided before the channel paused is withdrawn, not posted stal
     assert.ok(!keys.some((k) => k?.startsWith(`threshold:${oldFp}`)), `a stale threshold was posted: ${keys}`);
     assert.ok(!keys.some((k) => k?.startsWith(`threshold:${newFp}`)), `nothing is owed about the new one: ${keys}`);
   } finally {
-    s.db.close();
-    await fake.close();
-    await server.close();
+    await close();
   }
 });
 
