@@ -13,6 +13,7 @@
  * BENCH_ONLY=1,2,3 picks sections.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { runCertinfoBench } from './certinfo.js';
@@ -28,7 +29,15 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROOT = resolve(process.env.BENCH_ROOT ?? '.');
 const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4').split(','));
-const CLI = resolve(ROOT, 'bin/cert-doctor.mjs');
+const CLI_MJS = resolve(ROOT, 'bin/cert-doctor.mjs');
+/**
+ * The command users run: package.json's bin, what `npm link` puts on the PATH (bin/cert-doctor, a sh
+ * launcher that moves NODE_EXTRA_CA_CERTS aside); a tree from before it existed runs `node bin/cert-doctor.mjs`.
+ */
+const LAUNCHER = resolve(ROOT, 'bin/cert-doctor');
+const CLI: { cmd: string; pre: string[] } = existsSync(LAUNCHER)
+  ? { cmd: LAUNCHER, pre: [] }
+  : { cmd: process.execPath, pre: [CLI_MJS] };
 
 interface Fixture {
   port: number;
@@ -61,7 +70,7 @@ async function startup(): Promise<void> {
   const [node, help] = await alternate(
     [
       { label: 'node -e 0', cmd: process.execPath, args: ['-e', '0'] },
-      { label: 'cert-doctor --help', cmd: process.execPath, args: [CLI, '--help'] },
+      { label: 'cert-doctor --help', cmd: CLI.cmd, args: [...CLI.pre, '--help'] },
     ],
     RUNS,
   );
@@ -75,6 +84,7 @@ async function cliCheck(fx: Fixture): Promise<void> {
   try {
     console.log(`2. whole-process check over a 50 ms round trip, TCP connect included (${RUNS} alternated runs)`);
     const target = `https://localhost:${proxy.port}/`;
+    const checkArgs = ['check', target, '--allow', '127.0.0.0/8', '--ca', fx.caFile];
     const commands: Command[] = [
       {
         label: 'openssl s_client (handshake only)',
@@ -82,11 +92,7 @@ async function cliCheck(fx: Fixture): Promise<void> {
         args: ['s_client', '-connect', `127.0.0.1:${proxy.port}`, '-servername', 'localhost', '-CAfile', fx.caFile],
         stdin: 'empty',
       },
-      {
-        label: 'cert-doctor check',
-        cmd: process.execPath,
-        args: [CLI, 'check', target, '--allow', '127.0.0.0/8', '--ca', fx.caFile],
-      },
+      { label: 'cert-doctor check', cmd: CLI.cmd, args: [...CLI.pre, ...checkArgs] },
       // the floor any Node.js program pays on this machine now, for reading the ratio under load
       { label: 'node -e 0', cmd: process.execPath, args: ['-e', '0'] },
     ];
@@ -107,11 +113,18 @@ async function cliCheck(fx: Fixture): Promise<void> {
         { label: `node -e 0, ${unset} unset`, cmd: process.execPath, args: ['-e', '0'], unset: [unset] },
       );
     }
+    // what the launcher saves: the same program started by node itself, NODE_EXTRA_CA_CERTS loaded
+    const plain = CLI.cmd !== process.execPath && extraCa.length > 0;
+    if (plain)
+      commands.push({ label: 'node bin/cert-doctor.mjs check', cmd: process.execPath, args: [CLI_MJS, ...checkArgs] });
     const timed = await alternate(commands, RUNS);
     const [openssl, ours, node] = timed;
     const theirs = plugin ? timed[3] : undefined;
     const [oursBare, nodeBare] = timed.slice(plugin ? 4 : 3);
     for (const t of timed) console.log(`   ${fmt(t)}`);
+    console.log(
+      `   cert-doctor is ${CLI.cmd === process.execPath ? 'node bin/cert-doctor.mjs' : 'bin/cert-doctor (the sh launcher package.json names)'}`,
+    );
     const r = ours!.medianMs / openssl!.medianMs;
     console.log(`   cert-doctor / openssl s_client = ${r.toFixed(2)}× (target ≤ 2×: ${verdict(r <= 2)})`);
     console.log(
