@@ -44,7 +44,7 @@ let endpointRootFile: string;
 before(async () => {
   dir = realpathSync(mkdtempSync(join(tmpdir(), 'cert-doctor-launcher-')));
   mkdirSync(join(dir, 'install/bin'), { recursive: true });
-  for (const f of ['bin/cert-doctor', 'bin/cert-doctor.mjs', 'package.json']) {
+  for (const f of ['bin/cert-doctor', 'bin/cert-doctor.mjs', 'bin/code-cache.mjs', 'package.json']) {
     copyFileSync(join(repo, f), join(dir, 'install', f));
   }
   chmodSync(join(dir, 'install/bin/cert-doctor'), 0o755);

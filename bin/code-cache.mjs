@@ -1,0 +1,108 @@
+// Runs dist/cli-bundle.cjs (bin/build.mjs) through vm.Script with a V8 code cache. Node 20 caches no ES module's
+// compiled code (module.enableCompileCache is Node 22), so every run of the chunked build parsed and compiled
+// the probe again before its first ClientHello. The cache is written once per bundle, node version and
+// command (check, explain, inspect, anything else), after the command has run, so it holds the functions that
+// command compiled lazily too (v8-compile-cache's technique). A cache that does not verify is ignored and
+// replaced: our own SHA-1 over its bytes (a truncated or corrupt file), then V8's checks (version, flags, source).
+import { createHash } from 'node:crypto';
+import {
+  accessSync,
+  constants,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import vm from 'node:vm';
+
+export const BUNDLE = 'cli-bundle.cjs';
+const KINDS = new Set(['check', 'explain', 'inspect']);
+const DIGEST = 20;
+// One line, like Node's own CommonJS wrapper, so line numbers in stack traces stay those of the bundle.
+const HEAD = '(function (exports, require, module, __filename, __dirname, import_meta_url, import_meta_resolve) {';
+const TAIL = '\n})';
+
+/**
+ * Where caches live: CERT_DOCTOR_CACHE_DIR; else dist/.cache when dist/ is writable (a checkout run through
+ * npm link); else $XDG_CACHE_HOME/cert-doctor or ~/.cache/cert-doctor (a global install owned by root).
+ */
+export function cacheDir(dist, env = process.env) {
+  if (env.CERT_DOCTOR_CACHE_DIR) return env.CERT_DOCTOR_CACHE_DIR;
+  try {
+    accessSync(dist, constants.W_OK);
+    return join(dist, '.cache');
+  } catch {
+    return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'cert-doctor');
+  }
+}
+
+/**
+ * Loads the bundle; `main` is src/cli.ts's. `cache` says what happened: none (first run, or
+ * CERT_DOCTOR_CODE_CACHE=0), used, or rejected. `save()` writes a cache when none was used; it never throws.
+ */
+export function loadCliBundle(dist, args, env = process.env) {
+  const file = join(dist, BUNDLE);
+  const bytes = readFileSync(file);
+  const enabled = env.CERT_DOCTOR_CODE_CACHE !== '0';
+  const kind = KINDS.has(args[0]) ? args[0] : 'other';
+  const key = createHash('sha1')
+    .update(`${process.version}\0${process.arch}\0${process.execArgv.join(' ')}\0`)
+    .update(bytes)
+    .digest('hex')
+    .slice(0, 16);
+  const source = bytes.toString('utf8');
+  const dir = enabled ? cacheDir(dist, env) : null;
+  const path = dir && join(dir, `cli-${kind}-${key}.v8`);
+  const found = path ? readVerified(path) : undefined;
+  const cachedData = found === 'corrupt' ? undefined : found;
+  const script = new vm.Script(HEAD + source + TAIL, { filename: file, cachedData });
+  const cache = found === undefined ? 'none' : found === 'corrupt' || script.cachedDataRejected ? 'rejected' : 'used';
+  const module = { exports: {} };
+  const url = pathToFileURL(join(dist, 'cli.js')).href;
+  script.runInThisContext()(module.exports, createRequire(file), module, file, dist, url, (s) =>
+    import.meta.resolve(s),
+  );
+  return {
+    main: module.exports.main,
+    cache,
+    save() {
+      if (path && cache !== 'used') write(dir, path, `cli-${kind}-`, script.createCachedData());
+    },
+  };
+}
+
+function readVerified(path) {
+  let bytes;
+  try {
+    bytes = readFileSync(path);
+  } catch {
+    return undefined;
+  }
+  const data = bytes.subarray(DIGEST);
+  if (bytes.length <= DIGEST || !createHash('sha1').update(data).digest().equals(bytes.subarray(0, DIGEST))) {
+    return 'corrupt'; // truncated or damaged: not given to V8 at all, and save() replaces it
+  }
+  return data;
+}
+
+function write(dir, path, prefix, data) {
+  try {
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, Buffer.concat([createHash('sha1').update(data).digest(), data]));
+    renameSync(tmp, path);
+    // caches of earlier builds or node versions for this command
+    const name = path.slice(dir.length + 1);
+    for (const old of readdirSync(dir)) {
+      if (old.startsWith(prefix) && old.endsWith('.v8') && old !== name) rmSync(join(dir, old), { force: true });
+    }
+  } catch {
+    // a read-only or full disk costs the next run its cache, never this run its result
+  }
+}
