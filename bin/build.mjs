@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-/** dist/cli-bundle.cjs: bin/code-cache.mjs runs it */
+/** dist/cli-bundle.cjs: bin/code-cache.cjs runs it */
 const CLI_BUNDLE = 'cli-bundle';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** `--outdir DIR` builds elsewhere (test/startup.test.ts builds a fresh copy); default dist/. */
@@ -59,7 +59,7 @@ const result = await build({
 if (result.metafile) console.log(JSON.stringify(result.metafile));
 
 /**
- * The one-shot commands (check, explain, inspect, --help) also as one CommonJS file, run by bin/code-cache.mjs
+ * The one-shot commands (check, explain, inspect, --help) also as one CommonJS file, run by bin/code-cache.cjs
  * through vm.Script with a V8 code cache: Node 20 caches no ES module's compiled code, and loading ~60 chunks
  * through the ES module loader (resolve, stat, open, compile each) is most of a check's start-up. Dynamic
  * imports become lazily evaluated functions inside it (esbuild's __esm wrappers): --help still runs none of

@@ -1,5 +1,5 @@
 /**
- * Issue 12: one-shot commands run dist/cli-bundle.cjs through a V8 code cache (bin/code-cache.mjs). The cache
+ * Issue 12: one-shot commands run dist/cli-bundle.cjs through a V8 code cache (bin/code-cache.cjs). The cache
  * is written after a first run and used by the next; a corrupt, truncated or foreign cache is ignored (the
  * command's result is the same) and replaced; a rebuilt bundle never runs with an older build's cache; an
  * unwritable cache directory costs nothing but the cache. And the bundle gives the same diagnosis as the
@@ -37,7 +37,7 @@ let caFile: string;
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cert-doctor-code-cache-'));
   mkdirSync(join(dir, 'bin'));
-  for (const f of ['bin/cert-doctor.mjs', 'bin/code-cache.mjs', 'package.json'])
+  for (const f of ['bin/cert-doctor.mjs', 'bin/cert-doctor.cjs', 'bin/code-cache.cjs', 'package.json'])
     copyFileSync(join(repo, f), join(dir, f));
   symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));
   await exec(process.execPath, [join(repo, 'bin/build.mjs'), '--outdir', join(dir, 'dist')], { timeout: 60_000 });
@@ -55,7 +55,7 @@ after(async () => {
 interface Run {
   code: number;
   stdout: string;
-  /** what bin/cert-doctor.mjs reported about the cache (CERT_DOCTOR_TRACE), or null when the bundle did not run */
+  /** what bin/cert-doctor.cjs reported about the cache (CERT_DOCTOR_TRACE), or null when the bundle did not run */
   cache: string | null;
 }
 

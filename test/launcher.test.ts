@@ -44,7 +44,13 @@ let endpointRootFile: string;
 before(async () => {
   dir = realpathSync(mkdtempSync(join(tmpdir(), 'cert-doctor-launcher-')));
   mkdirSync(join(dir, 'install/bin'), { recursive: true });
-  for (const f of ['bin/cert-doctor', 'bin/cert-doctor.mjs', 'bin/code-cache.mjs', 'package.json']) {
+  for (const f of [
+    'bin/cert-doctor',
+    'bin/cert-doctor.mjs',
+    'bin/cert-doctor.cjs',
+    'bin/code-cache.cjs',
+    'package.json',
+  ]) {
     copyFileSync(join(repo, f), join(dir, 'install', f));
   }
   chmodSync(join(dir, 'install/bin/cert-doctor'), 0o755);
@@ -138,9 +144,9 @@ async function launched(args: string[], over: Record<string, string | undefined>
 
 const awkward = ['check', 'a b', `it's "quoted"`, '', 'new\nline', '*', '$HOME', '--', '-x', ' lead and trail '];
 
-test('through symlinks in other directories it runs the real bin/cert-doctor.mjs with every argument intact', async () => {
+test('through symlinks in other directories it runs the real bin/cert-doctor.cjs with every argument intact', async () => {
   const r = await launched(awkward);
-  assert.equal(realpathSync(r.script!), join(dir, 'install/bin/cert-doctor.mjs'));
+  assert.equal(realpathSync(r.script!), join(dir, 'install/bin/cert-doctor.cjs'));
   assert.deepEqual(r.args, awkward);
   assert.equal(r.code, 7, "node's exit status is the command's");
 });

@@ -4,24 +4,18 @@
 // command (check, explain, inspect, anything else), after the command has run, so it holds the functions that
 // command compiled lazily too (v8-compile-cache's technique). A cache that does not verify is ignored and
 // replaced: our own SHA-1 over its bytes (a truncated or corrupt file), then V8's checks (version, flags, source).
-import { createHash } from 'node:crypto';
-import {
-  accessSync,
-  constants,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import vm from 'node:vm';
+// CommonJS, like bin/cert-doctor.cjs: a one-shot command never starts Node's ES module loader (~10 ms).
+'use strict';
+const { createHash } = require('node:crypto');
+const fs = require('node:fs');
+const { createRequire } = require('node:module');
+const { homedir } = require('node:os');
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
+const vm = require('node:vm');
 
-export const BUNDLE = 'cli-bundle.cjs';
+const { accessSync, constants, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } = fs;
+const BUNDLE = 'cli-bundle.cjs';
 const KINDS = new Set(['check', 'explain', 'inspect']);
 const DIGEST = 20;
 // One line, like Node's own CommonJS wrapper, so line numbers in stack traces stay those of the bundle.
@@ -32,7 +26,7 @@ const TAIL = '\n})';
  * Where caches live: CERT_DOCTOR_CACHE_DIR; else dist/.cache when dist/ is writable (a checkout run through
  * npm link); else $XDG_CACHE_HOME/cert-doctor or ~/.cache/cert-doctor (a global install owned by root).
  */
-export function cacheDir(dist, env = process.env) {
+function cacheDir(dist, env = process.env) {
   if (env.CERT_DOCTOR_CACHE_DIR) return env.CERT_DOCTOR_CACHE_DIR;
   try {
     accessSync(dist, constants.W_OK);
@@ -46,7 +40,7 @@ export function cacheDir(dist, env = process.env) {
  * Loads the bundle; `main` is src/cli.ts's. `cache` says what happened: none (first run, or
  * CERT_DOCTOR_CODE_CACHE=0), used, or rejected. `save()` writes a cache when none was used; it never throws.
  */
-export function loadCliBundle(dist, args, env = process.env) {
+function loadCliBundle(dist, args, env = process.env) {
   const file = join(dist, BUNDLE);
   const bytes = readFileSync(file);
   const enabled = env.CERT_DOCTOR_CODE_CACHE !== '0';
@@ -63,13 +57,19 @@ export function loadCliBundle(dist, args, env = process.env) {
   const cachedData = found === 'corrupt' ? undefined : found;
   const script = new vm.Script(HEAD + source + TAIL, { filename: file, cachedData });
   const cache = found === undefined ? 'none' : found === 'corrupt' || script.cachedDataRejected ? 'rejected' : 'used';
-  const module = { exports: {} };
+  const mod = { exports: {} };
   const url = pathToFileURL(join(dist, 'cli.js')).href;
-  script.runInThisContext()(module.exports, createRequire(file), module, file, dist, url, (s) =>
-    import.meta.resolve(s),
+  script.runInThisContext()(
+    mod.exports,
+    createRequire(file),
+    mod,
+    file,
+    dist,
+    url,
+    (s) => pathToFileURL(require.resolve(s)).href,
   );
   return {
-    main: module.exports.main,
+    main: mod.exports.main,
     cache,
     save() {
       if (path && cache !== 'used') write(dir, path, `cli-${kind}-`, script.createCachedData());
@@ -106,3 +106,5 @@ function write(dir, path, prefix, data) {
     // a read-only or full disk costs the next run its cache, never this run its result
   }
 }
+
+module.exports = { BUNDLE, cacheDir, loadCliBundle };
