@@ -20,7 +20,19 @@ async function run() {
   // Configuration may live in ./.env (DESIGN.md); real environment variables win over it.
   if (existsSync('.env')) process.loadEnvFile('.env');
   const args = process.argv.slice(2);
-  const io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+  // Node creates process.stdout/stdin on first use (~2 ms each): a check never reads stdin, and writes stdout last.
+  const io = {
+    get stdout() {
+      return process.stdout;
+    },
+    get stderr() {
+      return process.stderr;
+    },
+    get stdin() {
+      return process.stdin;
+    },
+    env: process.env,
+  };
   const dist = join(__dirname, '..', 'dist');
   const bot = args[0] === 'start' || args[0] === 'serve' || args[0] === 'shell';
   if (!bot && existsSync(join(dist, 'cli-bundle.cjs'))) {
