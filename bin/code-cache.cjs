@@ -45,14 +45,16 @@ function loadCliBundle(dist, args, env = process.env) {
   const bytes = readFileSync(file);
   const enabled = env.CERT_DOCTOR_CODE_CACHE !== '0';
   const kind = KINDS.has(args[0]) ? args[0] : 'other';
-  const key = createHash('sha1')
-    .update(`${process.version}\0${process.arch}\0${process.execArgv.join(' ')}\0`)
-    .update(bytes)
-    .digest('hex')
-    .slice(0, 16);
+  const short = (h) => h.digest('hex').slice(0, 12);
+  // per node binary and flags (a run with other V8 flags keeps its own cache), then per bundle
+  const runtime = short(
+    createHash('sha1').update(`${process.version}\0${process.arch}\0${process.execArgv.join(' ')}`),
+  );
+  const build = short(createHash('sha1').update(bytes));
   const source = bytes.toString('utf8');
   const dir = enabled ? cacheDir(dist, env) : null;
-  const path = dir && join(dir, `cli-${kind}-${key}.v8`);
+  const prefix = `cli-${kind}-${runtime}-`;
+  const path = dir && join(dir, `${prefix}${build}.v8`);
   const found = path ? readVerified(path) : undefined;
   const cachedData = found === 'corrupt' ? undefined : found;
   const script = new vm.Script(HEAD + source + TAIL, { filename: file, cachedData });
@@ -72,7 +74,7 @@ function loadCliBundle(dist, args, env = process.env) {
     main: mod.exports.main,
     cache,
     save() {
-      if (path && cache !== 'used') write(dir, path, `cli-${kind}-`, script.createCachedData());
+      if (path && cache !== 'used') write(dir, path, prefix, script.createCachedData());
     },
   };
 }
@@ -97,7 +99,7 @@ function write(dir, path, prefix, data) {
     const tmp = `${path}.${process.pid}.tmp`;
     writeFileSync(tmp, Buffer.concat([createHash('sha1').update(data).digest(), data]));
     renameSync(tmp, path);
-    // caches of earlier builds or node versions for this command
+    // caches of earlier builds for this command and runtime
     const name = path.slice(dir.length + 1);
     for (const old of readdirSync(dir)) {
       if (old.startsWith(prefix) && old.endsWith('.v8') && old !== name) rmSync(join(dir, old), { force: true });

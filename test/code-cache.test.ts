@@ -59,10 +59,10 @@ interface Run {
   cache: string | null;
 }
 
-async function run(args: string[], over: Record<string, string> = {}): Promise<Run> {
+async function run(args: string[], over: Record<string, string> = {}, nodeFlags: string[] = []): Promise<Run> {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', CERT_DOCTOR_CACHE_DIR: cacheDir, ...over };
   env.CERT_DOCTOR_TRACE = '1';
-  const r = await exec(process.execPath, [join(dir, 'bin/cert-doctor.mjs'), ...args], {
+  const r = await exec(process.execPath, [...nodeFlags, join(dir, 'bin/cert-doctor.mjs'), ...args], {
     cwd: dir,
     env,
     timeout: 30_000,
@@ -126,6 +126,19 @@ test('a rebuilt bundle starts without the old cache and the old one is removed',
   const now = cacheFiles('other');
   assert.equal(now.length, 1);
   assert.notDeepEqual(now, old);
+});
+
+test('runs with other node flags keep their own cache instead of replacing each other', async () => {
+  rmSync(cacheDir, { recursive: true, force: true });
+  const flags = ['--stack-size=2000'];
+  await run(['--version']);
+  await run(['--version'], {}, flags);
+  const both = [await run(['--version']), await run(['--version'], {}, flags)];
+  assert.deepEqual(
+    both.map((r) => r.cache),
+    ['used', 'used'],
+  );
+  assert.equal(cacheFiles('other').length, 2, cacheFiles('other').join(' '));
 });
 
 test('an unwritable cache directory, or CERT_DOCTOR_CODE_CACHE=0, only costs the cache', async () => {
