@@ -32,7 +32,11 @@ function cacheDir(dist, env = process.env) {
     accessSync(dist, constants.W_OK);
     return join(dist, '.cache');
   } catch {
-    return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'cert-doctor');
+    try {
+      return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'cert-doctor');
+    } catch {
+      return null; // no home directory (os.homedir() throws): run without a cache
+    }
   }
 }
 

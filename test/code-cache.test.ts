@@ -18,6 +18,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -181,4 +182,15 @@ test('the bundle, cached or not, diagnoses like the ES module build the bot runs
   assert.deepEqual(summary(cold.stdout), expected);
   assert.deepEqual(summary(warm.stdout), expected);
   assert.equal(cacheFiles('check').length, 1, 'check has its own cache');
+});
+
+test('cacheDir: CERT_DOCTOR_CACHE_DIR, else dist/.cache when dist/ is writable, else the XDG cache directory', () => {
+  const { cacheDir: where } = createRequire(import.meta.url)('../bin/code-cache.cjs') as {
+    cacheDir(dist: string, env: NodeJS.ProcessEnv): string | null;
+  };
+  const dist = join(dir, 'dist');
+  assert.equal(where(dist, { CERT_DOCTOR_CACHE_DIR: '/somewhere' }), '/somewhere');
+  assert.equal(where(dist, {}), join(dist, '.cache'));
+  // a dist/ we cannot write to (here: one that does not exist; root may write anywhere)
+  assert.equal(where(join(dir, 'no-such-dist'), { XDG_CACHE_HOME: '/xdg' }), '/xdg/cert-doctor');
 });
