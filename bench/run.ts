@@ -10,7 +10,8 @@
  *     per-certificate parse cost.
  * BENCH_ROOT=/path/to/other/checkout measures that tree's CLI and check() with these same commands
  * (before/after figures); BENCH_RUNS (default 15) and BENCH_SECONDS (default 3) size the loops;
- * BENCH_ONLY=1,2,3 picks sections.
+ * BENCH_ONLY=1,2,3 picks sections. BENCH_BEFORE=/path/to/other/checkout adds that tree's launcher to section 2's
+ * alternated runs, so a before/after pair comes from one run under the same load.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -140,6 +141,10 @@ async function cliCheck(fx: Fixture): Promise<void> {
         set: { CERT_DOCTOR_CODE_CACHE: '0' },
       });
     }
+    const before = process.env.BENCH_BEFORE ? resolve(process.env.BENCH_BEFORE, 'bin/cert-doctor') : null;
+    if (before !== null && existsSync(before)) {
+      commands.push({ label: 'cert-doctor check, BENCH_BEFORE tree', cmd: before, args: checkArgs });
+    }
     const timed = await alternate(commands, RUNS);
     const [openssl, ours, node] = timed;
     const theirs = plugin ? timed[3] : undefined;
@@ -150,6 +155,11 @@ async function cliCheck(fx: Fixture): Promise<void> {
     );
     const r = ours!.medianMs / openssl!.medianMs;
     console.log(`   cert-doctor / openssl s_client = ${r.toFixed(2)}× (target ≤ 2×: ${verdict(r <= 2)})`);
+    const was = timed.find((t) => t.label === 'cert-doctor check, BENCH_BEFORE tree');
+    if (was)
+      console.log(
+        `   BENCH_BEFORE tree (${process.env.BENCH_BEFORE}) / openssl s_client = ${ratio(was.medianMs, openssl!.medianMs)}`,
+      );
     // The launcher starts node with NODE_EXTRA_CA_CERTS moved aside: its Node.js start-up is node -e 0 without it.
     const start = plain && nodeBare ? nodeBare : node!;
     const which = start === node ? 'node -e 0' : 'node -e 0 without NODE_EXTRA_CA_CERTS, as the launcher starts node';

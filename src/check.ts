@@ -1,3 +1,4 @@
+import { afterPoll } from './event-loop.js';
 import { type AddressPolicy, createAddressPolicy } from './probe/address-policy.js';
 import type { AiaCache } from './probe/aia.js';
 import { lazyAiaFetcher } from './probe/aia-lazy.js';
@@ -144,10 +145,12 @@ export async function check(input: string, opts: CheckOptions): Promise<Diagnosi
     lookup: opts.lookup,
     onPhase: (phase, detail) => {
       // Once the addresses are known the main handshake's connection opens at once; compiling the rules and
-      // indexing the trust anchors then fill the wait for the server, not the way to the first connect.
+      // indexing the trust anchors then fill the wait for the server, not the way to the first connect: they
+      // start once its SYN and ClientHello are out (afterPoll: a continuation here would run ahead of both).
       if (phase === 'resolved') {
-        rules ??= loadDiagnose();
-        void prepareBuiltinAnchors();
+        const later = afterPoll();
+        rules ??= later.then(loadDiagnose);
+        void later.then(() => prepareBuiltinAnchors()).catch(() => undefined);
       }
       opts.onPhase?.(phase, detail);
     },

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { CheckOptions } from './check.js';
+import { afterPoll } from './event-loop.js';
 import { quote } from './probe/errors.js';
 import { parseTarget } from './probe/target.js';
 import { FileInputError, readRegularFile } from './read-file.js';
@@ -183,9 +184,14 @@ async function runCheck(args: string[], io: CliIo): Promise<number> {
     http: httpMode(values.http, values['no-http']),
     onPhase: (phase) => {
       if (phase === 'resolved') {
-        renderersNow().catch(() => undefined);
-        // bin/cert-doctor.cjs makes the stream on first use: now, while the handshake is on the wire
-        useColor(io);
+        // once the main handshake's SYN and ClientHello are out (src/event-loop.ts), while it is on the wire;
+        // bin/cert-doctor.cjs makes the stream on first use
+        void afterPoll()
+          .then(() => {
+            useColor(io);
+            return renderersNow();
+          })
+          .catch(() => undefined);
       }
     },
   };

@@ -9,6 +9,7 @@
  * Connections per address for a TLS 1.3 server: main, no-SNI, three version probes; two full handshakes.
  */
 
+import { afterPoll } from '../event-loop.js';
 import { preloadHttp, requestOver } from './http.js';
 import { type HttpMode, planHttp } from './http-plan.js';
 import { scanProtocols, tryVersion } from './protocols.js';
@@ -62,10 +63,10 @@ export async function probeAddress(opts: AddressProbeOptions, onHandshake?: (hs:
   // handshake observes, it never trusts, so OpenSSL's security level must not hide what was sent.
   const mainOpts: HandshakeOptions = { ...common, servername: target.sni, timeoutMs: opts.remaining(), legacy: true };
   // The main handshake is on the critical path (connect, handshake, then the GET): its ClientHello goes out
-  // first. The other steps start a turn of the event loop later, once the connect has completed and that
-  // ClientHello is written; making theirs (cold: a SecureContext each) would otherwise delay it.
+  // first. The other steps start once the event loop has polled, so a loopback connect has completed and that
+  // ClientHello is written (src/event-loop.ts); making theirs (cold: a SecureContext each) would otherwise delay it.
   const opening = handshakeOpen(mainOpts);
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await afterPoll();
   if (opts.http !== 'off') preloadHttp();
   const noSni = noSniHandshake(opts, common);
   const scanOpts = { ...common, servername: target.sni, timeoutMs: opts.remaining() };
