@@ -194,3 +194,27 @@ test('cacheDir: CERT_DOCTOR_CACHE_DIR, else dist/.cache when dist/ is writable, 
   // a dist/ we cannot write to (here: one that does not exist; root may write anywhere)
   assert.equal(where(join(dir, 'no-such-dist'), { XDG_CACHE_HOME: '/xdg' }), '/xdg/cert-doctor');
 });
+
+test('the built bundle is ASCII (read as latin1); a bundle with other characters is read as UTF-8, cached or not', async () => {
+  const { isAscii } = await import('node:buffer');
+  assert.equal(isAscii(readFileSync(join(dir, 'dist/cli-bundle.cjs'))), true, "bin/build.mjs's bundle is ASCII");
+  const { loadCliBundle } = createRequire(import.meta.url)('../bin/code-cache.cjs') as {
+    loadCliBundle(
+      dist: string,
+      args: string[],
+      env: NodeJS.ProcessEnv,
+    ): { main: () => string; cache: string; save(): void };
+  };
+  for (const text of ['plain ascii', 'curly \u2019quotes\u201d, caf\u00e9, \u{1f512}']) {
+    const dist = mkdtempSync(join(dir, 'dist-text-'));
+    // JSON.stringify leaves non-ASCII characters as they are: the second file is not ASCII
+    writeFileSync(join(dist, 'cli-bundle.cjs'), `module.exports.main = () => ${JSON.stringify(text)};\n`);
+    assert.equal(isAscii(readFileSync(join(dist, 'cli-bundle.cjs'))), text === 'plain ascii');
+    const env = { CERT_DOCTOR_CACHE_DIR: join(dist, 'cache') };
+    const cold = loadCliBundle(dist, ['other'], env);
+    assert.equal(cold.main(), text);
+    cold.save();
+    const warm = loadCliBundle(dist, ['other'], env);
+    assert.deepEqual([cold.cache, warm.cache, warm.main()], ['none', 'used', text]);
+  }
+});

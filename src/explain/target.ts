@@ -20,7 +20,7 @@ const FORMS: [RegExp, Extract][] = [
   [/peeraddr=(\[[0-9a-f:.]+\]|[\d.]+):(\d{1,5})/i, hostPort], // Ruby
   [/(?:Failed to connect|connect) to (\S+) port (\d{1,5})/, hostPort], // curl
   [/Hostname (\S+) not verified/, hostOnly], // OkHttp
-  [/pretending to be (?:[“"]|\\u201c)(.{1,253}?)(?:[”"]|\\u201d)/, hostOnly], // Apple (as printed, or JSON-escaped)
+  [/pretending to be (?:[\u201c"]|\\u201c)(.{1,253}?)(?:[\u201d"]|\\u201d)/, hostOnly], // Apple (as printed, or JSON-escaped)
   [/\bHost: ?(\S+?)\.? is not in the cert's altnames/, hostOnly], // Node
   [/\bIP: (\S+) is not in the cert's list/, hostOnly], // Node
   [/No subject alternative DNS name matching (\S+) found/, hostOnly], // Java
@@ -33,7 +33,7 @@ const FORMS: [RegExp, Extract][] = [
   [/hostname "([^"]+)" does not match/, hostOnly], // Ruby
   [/expected CN=`([^']+)'/, hostOnly], // PHP
   [/(?<!\S)(\S{1,300}) uses an invalid security certificate/, hostOnly], // Firefox
-  [/identity of the website [“"](.{1,253}?)[”"]/, hostOnly], // Safari
+  [/identity of the website [\u201c"](.{1,253}?)[\u201d"]/, hostOnly], // Safari
 ];
 
 const URL_FORM = /\b(?:https|wss|ldaps|imaps|smtps|pop3s|ftps):\/\/[^\s'"<>)\]`]{1,2048}/gi;

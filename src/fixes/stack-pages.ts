@@ -71,7 +71,7 @@ export const PAGE_SIGNATURES: readonly PageSignature[] = [
     product: 'azure-front-door',
     confidence: 'medium',
     how: `Front Door page "Our services aren't available right now"`,
-    pattern: /Our services aren(?:'|&#39;|’)t available right now/,
+    pattern: /Our services aren(?:'|&#39;|\u2019)t available right now/,
   },
   {
     product: 'ingress-nginx',

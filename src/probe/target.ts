@@ -85,7 +85,7 @@ function candidatesOf(input: string): string[] {
   const text = input
     .replace(/[\u200B-\u200D\uFEFF]/g, '')
     .trim()
-    .replace(/^[`'"“‘]+|[`'"”’,;]+$/g, '');
+    .replace(/^[`'"\u201c\u2018]+|[`'"\u201d\u2019,;]+$/g, '');
   const link = /^<([^<>]*)>$/.exec(text);
   if (!link) return [decodeEntities(text)];
   const [url = '', label] = link[1]!.split('|', 2);
