@@ -9,7 +9,7 @@ import type { CheckOptions } from './check.js';
 import { afterPoll } from './event-loop.js';
 import { quote } from './probe/errors.js';
 import { parseTarget } from './probe/target.js';
-import { FileInputError, readRegularFile } from './read-file.js';
+import { FileInputError, readRegularFileSync } from './read-file.js';
 import { escapeControl } from './render/format.js';
 import { defaultRuleOptions, type RuleOptions, type Verdict } from './rules/types.js';
 import { trace } from './trace.js';
@@ -343,7 +343,7 @@ export async function caBundles(files: string[], env: NodeJS.ProcessEnv): Promis
 async function readCaFile(path: string, what: string): Promise<string> {
   let pem: string;
   try {
-    pem = (await readRegularFile(path, { what, maxBytes: MAX_CA_BYTES })).toString('utf8');
+    pem = readRegularFileSync(path, { what, maxBytes: MAX_CA_BYTES }).toString('utf8');
   } catch (err) {
     throw err instanceof FileInputError ? new UsageError(oneLine(err.message)) : err;
   }

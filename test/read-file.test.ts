@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, test } from 'node:test';
-import { readRegularFile } from '../src/read-file.js';
+import { readRegularFile, readRegularFileSync } from '../src/read-file.js';
 import { start } from '../src/start.js';
 import { runCli } from './support/cli-io.js';
 import { makeChain } from './support/pki.js';
@@ -45,6 +45,33 @@ test('readRegularFile refuses devices, FIFOs, directories, oversize and missing 
     });
     assert.ok(performance.now() - t0 < 1000, `${path} took ${(performance.now() - t0).toFixed(0)} ms`);
   }
+});
+
+test("readRegularFileSync (the CLI's --ca) refuses the same files with the same one line, and reads a regular file", () => {
+  for (const [path, expected] of REFUSED) {
+    const t0 = performance.now();
+    const sync = (() => {
+      try {
+        readRegularFileSync(path, { what: '--ca file' });
+        return null;
+      } catch (err) {
+        return err as Error & { code?: string };
+      }
+    })();
+    assert.ok(sync, `${path} was read`);
+    assert.equal(sync.code, 'bad_input');
+    assert.equal(sync.message.split('\n').length, 1);
+    assert.match(sync.message, /^cannot read --ca file "/);
+    assert.match(sync.message, expected);
+    assert.ok(performance.now() - t0 < 1000, `${path} took ${(performance.now() - t0).toFixed(0)} ms`);
+  }
+  const file = join(dir, 'sync.pem');
+  writeFileSync(file, 'y'.repeat(3000));
+  assert.deepEqual(readRegularFileSync(file, { what: 'f', maxBytes: 3000 }), Buffer.from('y'.repeat(3000)));
+  assert.throws(() => readRegularFileSync(file, { what: 'f', maxBytes: 2999 }), /3000 bytes, more than 2999/);
+  const empty = join(dir, 'empty.pem');
+  writeFileSync(empty, '');
+  assert.equal(readRegularFileSync(empty, { what: 'f' }).length, 0);
 });
 
 test('the cap holds while reading: a smaller cap refuses a file that is larger, without reading past it', async () => {
