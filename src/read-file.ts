@@ -3,8 +3,8 @@
  * regular files only, size-capped while reading. `--ca /dev/urandom` read 1.2 GB before a 10 MiB check
  * applied to the result, and a FIFO hung the process in open(2). Every refusal is one line quoting the path.
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+// fs.promises is loaded on first use (src/cli.ts: ~2 ms of a CLI check's start-up otherwise)
+import { closeSync, constants, promises as fsp, fstatSync, openSync, readSync } from 'node:fs';
 import { quote } from './probe/errors.js';
 
 export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
@@ -38,10 +38,10 @@ export interface ReadFileOptions {
 export async function readRegularFile(path: string, opts: ReadFileOptions): Promise<Buffer> {
   const max = opts.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
   const name = `${opts.what} ${quote(path)}`;
-  let handle: Awaited<ReturnType<typeof open>>;
+  let handle: Awaited<ReturnType<typeof fsp.open>>;
   try {
     // O_NONBLOCK: opening a FIFO for reading otherwise waits for a writer, forever; no effect on regular files
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    handle = await fsp.open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     throw new FileInputError(`cannot read ${name}: ${errnoText(err)}`);
   }
