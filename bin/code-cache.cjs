@@ -3,7 +3,9 @@
 // the probe again before its first ClientHello. The cache is written once per bundle, node version and
 // command (check, explain, inspect, anything else), after the command has run, so it holds the functions that
 // command compiled lazily too (v8-compile-cache's technique). A cache that does not verify is ignored and
-// replaced: our own SHA-1 over its bytes (a truncated or corrupt file), then V8's checks (version, flags, source).
+// replaced: our own SHA-1 over its bytes (a truncated or corrupt file: release builds of V8 verify no checksum,
+// --verify-snapshot-checksum is off), then V8's checks (version, flags, and the source's length only, which is
+// why the file name carries the bundle file's identity).
 // CommonJS, like bin/cert-doctor.cjs: a one-shot command never starts Node's ES module loader (~10 ms).
 'use strict';
 const { isAscii } = require('node:buffer');
@@ -15,7 +17,20 @@ const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 const vm = require('node:vm');
 
-const { accessSync, constants, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } = fs;
+const {
+  accessSync,
+  closeSync,
+  constants,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} = fs;
 const BUNDLE = 'cli-bundle.cjs';
 const KINDS = new Set(['check', 'explain', 'inspect']);
 const DIGEST = 20;
@@ -47,7 +62,7 @@ function cacheDir(dist, env = process.env) {
  */
 function loadCliBundle(dist, args, env = process.env) {
   const file = join(dist, BUNDLE);
-  const bytes = readFileSync(file);
+  const { bytes, identity } = readWithStat(file);
   const enabled = env.CERT_DOCTOR_CODE_CACHE !== '0';
   const kind = KINDS.has(args[0]) ? args[0] : 'other';
   const short = (h) => h.digest('hex').slice(0, 12);
@@ -55,11 +70,14 @@ function loadCliBundle(dist, args, env = process.env) {
   const runtime = short(
     createHash('sha1').update(`${process.version}\0${process.arch}\0${process.execArgv.join(' ')}`),
   );
-  const build = short(createHash('sha1').update(bytes));
+  // The bundle's identity, from the same descriptor its bytes came from: V8 checks a cache's source only by
+  // its length, so a rebuilt bundle must never meet an older build's cache. Any rewrite changes ctime, which
+  // no user-space call can set back (utimes, cp -p and tar restore mtime only); ~1 ms less than hashing 640 KB.
+  const build = identity && short(createHash('sha1').update(identity));
   // bin/build.mjs emits ASCII (charset: 'ascii'): read as latin1 that is a plain copy (~0.4 ms for 640 KB),
   // where UTF-8 decoding costs ~2 ms; the same text either way, and any other bundle is decoded as UTF-8
   const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
-  const dir = enabled ? cacheDir(dist, env) : null;
+  const dir = enabled && build ? cacheDir(dist, env) : null;
   const prefix = `cli-${kind}-${runtime}-`;
   const path = dir && join(dir, `${prefix}${build}.v8`);
   const found = path ? readVerified(path) : undefined;
@@ -84,6 +102,26 @@ function loadCliBundle(dist, args, env = process.env) {
       if (path && cache !== 'used') write(dir, path, prefix, script.createCachedData());
     },
   };
+}
+
+function readWithStat(file) {
+  const fd = openSync(file, 'r');
+  try {
+    const stat = fstatSync(fd, { bigint: true });
+    const bytes = Buffer.allocUnsafe(Number(stat.size));
+    let at = 0;
+    while (at < bytes.length) {
+      const n = readSync(fd, bytes, at, bytes.length - at, at);
+      if (n === 0) break;
+      at += n;
+    }
+    // shorter than its size said (truncated meanwhile): what was read, and no identity (no cache this run)
+    const identity =
+      at === bytes.length ? `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}` : null;
+    return { bytes: bytes.subarray(0, at), identity };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function readVerified(path) {

@@ -6,7 +6,7 @@
  * ES module build the bot runs. A fresh install copy is built, as in startup.test.ts.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import {
   appendFileSync,
   copyFileSync,
@@ -15,6 +15,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -127,6 +128,28 @@ test('a rebuilt bundle starts without the old cache and the old one is removed',
   const now = cacheFiles('other');
   assert.equal(now.length, 1);
   assert.notDeepEqual(now, old);
+});
+
+test('a bundle rewritten to the same length with its old mtime restored still never meets the old cache', async () => {
+  // V8 checks a cache's source only by its length: the cache's name carries the bundle's identity (its
+  // inode, size, mtime and ctime; a rewrite changes ctime, which utimes cannot set back)
+  const bundle = join(dir, 'dist/cli-bundle.cjs');
+  await run(['--version']);
+  assert.equal((await run(['--version'])).cache, 'used');
+  const reference = join(dir, 'bundle-times');
+  execFileSync('cp', ['-p', bundle, reference]); // keeps the mtime to the nanosecond, as touch -r sets it back
+  const text = readFileSync(bundle, 'latin1');
+  // same length, other behaviour: the version line names another program
+  const changed = text.replace('cert-doctor ${', 'cert-doktor ${');
+  assert.notEqual(changed, text, 'the bundle prints the version as expected');
+  assert.equal(changed.length, text.length);
+  writeFileSync(bundle, changed, 'latin1');
+  execFileSync('touch', ['-r', reference, bundle]);
+  assert.equal(statSync(bundle, { bigint: true }).mtimeNs, statSync(reference, { bigint: true }).mtimeNs);
+  assert.equal(statSync(bundle).size, statSync(reference).size);
+  const r = await run(['--version']);
+  assert.deepEqual(r, { code: 0, stdout: expectedVersion.replace('cert-doctor', 'cert-doktor'), cache: 'none' });
+  writeFileSync(bundle, text, 'latin1');
 });
 
 test('runs with other node flags keep their own cache instead of replacing each other', async () => {
