@@ -14,6 +14,7 @@ import { preloadHttp, requestOver } from './http.js';
 import { type HttpMode, planHttp } from './http-plan.js';
 import { scanProtocols, tryVersion } from './protocols.js';
 import { type HandshakeOptions, handshake, handshakeOpen, type OpenHandshake } from './tls.js';
+import { warmRecordDecryption } from './tls-records.js';
 import type {
   Attempt,
   HandshakeResult,
@@ -68,6 +69,7 @@ export async function probeAddress(opts: AddressProbeOptions, onHandshake?: (hs:
   const opening = handshakeOpen(mainOpts);
   await afterPoll();
   if (opts.http !== 'off') preloadHttp();
+  warmRecordDecryption();
   const noSni = noSniHandshake(opts, common);
   const scanOpts = { ...common, servername: target.sni, timeoutMs: opts.remaining() };
   const early = opts.scan
