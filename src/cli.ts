@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import type { CheckOptions } from './check.js';
 import { afterPoll } from './event-loop.js';
 import { quote } from './probe/errors.js';
+import { warmIsIp } from './probe/isip-warmup.js';
 import { parseTarget } from './probe/target.js';
 import { FileInputError, readRegularFileSync } from './read-file.js';
 import { escapeControl } from './render/format.js';
@@ -207,6 +208,9 @@ async function runCheck(args: string[], io: CliIo): Promise<number> {
   trace('cli: options read');
   const { checkWithDeadline: check } = await checkModule;
   trace('cli: check modules loaded');
+  // before the DNS lookup's own isIP; here, not in the probe: a one-shot process's main thread (a pool
+  // worker changing a process-wide V8 flag could race the main thread's regexp compilation)
+  warmIsIp();
   if (inputs.length > 1) {
     const many = await import('./cli-check-many.js');
     const outcomes = await many.checkAll(inputs, check, options);

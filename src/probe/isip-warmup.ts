@@ -2,6 +2,9 @@ import { isIP } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 
 /**
+ * Called by the CLI's check (src/cli.ts) on the main thread of a one-shot process, never by the probe itself:
+ * V8's flags are process-wide, and a pool worker setting one could race the main thread.
+ *
  * Node's net.isIP() runs on every host a check touches (dns.lookup, tls.connect's servername) and tests a
  * name against its IPv6 pattern, one of the largest regular expressions in Node's own code. V8 first runs a
  * regular expression in its bytecode interpreter and compiles it to machine code on the next use

@@ -2,7 +2,6 @@ import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
 import type { AddressPolicy } from './address-policy.js';
 import { quote } from './errors.js';
-import { warmIsIp } from './isip-warmup.js';
 import type { Attempt, ResolvedAddress, Target } from './types.js';
 
 /**
@@ -21,7 +20,6 @@ export interface ResolveOptions {
 
 /** `verbatim` keeps getaddrinfo's order, which already applies the RFC 6724 destination-address sort. */
 export const systemLookup: LookupFn = async (host) => {
-  warmIsIp(); // dns.lookup's own isIP(host) is the process's first
   const answers = await dns.lookup(host, { all: true, verbatim: true });
   return answers.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 };
