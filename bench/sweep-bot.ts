@@ -10,7 +10,7 @@
  * commit), read from the database by the bench every 100 ms. Linux only (/proc).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -155,7 +155,12 @@ export async function runBotSweep(input: BotSweepInput): Promise<string> {
           CERT_DOCTOR_CHECKS_PER_MINUTE: '10000',
           LOG_LEVEL: 'info',
         },
-        stdio: ['ignore', 'ignore', 'pipe'],
+        // BENCH_BOT_STDOUT=FILE keeps the bot's stdout (e.g. --trace-gc lines) for a look afterwards
+        stdio: [
+          'ignore',
+          process.env.BENCH_BOT_STDOUT ? openSync(process.env.BENCH_BOT_STDOUT, 'w') : 'ignore',
+          'pipe',
+        ],
       },
     );
     const pid = child.pid!;

@@ -4,9 +4,10 @@
  * as its own entry point, `check-worker.js`, next to the module holding src/pool/index.ts (see workerFile).
  */
 import { getPriority, setPriority } from 'node:os';
-import { check, useLoadedDiagnose } from '../check.js';
+import { type CheckOptions, check, checkJudged, useLoadedDiagnose } from '../check.js';
 import * as diagnoseModule from '../diagnose.js';
 import type { Diagnosis } from '../rules/types.js';
+import { type CheckObservation, observedOf } from '../scheduler/observe.js';
 import { postPhase, type WorkerTask } from './task.js';
 
 /**
@@ -24,15 +25,17 @@ try {
   // not permitted (a container without CAP_SYS_NICE may still allow raising it; lowering never needs it)
 }
 
-export default async function runCheck(task: WorkerTask): Promise<Diagnosis> {
+export default async function runCheck(task: WorkerTask): Promise<Diagnosis | CheckObservation> {
   const start = Date.now();
   const now = new Date(task.nowIso);
-  return check(task.input, {
+  const opts: CheckOptions = {
     ...task.options,
     // the caller's clock, advanced by the time spent here, for the rules' "now"
     now: () => new Date(now.getTime() + (Date.now() - start)),
     // what is left of the caller's deadline: time spent queued counts against it
     timeoutMs: Math.max(1, task.deadlineAt - Date.now()),
     onPhase: (phase, detail) => postPhase(task.taskId, phase, detail),
-  });
+  };
+  if (task.reduce === 'observation') return observedOf(await checkJudged(task.input, opts));
+  return check(task.input, opts);
 }

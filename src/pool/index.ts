@@ -13,6 +13,7 @@ import { Piscina } from 'piscina';
 import { type CheckOptions, type CheckPhase, DEFAULT_TIMEOUT_MS, useLoadedDiagnose } from '../check.js';
 import * as diagnoseModule from '../diagnose.js';
 import type { Diagnosis } from '../rules/types.js';
+import { type CheckObservation, observedOf } from '../scheduler/observe.js';
 import { HARD_DEADLINE_GRACE_MS, type PhaseLog, partialDiagnosis } from './deadline.js';
 import { isPhaseMessage, type WorkerTask } from './task.js';
 
@@ -47,6 +48,11 @@ export interface PoolStats {
 export interface CheckPool {
   /** check() in a worker; same contract as check(): throws only for a bad target or our own bug */
   check(input: string, opts: CheckOptions): Promise<Diagnosis>;
+  /**
+   * check(), answered as the observation the sweep stores (scheduler/observe.ts observedOf of the same
+   * check's diagnosis): the worker reduces it, so only that crosses back to this thread
+   */
+  observe(input: string, opts: CheckOptions): Promise<CheckObservation>;
   stats(): PoolStats;
   close(): Promise<void>;
 }
@@ -103,7 +109,7 @@ export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
   const size = Math.max(1, opts.size ?? defaultPoolSize());
   const sweepShare = Math.max(1, Math.min(size, opts.sweepShare ?? Math.floor(size / 2)));
   const entry = workerFile();
-  const piscina = new Piscina<WorkerTask, Diagnosis>({
+  const piscina = new Piscina<WorkerTask, Diagnosis | CheckObservation>({
     filename: opts.filename ?? entry.filename,
     execArgv: entry.execArgv,
     maxThreads: size,
@@ -137,7 +143,11 @@ export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
   };
 
   /** One check in a worker under the hard deadline; resolves with a partial diagnosis when it passes. */
-  async function runInWorker(input: string, opts: CheckOptions): Promise<Diagnosis> {
+  async function runInWorker(
+    input: string,
+    opts: CheckOptions,
+    reduce?: 'observation',
+  ): Promise<Diagnosis | CheckObservation> {
     if (opts.lookup) throw new TypeError('a custom lookup cannot cross into a worker thread; use check() directly');
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const started = performance.now();
@@ -169,38 +179,51 @@ export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
       },
       nowIso: now.toISOString(),
       deadlineAt: Date.now() + timeoutMs,
+      ...(reduce ? { reduce } : {}),
     };
     try {
       return await piscina.run(task, { signal: abort.signal });
     } catch (err) {
       if (!abort.signal.aborted) throw err;
       expired++;
-      return partialDiagnosis({ input, phases, timeoutMs, elapsedMs: performance.now() - started, now, options: opts });
+      const partial = await partialDiagnosis({
+        input,
+        phases,
+        timeoutMs,
+        elapsedMs: performance.now() - started,
+        now,
+        options: opts,
+      });
+      return reduce === 'observation' ? observedOf(partial) : partial;
     } finally {
       listeners.delete(taskId);
       clearTimeout(timer);
     }
   }
 
-  return {
-    async check(input, opts) {
-      if (closed) throw new Error('the check pool is closed');
-      const lane: Lane = opts.lane ?? 'interactive';
-      if (lane === 'sweep') {
-        await new Promise<void>((release) => {
-          sweepQueue.push(release);
-          pump();
-        });
-      } else {
-        running.interactive++;
-      }
-      try {
-        return await runInWorker(input, opts);
-      } finally {
-        running[lane]--;
+  /** Waits for the check's lane to have room, runs it, frees the room. */
+  async function inLane<R>(opts: CheckOptions, run: () => Promise<R>): Promise<R> {
+    if (closed) throw new Error('the check pool is closed');
+    const lane: Lane = opts.lane ?? 'interactive';
+    if (lane === 'sweep') {
+      await new Promise<void>((release) => {
+        sweepQueue.push(release);
         pump();
-      }
-    },
+      });
+    } else {
+      running.interactive++;
+    }
+    try {
+      return await run();
+    } finally {
+      running[lane]--;
+      pump();
+    }
+  }
+
+  return {
+    check: (input, opts) => inLane(opts, () => runInWorker(input, opts) as Promise<Diagnosis>),
+    observe: (input, opts) => inLane(opts, () => runInWorker(input, opts, 'observation') as Promise<CheckObservation>),
     stats: () => ({
       threads: piscina.threads.length,
       threadIds: piscina.threads.map((t) => t.threadId),

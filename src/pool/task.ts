@@ -16,6 +16,11 @@ export interface WorkerTask {
   nowIso: string;
   /** epoch ms by which the probe must be done (the worker's share of the one deadline) */
   deadlineAt: number;
+  /**
+   * 'observation': answer the observation (scheduler/observe.ts observedOf) instead of the Diagnosis: what the
+   * sweep stores, made from the rules' judgement without fixes, and a fraction of a diagnosis to clone back
+   */
+  reduce?: 'observation';
 }
 
 /**
