@@ -8,7 +8,7 @@ import { type CheckOptions, check, checkJudged, useLoadedDiagnose } from '../che
 import * as diagnoseModule from '../diagnose.js';
 import type { Diagnosis } from '../rules/types.js';
 import { type CheckObservation, observedOf } from '../scheduler/observe.js';
-import { postPhase, type WorkerTask } from './task.js';
+import { DEADLINE_PHASES, postPhase, type WorkerTask } from './task.js';
 
 /**
  * Checks yield the CPU to the main thread: a check is seconds of work at most, an ack has 3 s in all. On
@@ -34,7 +34,9 @@ export default async function runCheck(task: WorkerTask): Promise<Diagnosis | Ch
     now: () => new Date(now.getTime() + (Date.now() - start)),
     // what is left of the caller's deadline: time spent queued counts against it
     timeoutMs: Math.max(1, task.deadlineAt - Date.now()),
-    onPhase: (phase, detail) => postPhase(task.taskId, phase, detail),
+    onPhase: (phase, detail) => {
+      if (task.phases !== 'deadline' || DEADLINE_PHASES.has(phase)) postPhase(task.taskId, phase, detail);
+    },
   };
   if (task.reduce === 'observation') return observedOf(await checkJudged(task.input, opts));
   return check(task.input, opts);

@@ -180,6 +180,7 @@ export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
       nowIso: now.toISOString(),
       deadlineAt: Date.now() + timeoutMs,
       ...(reduce ? { reduce } : {}),
+      ...(opts.onPhase ? {} : { phases: 'deadline' as const }),
     };
     try {
       return await piscina.run(task, { signal: abort.signal });

@@ -9,6 +9,7 @@ import { diagnose } from '../../src/diagnose.js';
 import realWorker from '../../src/pool/check-worker.js';
 import { partialDiagnosis } from '../../src/pool/deadline.js';
 import { postPhase, type WorkerTask } from '../../src/pool/task.js';
+import { observedOf } from '../../src/scheduler/observe.js';
 
 type Task = Parameters<typeof realWorker>[0];
 
@@ -24,7 +25,8 @@ export default async function spinOrCheck(task: Task) {
   }
   // a diagnosis of nothing observed, without the deadline marker: the spin finished in time
   const now = new Date(task.nowIso);
-  return diagnose({ ...(await partialDiagnosis(stubInput(task))).report, deadline: undefined }, { now });
+  const d = diagnose({ ...(await partialDiagnosis(stubInput(task))).report, deadline: undefined }, { now });
+  return task.reduce === 'observation' ? observedOf(d) : d;
 }
 
 function stubInput(task: WorkerTask) {
