@@ -25,17 +25,24 @@ export async function startServers(): Promise<{ ports: number[]; caFile: string;
   return { ...(JSON.parse(line) as { ports: number[]; caFile: string }), child };
 }
 
-/** Raw node:tls handshakes per second: one thread per core, RAW_CONCURRENCY in flight in all. */
+/**
+ * Raw node:tls handshakes per second: one thread per core, RAW_CONCURRENCY in flight in all. `nice`: each
+ * thread lowers its priority by this much first, as the pool's check workers do (src/pool/task.ts
+ * WORKER_NICE): on a machine that other processes also load, a thread at nice 10 gets a fraction of the CPU
+ * one at nice 0 gets, so the baseline the sweep is held against runs at the sweep's own priority.
+ */
 export async function rawHandshakes(
   ports: number[],
   names: string[],
   ca: string,
+  nice = 0,
 ): Promise<{ perSec: number; done: number }> {
   const threads = availableParallelism();
   const code = `
     const { workerData, parentPort } = require('node:worker_threads');
     const tls = require('node:tls');
-    const { ports, names, ca, concurrency, ms, offset } = workerData;
+    const { ports, names, ca, concurrency, ms, offset, nice } = workerData;
+    if (nice > 0) try { const os = require('node:os'); os.setPriority(Math.min(19, os.getPriority() + nice)); } catch {}
     let done = 0, i = offset;
     const until = Date.now() + ms;
     const one = () => new Promise((resolve) => {
@@ -53,7 +60,7 @@ export async function rawHandshakes(
       const concurrency = Math.ceil(RAW_CONCURRENCY / threads);
       const w = new Worker(code, {
         eval: true,
-        workerData: { ports, names, ca, concurrency, ms: RAW_SECONDS * 1000, offset: t * 100_000 },
+        workerData: { ports, names, ca, concurrency, ms: RAW_SECONDS * 1000, offset: t * 100_000, nice },
       });
       return new Promise<number>((resolve, reject) => {
         w.once('message', (n: number) => resolve(n));

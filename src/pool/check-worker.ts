@@ -8,16 +8,15 @@ import { type CheckOptions, check, checkJudged, useLoadedDiagnose } from '../che
 import * as diagnoseModule from '../diagnose.js';
 import type { Diagnosis } from '../rules/types.js';
 import { type CheckObservation, observedOf } from '../scheduler/observe.js';
-import { DEADLINE_PHASES, postPhase, type WorkerTask } from './task.js';
+import { DEADLINE_PHASES, postPhase, WORKER_NICE, type WorkerTask } from './task.js';
 
 /**
  * Checks yield the CPU to the main thread: a check is seconds of work at most, an ack has 3 s in all. On
  * Linux a nice value is per thread and setpriority(PRIO_PROCESS, 0) changes the calling thread only, so
  * this lowers this worker, not the process (elsewhere it may be the process: then everything is nicer).
  * Off the event loop is not enough on a small machine: four workers verifying hostile chains on two
- * cores took the main thread's CPU and doubled ack p99 (bench/hostile.ts).
+ * cores took the main thread's CPU and doubled ack p99 (bench/hostile.ts). WORKER_NICE: task.ts.
  */
-export const WORKER_NICE = 10;
 useLoadedDiagnose(diagnoseModule);
 try {
   setPriority(Math.min(19, getPriority() + WORKER_NICE));
