@@ -150,8 +150,11 @@ function mergeResults(
   once: readonly RuleResult[],
 ): RuleResult[] {
   const byCode = new Map<string, { address: string | null; result: RuleResult }[]>();
-  const add = (address: string | null, r: RuleResult) =>
-    byCode.set(r.code, [...(byCode.get(r.code) ?? []), { address, result: r }]);
+  const add = (address: string | null, r: RuleResult) => {
+    const seen = byCode.get(r.code);
+    if (seen) seen.push({ address, result: r });
+    else byCode.set(r.code, [{ address, result: r }]);
+  };
   for (const { ep, results } of runs) for (const r of results) add(ep.address, r);
   for (const r of once) add(null, r);
   const several = runs.length > 1;
