@@ -122,6 +122,17 @@ describe('hard deadline: a worker stuck in synchronous work', () => {
     await waitFor(() => pool.stats().threadIds.length === 2);
   });
 
+  test('a check that outgrows its thread’s heap cap fails alone: an error for that check, the pool goes on', async () => {
+    const t0 = performance.now();
+    await assert.rejects(pool.check('hog.test', { now, timeoutMs: 20_000 }), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'ERR_WORKER_OUT_OF_MEMORY', String(err));
+      return true;
+    });
+    assert.ok(performance.now() - t0 < 20_000);
+    await waitFor(() => pool.stats().threadIds.length === 2, 10_000);
+    assert.deepEqual(codes(await pool.check('spin1.test', { now, timeoutMs: 5000 })), []);
+  });
+
   test('sweep checks never take more than their share, and a person’s check does not wait behind them', async () => {
     // both threads booted (the replacement loads tsx and the whole check graph: seconds on a busy machine)
     await Promise.all([pool.check('spin1.test', { now }), pool.check('spin1.test', { now })]);

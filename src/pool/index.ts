@@ -58,12 +58,22 @@ export interface CheckPool {
 }
 
 /**
- * A check allocates in short bursts (a report, parsed certificates) and keeps almost nothing between checks.
- * V8's default young generation (up to 3 × 16 MiB semi-spaces on 64-bit) lets every thread's heap settle at
- * 40–65 MiB; with 8 MiB the scavenger runs more often on the same small live set, and a pool of four threads
- * stays well under the bot's memory budget (issue 8: < 300 MB while sweeping 10,000 endpoints).
+ * A check allocates in short bursts (a report, parsed certificates) and keeps almost nothing between checks
+ * (about 10 MiB live per thread: the modules, the trust store). V8's default young generation (up to 3 × 16
+ * MiB semi-spaces on 64-bit) lets every thread's heap settle at 40–65 MiB; with 8 MiB the scavenger runs more
+ * often on the same small live set.
+ *
+ * The old generation's cap matters for its growth, not as a limit: V8 lets a heap grow to its live size times
+ * a factor before the next full collection, 1.3–2.0 for a heap capped below 2 GiB and 4.0 above (heap-controller
+ * MaxGrowingFactor); uncapped, a worker gets the main thread's limit (~4 GiB here) and the 4.0. With 512 MiB,
+ * 1.4: four busy threads held 370–396 MiB of RSS (pool and tsx main thread), 282–286 MiB with the cap, at the
+ * same CPU per check (bench/sweep.ts; issue 8: < 300 MB while sweeping 10,000 endpoints). 512 MiB is fifty
+ * times a thread's live set: every input is capped far below it (handshake bytes, bodies, CRLs, which are
+ * Buffers outside the heap anyway); a check that still hit it would end its thread, and the pool answers it
+ * as a failed check and starts another thread (test/pool.test.ts).
  */
 const YOUNG_GENERATION_MB = 8;
+const OLD_GENERATION_MB = 512;
 
 export function defaultPoolSize(cpus = availableParallelism()): number {
   return Math.max(2, Math.min(16, cpus * 2));
@@ -116,7 +126,7 @@ export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
     minThreads: Math.min(size, opts.minThreads ?? 2),
     concurrentTasksPerWorker: 1,
     idleTimeout: 60_000,
-    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, maxOldGenerationSizeMb: OLD_GENERATION_MB },
   });
   const graceMs = opts.graceMs ?? HARD_DEADLINE_GRACE_MS;
   const running: Record<Lane, number> = { interactive: 0, sweep: 0 };
