@@ -110,7 +110,10 @@ export async function runBotSweepBench(count: number): Promise<string> {
     const atNice0 = await rawHandshakes(fx.ports, names, ca);
     const servers0 = cpuOf(fx.child.pid!);
     const machine0 = machineCpu();
+    const client0 = process.cpuUsage();
     const before = await rawHandshakes(fx.ports, names, ca, WORKER_NICE);
+    const client = process.cpuUsage(client0);
+    const clientPerRaw = (client.user + client.system) / 1000 / before.done;
     const serversPerRaw = (cpuOf(fx.child.pid!) - servers0) / before.done;
     const machine1 = machineCpu();
     const rawIdle = (machine1.idle - machine0.idle) / (machine1.busy - machine0.busy + machine1.idle - machine0.idle);
@@ -122,20 +125,28 @@ export async function runBotSweepBench(count: number): Promise<string> {
       `  raw TLS handshakes (same run, same servers, from the bench process) at the workers' priority (nice +${WORKER_NICE}): ${before.perSec.toFixed(0)}/s before the sweep, ${after.perSec.toFixed(0)}/s after, baseline ${baseline.toFixed(0)}/s; at nice 0 before the sweep ${atNice0.perSec.toFixed(0)}/s`,
       `    during the baseline: the servers' process ${serversPerRaw.toFixed(1)} ms CPU per handshake, the machine ${(rawIdle * 100).toFixed(0)} % idle`,
     ];
+    // What the ratio would be on a machine that only this runs on, both sides CPU-bound: CPU per raw handshake
+    // (client, the bench process, + servers) over CPU per sweep check (the bot + servers). Independent of
+    // other processes' load, unlike the wall-clock ratio; it ignores idle time either side leaves.
+    const rawCpu = clientPerRaw + serversPerRaw;
+    const sweepCpu = sweep.botCpuMs + sweep.serversCpuMs;
+    const cpuLine = `  CPU per raw handshake ${rawCpu.toFixed(1)} ms (client ${clientPerRaw.toFixed(1)} + servers ${serversPerRaw.toFixed(1)}), per sweep check ${sweepCpu.toFixed(1)} ms (bot ${sweep.botCpuMs.toFixed(1)} + servers ${sweep.serversCpuMs.toFixed(1)}): CPU-bound ratio ${((rawCpu / sweepCpu) * 100).toFixed(1)} %`;
     const [first, ...rest] = sweep.text
       .replace(
         '{RATIO}',
         `${pct(baseline)} of the baseline (target ≥ 60 %); ${pct(atNice0.perSec)} of the nice-0 figure`,
       )
       .split('\n');
-    return [first, ...head, ...rest].join('\n');
+    return [first, ...head, ...rest, cpuLine].join('\n');
   } finally {
     fx.child.kill('SIGTERM');
   }
 }
 
 /** The sweep line's ratio is left as `{RATIO}` for the caller, which measures the baseline around it. */
-export async function runBotSweep(input: BotSweepInput): Promise<{ text: string; perSec: number }> {
+export async function runBotSweep(
+  input: BotSweepInput,
+): Promise<{ text: string; perSec: number; botCpuMs: number; serversCpuMs: number }> {
   const { count, ports } = input;
   const dir = mkdtempSync(join(tmpdir(), 'cert-doctor-sweep-bot-'));
   const dbPath = join(dir, 'bot.db');
@@ -298,7 +309,7 @@ export async function runBotSweep(input: BotSweepInput): Promise<{ text: string;
       `  bot RSS peak per tenth of the sweep (MiB): ${byTenth.map(mib).join(' ')}`,
       `  /cert check to the bot during the sweep: ack p50 ${pct(acks, 0.5).toFixed(1)} ms, p99 ${pct(acks, 0.99).toFixed(1)} ms over ${acks.length} commands; Slack Web API calls per command: ${[...slackCalls].map(([m, n]) => `${m} ${(n / Math.max(1, acks.length)).toFixed(1)}`).join(', ')}`,
     ].join('\n');
-    return { text, perSec };
+    return { text, perSec, botCpuMs: cpuMs / count, serversCpuMs: serversMs / count };
   } finally {
     if (child && child.exitCode === null) {
       child.kill('SIGTERM');
