@@ -60,8 +60,9 @@ export interface CheckPool {
 /**
  * A check allocates in short bursts (a report, parsed certificates) and keeps almost nothing between checks
  * (about 10 MiB live per thread: the modules, the trust store). V8's default young generation (up to 3 × 16
- * MiB semi-spaces on 64-bit) lets every thread's heap settle at 40–65 MiB; with 8 MiB the scavenger runs more
- * often on the same small live set.
+ * MiB semi-spaces on 64-bit) lets every thread's heap settle at 40–65 MiB; with 4 MiB the scavenger runs more
+ * often on the same small live set (the bot's peak RSS over a 10,000-endpoint sweep: 264 MiB with 4, 271–287
+ * with 8, no measurable change in CPU per check; bench/sweep.ts --bot).
  *
  * The old generation's cap matters for its growth, not as a limit: V8 lets a heap grow to its live size times
  * a factor before the next full collection, 1.3–2.0 for a heap capped below 2 GiB and 4.0 above (heap-controller
@@ -72,7 +73,7 @@ export interface CheckPool {
  * Buffers outside the heap anyway); a check that still hit it would end its thread, and the pool answers it
  * as a failed check and starts another thread (test/pool.test.ts).
  */
-const YOUNG_GENERATION_MB = 8;
+const YOUNG_GENERATION_MB = 4;
 const OLD_GENERATION_MB = 512;
 
 export function defaultPoolSize(cpus = availableParallelism()): number {
