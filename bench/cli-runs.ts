@@ -21,10 +21,12 @@ export interface Command {
   stdin?: 'ignore' | 'empty';
   /** environment variables removed for this command (e.g. NODE_EXTRA_CA_CERTS, to show what it costs) */
   unset?: string[];
+  /** environment variables set for this command */
+  set?: Record<string, string>;
 }
 
 function runOnce(c: Command): Promise<{ ms: number; code: number }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...c.set };
   for (const name of c.unset ?? []) delete env[name];
   return new Promise((resolve) => {
     const t0 = performance.now();

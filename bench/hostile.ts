@@ -5,9 +5,13 @@
  * run, in the same process and the same run. Reports ack p50/p99 of both and their ratio. The TLS
  * servers and the load generator are separate processes (bench/slack-peer.ts). Loopback only.
  *
+ * The quiet and hostile bursts alternate for BENCH_HOSTILE_ROUNDS rounds (default 5): one pair is at the mercy
+ * of whatever else the machine does in that second; the pooled p99 and the median of the rounds' ratios are not.
+ *
  * Alone: `node --import tsx bench/hostile.ts` (BENCH_HOSTILE_N to change the 200, BENCH_WORKERS the pool size).
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -19,9 +23,7 @@ import { PEER, peer, type Quantiles, quantiles } from './slack.js';
 const DEADLINE_MS = 180_000;
 const HOSTILE_CHECKS = 8;
 
-export interface HostileReport {
-  requests: number;
-  workers: number;
+export interface HostileRound {
   quiet: Quantiles;
   underHostile: Quantiles;
   /** hostile-chain checks running (a worker busy with one) when the burst was written */
@@ -29,16 +31,59 @@ export interface HostileReport {
   /** hostile checks not yet answered when every ack of the burst was in: they overlapped the whole burst */
   hostileUnfinished: number;
   p99Ratio: number;
-  allAcked: boolean;
   /**
    * the app's event-loop delay p99/max during each burst (ms): a blocked loop shows here; slower acks with
    * an unblocked loop are CPU shared with the workers and the machine
    */
   loopDelay: { quiet: { p99: number; max: number }; underHostile: { p99: number; max: number } };
+  /** the app's main thread during each burst (/proc/thread-self/schedstat): CPU it got, time it waited for a core */
+  mainThread: { quiet: ThreadTime; underHostile: ThreadTime } | undefined;
+}
+
+export interface ThreadTime {
+  cpuMs: number;
+  waitMs: number;
+}
+
+export interface HostileReport {
+  requests: number;
+  workers: number;
+  rounds: HostileRound[];
+  /** every round's acks pooled */
+  quiet: Quantiles;
+  underHostile: Quantiles;
+  /** pooled p99 under hostile checks / pooled quiet p99 */
+  p99Ratio: number;
+  /** the median of the rounds' own ratios (each round: quiet then hostile, back to back) */
+  medianRoundRatio: number;
+  allAcked: boolean;
   loadAvg1m: number;
 }
 
-export async function runHostileBench(n = Number(process.env.BENCH_HOSTILE_N ?? 200)): Promise<HostileReport> {
+const mark = (name: string) => {
+  if (process.env.BENCH_MARKS) process.stderr.write(`mark ${name} ${process.hrtime.bigint() / 1000n}\n`);
+};
+
+/** The calling thread's CPU and run-queue wait so far (Linux schedstat), undefined elsewhere. */
+function threadTime(): ThreadTime | undefined {
+  try {
+    const [cpu, wait] = readFileSync('/proc/thread-self/schedstat', 'utf8').trim().split(/\s+/).map(Number);
+    return { cpuMs: (cpu ?? 0) / 1e6, waitMs: (wait ?? 0) / 1e6 };
+  } catch {
+    return undefined;
+  }
+}
+
+function since(t0: ThreadTime | undefined): ThreadTime | undefined {
+  const t1 = threadTime();
+  if (!t0 || !t1) return undefined;
+  return { cpuMs: Math.round(t1.cpuMs - t0.cpuMs), waitMs: Math.round(t1.waitMs - t0.waitMs) };
+}
+
+export async function runHostileBench(
+  n = Number(process.env.BENCH_HOSTILE_N ?? 200),
+  roundCount = Number(process.env.BENCH_HOSTILE_ROUNDS ?? 5),
+): Promise<HostileReport> {
   const normal = await peer(['tls'], DEADLINE_MS);
   const hostile = await peer(['hostile'], DEADLINE_MS);
   const tls = JSON.parse(normal.line) as { port: number; rootPem: string };
@@ -52,9 +97,31 @@ export async function runHostileBench(n = Number(process.env.BENCH_HOSTILE_N ?? 
   });
   try {
     const appUrl = `http://127.0.0.1:${h.app.port}/slack/events`;
-    const burst = async (count: number) => {
-      const args = ['load', appUrl, SIGNING_SECRET, String(count), String(tls.port), h.fake.responseUrl('')];
-      return JSON.parse((await peer(args, DEADLINE_MS)).line) as [number, number | null][];
+    const loadArgs = (count: number) => [
+      'load',
+      appUrl,
+      SIGNING_SECRET,
+      String(count),
+      String(tls.port),
+      h.fake.responseUrl(''),
+    ];
+    const burst = async (count: number) =>
+      JSON.parse((await peer(loadArgs(count), DEADLINE_MS)).line) as [number, number | null][];
+    /** a load peer with its connections open, waiting for `go` (so a burst's window starts at the write) */
+    const readyPeer = async (count: number) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', PEER, ...loadArgs(count), '--on-go'], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
+      const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+      if ((await lines.next()).value !== 'ready') throw new Error('the load peer did not get ready');
+      return {
+        go: async () => {
+          child.stdin!.write('go\n');
+          const acks = JSON.parse(String((await lines.next()).value)) as [number, number | null][];
+          child.stdin!.end();
+          return acks;
+        },
+      };
     };
     // Counted incrementally: this runs on every fake Slack call, in the app's own event loop; re-reading every
     // update each time (quadratic) stalled that loop for 100–400 ms and showed up as slow acks.
@@ -70,8 +137,11 @@ export async function runHostileBench(n = Number(process.env.BENCH_HOSTILE_N ?? 
       }
       return answers;
     };
-    const settle = async (expected: number) =>
-      h.fake.waitUntil(() => (answered() >= expected ? true : undefined), `${expected} answers`, DEADLINE_MS);
+    let expected = 0;
+    const settle = async (more: number) => {
+      expected += more;
+      await h.fake.waitUntil(() => (answered() >= expected ? true : undefined), `${expected} answers`, DEADLINE_MS);
+    };
     await burst(20); // warm-up: Bolt, SQLite, every worker thread
     await settle(20);
     const loop = monitorEventLoopDelay({ resolution: 5 });
@@ -79,64 +149,74 @@ export async function runHostileBench(n = Number(process.env.BENCH_HOSTILE_N ?? 
       p99: Math.round(loop.percentile(99) / 1e5) / 10,
       max: Math.round(loop.max / 1e5) / 10,
     });
-    loop.enable();
-    const quiet = await burst(n);
-    loop.disable();
-    const quietDelay = delay();
-    loop.reset();
-    await settle(20 + n);
-    // The burst's connections are opened first; the hostile checks are then dispatched, and the burst is written
-    // the moment they hold the workers (their chain walks are well under a second each with the path caps, so
-    // any wait in between — a process start, a sleep — would let them finish before the burst arrives).
-    const loudPeer = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        PEER,
-        'load',
-        appUrl,
-        SIGNING_SECRET,
-        String(n),
-        String(tls.port),
-        h.fake.responseUrl(''),
-        '--on-go',
-      ],
-      { stdio: ['pipe', 'pipe', 'inherit'] },
-    );
-    const lines = createInterface({ input: loudPeer.stdout! })[Symbol.asyncIterator]();
-    if ((await lines.next()).value !== 'ready') throw new Error('the load peer did not get ready');
-    const hostileSent = Array.from({ length: HOSTILE_CHECKS }, (_, i) =>
-      h.req.command({ text: `check 127.0.0.1:${bad.port}`, channel: `CH${i}`, user: `UH${i}` }),
-    );
-    await Promise.all(hostileSent);
-    await h.fake.waitUntil(
-      () => (pool.stats().running.interactive >= Math.min(HOSTILE_CHECKS, workers) ? true : undefined),
-      'hostile checks running',
-      DEADLINE_MS,
-    );
-    const hostileRunning = pool.stats().running.interactive;
-    loop.enable();
-    loudPeer.stdin!.write('go\n');
-    const loud = JSON.parse(String((await lines.next()).value)) as [number, number | null][];
-    answered();
-    const hostileAnswered = hostileAnswers;
-    loudPeer.stdin!.end();
-    loop.disable();
-    const loudDelay = delay();
-    await settle(20 + n + HOSTILE_CHECKS + n);
-    const q = quantiles(quiet.map(([, ms]) => ms));
-    const l = quantiles(loud.map(([, ms]) => ms));
+    const rounds: HostileRound[] = [];
+    const all = { quiet: [] as (number | null)[], loud: [] as (number | null)[], statuses: [] as number[] };
+    for (let r = 0; r < roundCount; r++) {
+      const quietPeer = await readyPeer(n);
+      loop.reset();
+      loop.enable();
+      let t0 = threadTime();
+      mark('quiet-start');
+      const quiet = await quietPeer.go();
+      mark('quiet-end');
+      const quietThread = since(t0);
+      loop.disable();
+      const quietDelay = delay();
+      loop.reset();
+      await settle(n);
+      // The burst's connections are opened first; the hostile checks are then dispatched, and the burst is
+      // written the moment they hold the workers (their chain walks are well under a second each with the path
+      // caps, so any wait in between — a process start, a sleep — would let them finish before the burst).
+      const loudPeer = await readyPeer(n);
+      const before = hostileAnswers;
+      const hostileSent = Array.from({ length: HOSTILE_CHECKS }, (_, i) =>
+        h.req.command({ text: `check 127.0.0.1:${bad.port}`, channel: `CH${i}`, user: `UH${i}` }),
+      );
+      await Promise.all(hostileSent);
+      await h.fake.waitUntil(
+        () => (pool.stats().running.interactive >= Math.min(HOSTILE_CHECKS, workers) ? true : undefined),
+        'hostile checks running',
+        DEADLINE_MS,
+      );
+      const hostileRunning = pool.stats().running.interactive;
+      loop.enable();
+      t0 = threadTime();
+      mark('loud-start');
+      const loud = await loudPeer.go();
+      mark('loud-end');
+      const loudThread = since(t0);
+      answered();
+      const hostileAnswered = hostileAnswers - before;
+      loop.disable();
+      const loudDelay = delay();
+      await settle(HOSTILE_CHECKS + n);
+      const q = quantiles(quiet.map(([, ms]) => ms));
+      const l = quantiles(loud.map(([, ms]) => ms));
+      all.quiet.push(...quiet.map(([, ms]) => ms));
+      all.loud.push(...loud.map(([, ms]) => ms));
+      all.statuses.push(...[...quiet, ...loud].map(([status]) => status));
+      rounds.push({
+        quiet: q,
+        underHostile: l,
+        hostileRunning,
+        hostileUnfinished: HOSTILE_CHECKS - hostileAnswered,
+        p99Ratio: Math.round((l.p99 / q.p99) * 100) / 100,
+        loopDelay: { quiet: quietDelay, underHostile: loudDelay },
+        mainThread: quietThread && loudThread ? { quiet: quietThread, underHostile: loudThread } : undefined,
+      });
+    }
+    const q = quantiles(all.quiet);
+    const l = quantiles(all.loud);
+    const ratios = rounds.map((r) => r.p99Ratio).sort((a, b) => a - b);
     return {
       requests: n,
       workers,
+      rounds,
       quiet: q,
       underHostile: l,
-      hostileRunning,
-      hostileUnfinished: HOSTILE_CHECKS - hostileAnswered,
       p99Ratio: Math.round((l.p99 / q.p99) * 100) / 100,
-      allAcked: [...quiet, ...loud].every(([status]) => status === 200),
-      loopDelay: { quiet: quietDelay, underHostile: loudDelay },
+      medianRoundRatio: ratios[Math.floor(ratios.length / 2)] ?? Number.NaN,
+      allAcked: all.statuses.every((status) => status === 200),
       loadAvg1m: Math.round(loadavg()[0]! * 10) / 10,
     };
   } finally {
@@ -149,12 +229,19 @@ export async function runHostileBench(n = Number(process.env.BENCH_HOSTILE_N ?? 
 
 export function formatHostileReport(r: HostileReport): string {
   const q = (x: Quantiles) => `p50 ${x.p50} ms, p99 ${x.p99} ms, max ${x.max} ms`;
+  const t = (x: ThreadTime) => `cpu ${x.cpuMs} ms, waited ${x.waitMs} ms`;
   return [
-    `hostile chains (issue 7): ${r.requests} concurrent /cert check acks, checks in ${r.workers} worker threads`,
-    `  quiet baseline            ${q(r.quiet)}`,
-    `  while ${r.hostileRunning} hostile checks in flight ${q(r.underHostile)} (${r.hostileUnfinished} of ${HOSTILE_CHECKS} still unanswered after the last ack)`,
-    `  ack p99 ratio ${r.p99Ratio}× the quiet baseline; all acked 200: ${r.allAcked ? 'yes' : 'NO'}`,
-    `  app event-loop delay p99/max: quiet ${r.loopDelay.quiet.p99}/${r.loopDelay.quiet.max} ms, hostile ${r.loopDelay.underHostile.p99}/${r.loopDelay.underHostile.max} ms (load average ${r.loadAvg1m} on this machine)`,
+    `hostile chains (issue 7): ${r.requests} concurrent /cert check acks, checks in ${r.workers} worker threads, ${r.rounds.length} rounds (quiet burst, then a burst while ${HOSTILE_CHECKS} hostile-chain checks run)`,
+    ...r.rounds.map(
+      (x, i) =>
+        `  round ${i + 1}: quiet ${q(x.quiet)} | hostile (${x.hostileRunning} running, ${x.hostileUnfinished} of ${HOSTILE_CHECKS} unanswered after the last ack) ${q(x.underHostile)} = ${x.p99Ratio}×` +
+        `\n           loop delay p99/max quiet ${x.loopDelay.quiet.p99}/${x.loopDelay.quiet.max} ms, hostile ${x.loopDelay.underHostile.p99}/${x.loopDelay.underHostile.max} ms` +
+        (x.mainThread
+          ? `; app main thread quiet ${t(x.mainThread.quiet)}, hostile ${t(x.mainThread.underHostile)}`
+          : ''),
+    ),
+    `  all rounds: quiet ${q(r.quiet)}; while hostile checks run ${q(r.underHostile)}`,
+    `  ack p99 ratio ${r.p99Ratio}× the quiet baseline (median of the rounds' ratios ${r.medianRoundRatio}×); all acked 200: ${r.allAcked ? 'yes' : 'NO'} (load average ${r.loadAvg1m})`,
   ].join('\n');
 }
 

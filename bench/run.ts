@@ -13,6 +13,7 @@
  * BENCH_ONLY=1,2,3 picks sections.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { runCertinfoBench } from './certinfo.js';
@@ -28,7 +29,15 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROOT = resolve(process.env.BENCH_ROOT ?? '.');
 const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4').split(','));
-const CLI = resolve(ROOT, 'bin/cert-doctor.mjs');
+const CLI_MJS = resolve(ROOT, 'bin/cert-doctor.mjs');
+/**
+ * The command users run: package.json's bin, what `npm link` puts on the PATH (bin/cert-doctor, a sh
+ * launcher that moves NODE_EXTRA_CA_CERTS aside); a tree from before it existed runs `node bin/cert-doctor.mjs`.
+ */
+const LAUNCHER = resolve(ROOT, 'bin/cert-doctor');
+const CLI: { cmd: string; pre: string[] } = existsSync(LAUNCHER)
+  ? { cmd: LAUNCHER, pre: [] }
+  : { cmd: process.execPath, pre: [CLI_MJS] };
 
 interface Fixture {
   port: number;
@@ -58,16 +67,28 @@ const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
 
 async function startup(): Promise<void> {
   console.log(`1. start-up (${RUNS} alternated runs, medians)`);
-  const [node, help] = await alternate(
-    [
-      { label: 'node -e 0', cmd: process.execPath, args: ['-e', '0'] },
-      { label: 'cert-doctor --help', cmd: process.execPath, args: [CLI, '--help'] },
-    ],
-    RUNS,
-  );
-  console.log(`   ${fmt(node!)}\n   ${fmt(help!)}`);
+  const commands: Command[] = [
+    { label: 'node -e 0', cmd: process.execPath, args: ['-e', '0'] },
+    { label: 'cert-doctor --help', cmd: CLI.cmd, args: [...CLI.pre, '--help'] },
+  ];
+  // the launcher does not pay for NODE_EXTRA_CA_CERTS: against node -e 0 that does not either
+  if (process.env.NODE_EXTRA_CA_CERTS) {
+    commands.push({
+      label: 'node -e 0, NODE_EXTRA_CA_CERTS unset',
+      cmd: process.execPath,
+      args: ['-e', '0'],
+      unset: ['NODE_EXTRA_CA_CERTS'],
+    });
+  }
+  const [node, help, nodeBare] = await alternate(commands, RUNS);
+  console.log(`   ${fmt(node!)}\n   ${fmt(help!)}${nodeBare ? `\n   ${fmt(nodeBare)}` : ''}`);
   const r = help!.medianMs / node!.medianMs;
-  console.log(`   --help / node -e 0 = ${r.toFixed(2)}× (target ≤ 1.5×: ${verdict(r <= 1.5)})\n`);
+  console.log(`   --help / node -e 0 = ${r.toFixed(2)}× (target ≤ 1.5×: ${verdict(r <= 1.5)})`);
+  if (nodeBare) {
+    const b = help!.medianMs / nodeBare.medianMs;
+    console.log(`   --help / node -e 0 without NODE_EXTRA_CA_CERTS = ${b.toFixed(2)}× (≤ 1.5×: ${verdict(b <= 1.5)})`);
+  }
+  console.log('');
 }
 
 async function cliCheck(fx: Fixture): Promise<void> {
@@ -75,6 +96,7 @@ async function cliCheck(fx: Fixture): Promise<void> {
   try {
     console.log(`2. whole-process check over a 50 ms round trip, TCP connect included (${RUNS} alternated runs)`);
     const target = `https://localhost:${proxy.port}/`;
+    const checkArgs = ['check', target, '--allow', '127.0.0.0/8', '--ca', fx.caFile];
     const commands: Command[] = [
       {
         label: 'openssl s_client (handshake only)',
@@ -82,11 +104,7 @@ async function cliCheck(fx: Fixture): Promise<void> {
         args: ['s_client', '-connect', `127.0.0.1:${proxy.port}`, '-servername', 'localhost', '-CAfile', fx.caFile],
         stdin: 'empty',
       },
-      {
-        label: 'cert-doctor check',
-        cmd: process.execPath,
-        args: [CLI, 'check', target, '--allow', '127.0.0.0/8', '--ca', fx.caFile],
-      },
+      { label: 'cert-doctor check', cmd: CLI.cmd, args: [...CLI.pre, ...checkArgs] },
       // the floor any Node.js program pays on this machine now, for reading the ratio under load
       { label: 'node -e 0', cmd: process.execPath, args: ['-e', '0'] },
     ];
@@ -107,20 +125,41 @@ async function cliCheck(fx: Fixture): Promise<void> {
         { label: `node -e 0, ${unset} unset`, cmd: process.execPath, args: ['-e', '0'], unset: [unset] },
       );
     }
+    // what the launcher saves: the same program started by node itself, NODE_EXTRA_CA_CERTS loaded
+    const plain = CLI.cmd !== process.execPath && extraCa.length > 0;
+    if (plain)
+      commands.push({ label: 'node bin/cert-doctor.mjs check', cmd: process.execPath, args: [CLI_MJS, ...checkArgs] });
+    // The warm-up run of alternate() writes the code cache every later run uses (bin/code-cache.cjs), as a
+    // user's first run after a build does: the cold figure, every run compiling everything, is shown too.
+    const bundled = existsSync(resolve(ROOT, 'bin/code-cache.cjs'));
+    if (bundled) {
+      commands.push({
+        label: 'cert-doctor check, no code cache',
+        cmd: CLI.cmd,
+        args: [...CLI.pre, ...checkArgs],
+        set: { CERT_DOCTOR_CODE_CACHE: '0' },
+      });
+    }
     const timed = await alternate(commands, RUNS);
     const [openssl, ours, node] = timed;
     const theirs = plugin ? timed[3] : undefined;
     const [oursBare, nodeBare] = timed.slice(plugin ? 4 : 3);
     for (const t of timed) console.log(`   ${fmt(t)}`);
+    console.log(
+      `   cert-doctor is ${CLI.cmd === process.execPath ? 'node bin/cert-doctor.mjs' : 'bin/cert-doctor (the sh launcher package.json names)'}`,
+    );
     const r = ours!.medianMs / openssl!.medianMs;
     console.log(`   cert-doctor / openssl s_client = ${r.toFixed(2)}× (target ≤ 2×: ${verdict(r <= 2)})`);
+    // The launcher starts node with NODE_EXTRA_CA_CERTS moved aside: its Node.js start-up is node -e 0 without it.
+    const start = plain && nodeBare ? nodeBare : node!;
+    const which = start === node ? 'node -e 0' : 'node -e 0 without NODE_EXTRA_CA_CERTS, as the launcher starts node';
     console.log(
-      `   of which the Node.js floor: node -e 0 / openssl s_client = ${ratio(node!.medianMs, openssl!.medianMs)}; cert-doctor − node -e 0 = ${(ours!.medianMs - node!.medianMs).toFixed(0)} ms`,
+      `   of which Node.js start-up (${which}) / openssl s_client = ${ratio(start.medianMs, openssl!.medianMs)}; cert-doctor − that = ${(ours!.medianMs - start.medianMs).toFixed(0)} ms`,
     );
     // connect, the TLS 1.3 handshake and the GET on the same connection: three round trips of 50 ms
     const floor = (n: number) => `${((n + 150) / openssl!.medianMs).toFixed(2)}×`;
     console.log(
-      `   the floor (node -e 0 + 3 round trips, no CPU at all) / openssl s_client = ${floor(node!.medianMs)}`,
+      `   the floor (that start-up + 3 round trips, no CPU at all) / openssl s_client = ${floor(start.medianMs)}`,
     );
     if (oursBare && nodeBare) {
       const b = oursBare.medianMs / openssl!.medianMs;

@@ -9,6 +9,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
+/** dist/cli-bundle.cjs: bin/code-cache.cjs runs it */
+const CLI_BUNDLE = 'cli-bundle';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** `--outdir DIR` builds elsewhere (test/startup.test.ts builds a fresh copy); default dist/. */
 const at = process.argv.indexOf('--outdir');
@@ -55,3 +57,31 @@ const result = await build({
   metafile: process.argv.includes('--metafile'),
 });
 if (result.metafile) console.log(JSON.stringify(result.metafile));
+
+/**
+ * The one-shot commands (check, explain, inspect, --help) also as one CommonJS file, run by bin/code-cache.cjs
+ * through vm.Script with a V8 code cache: Node 20 caches no ES module's compiled code, and loading ~60 chunks
+ * through the ES module loader (resolve, stat, open, compile each) is most of a check's start-up. Dynamic
+ * imports become lazily evaluated functions inside it (esbuild's __esm wrappers): --help still runs none of
+ * the probe. import.meta.url stands for dist/cli.js's URL, so package.json and check-worker.js resolve as
+ * from the ES module build; the bot (start, serve, shell) keeps running that build.
+ */
+await build({
+  entryPoints: { [CLI_BUNDLE]: join(root, 'src/cli.ts') },
+  outdir,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external,
+  outExtension: { '.js': '.cjs' },
+  // less to read, hash and parse at every start; identifiers stay, so stack traces still name functions
+  minifyWhitespace: true,
+  minifySyntax: true,
+  charset: 'ascii',
+  // import() of a package or node: builtin becomes require(): a vm.Script has no dynamic-import callback
+  supported: { 'dynamic-import': false },
+  define: { 'import.meta.url': 'import_meta_url', 'import.meta.resolve': 'import_meta_resolve' },
+  legalComments: 'none',
+  logLevel: 'warning',
+});

@@ -92,19 +92,26 @@ async function finishCheck(
 
 type ProbeOutcome = { ok: true; diagnosis: Diagnosis } | { ok: false; error: string };
 
-/** check() never throws for what a server does; a throw is our bug, reported in place of the diagnosis. */
+/**
+ * check() never throws for what a server does; a throw is our bug, reported in place of the diagnosis.
+ * Resolves after the transport's pending acks (`afterAcks`): what the caller does next — store, render, post
+ * — runs on the main thread, and an ack has 3 s in all.
+ */
 export async function probe(
-  ctx: Pick<CommandContext, 'core' | 'clock'>,
+  ctx: Pick<CommandContext, 'core' | 'clock' | 'afterAcks'>,
   input: string,
   onPhase?: CheckOptions['onPhase'],
 ): Promise<ProbeOutcome> {
+  let outcome: ProbeOutcome;
   try {
     const opts: CheckOptions = { ...ctx.core.checkDefaults, now: ctx.clock };
     if (onPhase) opts.onPhase = onPhase;
-    return { ok: true, diagnosis: await ctx.core.check(input, opts) };
+    outcome = { ok: true, diagnosis: await ctx.core.check(input, opts) };
   } catch (err) {
-    return { ok: false, error: messageOf(err) };
+    outcome = { ok: false, error: messageOf(err) };
   }
+  await ctx.afterAcks?.();
+  return outcome;
 }
 
 /** The parsed target, or null after telling the user (one line quoting the input). */

@@ -44,6 +44,7 @@ async function checkWithSlot(ctx: CommandContext, endpoint: string): Promise<Dia
     return await ctx.core.check(endpoint, opts);
   } finally {
     grant.release();
+    await ctx.afterAcks?.();
   }
 }
 

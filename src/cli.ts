@@ -182,7 +182,11 @@ async function runCheck(args: string[], io: CliIo): Promise<number> {
     ruleOptions: rules,
     http: httpMode(values.http, values['no-http']),
     onPhase: (phase) => {
-      if (phase === 'resolved') renderersNow().catch(() => undefined);
+      if (phase === 'resolved') {
+        renderersNow().catch(() => undefined);
+        // bin/cert-doctor.cjs makes the stream on first use: now, while the handshake is on the wire
+        useColor(io);
+      }
     },
   };
   const thresholds = {

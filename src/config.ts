@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
+import { WORKER_PRIORITIES, type WorkerPriority } from './pool/priority.js';
 import { parseCidr } from './probe/address-policy.js';
 
 export type Mode = 'socket' | 'http' | 'shell';
@@ -51,6 +52,8 @@ export interface Config {
   probeTimeoutMs: number;
   /** worker threads that run checks (CERT_DOCTOR_WORKERS); null = from the CPU count (src/pool) */
   workers: number | null;
+  /** CPU priority of those threads (CERT_DOCTOR_WORKER_PRIORITY; src/pool/priority.ts), default `idle` */
+  workerPriority: WorkerPriority;
   limits: LimitsConfig;
 }
 
@@ -133,6 +136,13 @@ export function loadConfig(env: Env): Config {
     problems.push(`CERT_DOCTOR_SWEEP_EVERY must be a duration like 6h, 15m or 30s, got ${JSON.stringify(sweepRaw)}`);
   }
 
+  const priorityRaw = (str('CERT_DOCTOR_WORKER_PRIORITY') ?? 'idle').toLowerCase();
+  if (!WORKER_PRIORITIES.includes(priorityRaw as WorkerPriority)) {
+    problems.push(
+      `CERT_DOCTOR_WORKER_PRIORITY must be one of ${WORKER_PRIORITIES.join(', ')}, got ${JSON.stringify(priorityRaw)}`,
+    );
+  }
+
   const logRaw = (str('LOG_LEVEL') ?? 'info').toLowerCase();
   if (!LOG_LEVELS.includes(logRaw as LogLevel)) {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logRaw)}`);
@@ -157,6 +167,9 @@ export function loadConfig(env: Env): Config {
     logLevel: LOG_LEVELS.includes(logRaw as LogLevel) ? (logRaw as LogLevel) : 'info',
     probeTimeoutMs: int('CERT_DOCTOR_TIMEOUT_MS', 10_000, 100, 120_000),
     workers: str('CERT_DOCTOR_WORKERS') === null ? null : int('CERT_DOCTOR_WORKERS', 4, 1, 256),
+    workerPriority: WORKER_PRIORITIES.includes(priorityRaw as WorkerPriority)
+      ? (priorityRaw as WorkerPriority)
+      : 'idle',
     limits: {
       checksPerMinute: int('CERT_DOCTOR_CHECKS_PER_MINUTE', 5, 1, 10_000),
       maxConcurrentProbes: int('CERT_DOCTOR_MAX_PROBES', 8, 1, 1_000),

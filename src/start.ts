@@ -69,6 +69,7 @@ export async function start(
   // Checks run in worker threads: no host can hold up an ack, the shell prompt or another person's check.
   const pool = createCheckPool({
     size: config.workers ?? Math.min(defaultPoolSize(), config.limits.maxConcurrentProbes),
+    priority: config.workerPriority,
   });
   const store = new SqliteIncidentStore(db);
   // The demo shortens every interval: sweeps every 5 s on a clock that runs a day per second.

@@ -34,6 +34,11 @@ test('every problem is reported, one line each, naming the variable', () => {
     ['bad duration', { CERT_DOCTOR_SWEEP_EVERY: '6 hours' }, [/^CERT_DOCTOR_SWEEP_EVERY must be a duration/]],
     ['bad CIDR', { CERT_DOCTOR_ALLOW: '10.0.0.0/8, 300.1.1.1/8,x' }, [/"300\.1\.1\.1\/8"/, /"x"/]],
     ['bad level', { LOG_LEVEL: 'loud' }, [/^LOG_LEVEL must be one of/]],
+    [
+      'bad worker priority',
+      { CERT_DOCTOR_WORKER_PRIORITY: 'realtime' },
+      [/^CERT_DOCTOR_WORKER_PRIORITY must be one of idle, low, normal, got "realtime"/],
+    ],
     ['bad api url', { SLACK_API_URL: 'ftp://x' }, [/^SLACK_API_URL must be an http\(s\) URL/]],
     [
       'bad limits',
@@ -67,6 +72,8 @@ test('defaults and parsed values', () => {
   assert.equal(c.sweepEveryMs, 6 * 3_600_000);
   assert.deepEqual(c.allow, []);
   assert.deepEqual(c.limits, { checksPerMinute: 5, maxConcurrentProbes: 8 });
+  assert.equal(c.workerPriority, 'idle');
+  assert.equal(loadConfig({ CERT_DOCTOR_WORKER_PRIORITY: ' Normal ' }).workerPriority, 'normal');
   const d = loadConfig({
     CERT_DOCTOR_DB: '/tmp/x.db',
     CERT_DOCTOR_ALLOW: '127.0.0.0/8, ::1/128',

@@ -4,9 +4,12 @@
  * timeout + grace, the main thread stays responsive meanwhile, and the stuck thread is replaced.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { CheckPhase } from '../src/check.js';
 import { type CheckPool, createCheckPool, workerExecArgv, workerFile } from '../src/pool/index.js';
+import { LOW_NICE, SCHED_IDLE } from '../src/pool/priority.js';
 import type { Diagnosis } from '../src/rules/types.js';
 import { type Chain, makeChain } from './support/pki.js';
 import { type Running, startTlsServer } from './support/servers.js';
@@ -172,4 +175,66 @@ test('worker threads inherit only the flags a worker accepts: loaders with their
     ]),
     ['--import', 'tsx', '--require=./a.cjs', '-C', 'dev', '--enable-source-maps'],
   );
+});
+
+describe('pool threads run below the main thread (priority.ts)', () => {
+  const linux = process.platform === 'linux' && spawnSync('chrt', ['--version']).status === 0;
+  /** this process's threads as [policy, nice] from /proc/self/task/<tid>/stat (fields 41 and 19) */
+  const threads = () =>
+    readdirSync('/proc/self/task').map((tid) => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return { tid, policy: Number(f[41 - 3]), nice: Number(f[19 - 3]) };
+    });
+  const withPolicy = (policy: number) => threads().filter((t) => t.policy === policy).length;
+  const warm = (p: CheckPool) =>
+    Promise.all(
+      [0, 1].map(() =>
+        p.check(`localhost:${server.port}`, { now, allow: ['127.0.0.0/8'], extraCaPem: [chain.root.pem] }),
+      ),
+    );
+
+  test('idle (the default): every pool thread is SCHED_IDLE, the main thread is not', {
+    skip: !linux && 'needs Linux and chrt(1)',
+  }, async () => {
+    const before = withPolicy(SCHED_IDLE);
+    const pool = createCheckPool({ size: 2, minThreads: 2 });
+    try {
+      const ds = await warm(pool);
+      assert.deepEqual(
+        ds.map((d) => d.verdict),
+        ['ok', 'ok'],
+        'checks still run at idle priority',
+      );
+      assert.equal(withPolicy(SCHED_IDLE) - before, 2, JSON.stringify(threads()));
+      const main = threads().find((t) => t.tid === String(process.pid))!;
+      assert.deepEqual([main.policy, main.nice], [0, 0], 'the main thread keeps SCHED_OTHER, nice 0');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('low: nice +10 on the pool threads only; normal: nothing changes', {
+    skip: process.platform !== 'linux' && 'per-thread nice is Linux',
+  }, async () => {
+    const niceBefore = threads().filter((t) => t.nice === LOW_NICE).length;
+    const idleBefore = withPolicy(SCHED_IDLE);
+    const low = createCheckPool({ size: 2, minThreads: 2, priority: 'low' });
+    try {
+      await warm(low);
+      assert.equal(threads().filter((t) => t.nice === LOW_NICE).length - niceBefore, 2, JSON.stringify(threads()));
+      assert.equal(withPolicy(SCHED_IDLE), idleBefore, 'low does not use SCHED_IDLE');
+    } finally {
+      await low.close();
+    }
+    const normal = createCheckPool({ size: 2, minThreads: 2, priority: 'normal' });
+    try {
+      const count = () => threads().filter((t) => t.nice !== 0 || t.policy !== 0).length;
+      const changedBefore = count();
+      await warm(normal);
+      assert.equal(count(), changedBefore, JSON.stringify(threads()));
+    } finally {
+      await normal.close();
+    }
+  });
 });

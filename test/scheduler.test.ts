@@ -62,15 +62,24 @@ function scheduler(s: WatchStores, server: SniServer, apiUrl: string, clock: () 
   });
 }
 
-test('watch → 30-day threshold → renewal deployed → renewed, in one thread, each exactly once', async () => {
+/** A server whose `a.test` expires in 30 days + 3 h (the 30-day threshold is crossed on the second sweep). */
+async function thirtyDaysOut(names: string[]) {
   const clock = testClock(T0);
-  const server = await startSniServer(['a.test', 'b.test'], T0);
-  // a.test expires in 30 days + 3 h: the 30-day threshold is crossed on the second sweep
+  const server = await startSniServer(names, T0);
   await server.serve('a.test', new Date(T0.getTime() - 60 * DAY), new Date(T0.getTime() + 30 * DAY + 3 * HOUR));
-  const oldFp = server.fingerprint('a.test');
   const fake = await startFakeSlack();
   fake.clock = () => clock.now().getTime();
   const s = watchStores(join(dir, `db${++dbSeq}.db`));
+  const close = async () => {
+    s.db.close();
+    await fake.close();
+    await server.close();
+  };
+  return { clock, server, oldFp: server.fingerprint('a.test'), fake, s, close };
+}
+
+test('watch → 30-day threshold → renewal deployed → renewed, in one thread, each exactly once', async () => {
+  const { clock, server, oldFp, fake, s, close } = await thirtyDaysOut(['a.test', 'b.test']);
   try {
     await subscribe(s, 'C1', `a.test:${server.port}`);
     await subscribe(s, 'C1', `b.test:${server.port}`);
@@ -102,9 +111,7 @@ test('watch → 30-day threshold → renewal deployed → renewed, in one thread
     await sched.tick();
     assert.equal(fake.messages.length, 2, 'nothing is said twice');
   } finally {
-    s.db.close();
-    await fake.close();
-    await server.close();
+    await close();
   }
 });
 
@@ -179,13 +186,44 @@ test('faults are per channel: archived pauses its channel, a 5xx backs off, othe
     assert.ok(fake.callsOf('conversations.history').length >= 1);
 
     fake.archived.delete('CARCH');
-    assert.equal(await s.subscriptions.resumeChannel('CARCH'), true);
+    assert.equal(await s.subscriptions.resumeChannel('CARCH', clock.now()), true);
     await sched.tick();
     assert.deepEqual(delivered(), ['CARCH', 'CFLAKY', 'COK'], 'the paused reminder is delivered once resumed');
   } finally {
     s.db.close();
     await fake.close();
     await server.close();
+  }
+});
+
+test('a reminder decided before the channel paused is withdrawn, not posted stale at the resume', async () => {
+  const { clock, server, oldFp, fake, s, close } = await thirtyDaysOut(['a.test']);
+  try {
+    await subscribe(s, 'CARCH', `a.test:${server.port}`);
+    fake.archived.add('CARCH');
+    const sched = scheduler(s, server, fake.apiUrl, clock.now);
+    await sched.tick();
+    clock.advance(6 * HOUR);
+    await sched.tick(); // the 30-day threshold is owed; its post is refused: is_archived
+    assert.deepEqual(await s.subscriptions.pausedChannels(), [{ channel: 'CARCH', reason: 'is_archived' }]);
+    assert.deepEqual(await s.reminders.pending(), [], 'the refused reminder is withdrawn with the pause');
+
+    // renewed while the channel was archived; it is unarchived three weeks later
+    const newFp = await server.serve('a.test', T0, new Date(T0.getTime() + 90 * DAY));
+    clock.advance(21 * DAY);
+    await sched.tick();
+    assert.equal(fake.messages.length, 0, 'nothing is swept or posted while paused');
+    fake.archived.delete('CARCH');
+    assert.equal(await s.subscriptions.resumeChannel('CARCH', clock.now()), true);
+    for (let i = 0; i < 3; i++) {
+      await sched.tick();
+      clock.advance(6 * HOUR);
+    }
+    const keys = fake.messages.map(keyOf);
+    assert.ok(!keys.some((k) => k?.startsWith(`threshold:${oldFp}`)), `a stale threshold was posted: ${keys}`);
+    assert.ok(!keys.some((k) => k?.startsWith(`threshold:${newFp}`)), `nothing is owed about the new one: ${keys}`);
+  } finally {
+    await close();
   }
 });
 

@@ -4,7 +4,10 @@ import { once } from 'node:events';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { probe } from '../commands/check.js';
+import type { ChatCore } from '../src/chat/port.js';
 import { AckFirst } from '../src/chat/slack/listeners.js';
+import type { Diagnosis } from '../src/rules/types.js';
 
 /** Blocks the event loop, as a descheduled process or a long synchronous task would. */
 function busy(ms: number): void {
@@ -103,4 +106,36 @@ test('work acked during an endless burst starts after maxDeferMs anyway', async 
   } finally {
     clearInterval(arrivals);
   }
+});
+
+test("a check that ends during a burst hands over its diagnosis after the burst's acks (probe awaits afterAcks)", async () => {
+  const gate = new AckFirst({ quietMs: 150, maxDeferMs: 10_000 });
+  const arrive = () => gate.arrived();
+  arrive();
+  const order: string[] = [];
+  const diagnosis = { verdict: 'ok', findings: [] } as unknown as Diagnosis;
+  const ctx = {
+    core: {
+      checkDefaults: {},
+      check: async () => {
+        order.push('check done');
+        return diagnosis;
+      },
+    } as unknown as ChatCore,
+    clock: () => new Date(),
+    afterAcks: () => gate.run(async () => {}),
+  };
+  const arrivals = setInterval(arrive, 5);
+  const outcome = probe(ctx, 'example.com').then((o) => {
+    order.push('diagnosis handed over');
+    return o;
+  });
+  await sleep(300);
+  order.push('burst over');
+  clearInterval(arrivals);
+  const o = await outcome;
+  assert.deepEqual(order, ['check done', 'burst over', 'diagnosis handed over']);
+  assert.equal(o.ok && o.diagnosis, diagnosis);
+  const { afterAcks: _, ...shellCtx } = ctx;
+  assert.ok((await probe(shellCtx, 'example.com')).ok, 'without afterAcks (the shell) no wait');
 });

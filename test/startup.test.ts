@@ -27,7 +27,8 @@ let caFile: string;
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cert-doctor-install-'));
   mkdirSync(join(dir, 'bin'));
-  copyFileSync(join(repo, 'bin/cert-doctor.mjs'), join(dir, 'bin/cert-doctor.mjs'));
+  for (const f of ['bin/cert-doctor.mjs', 'bin/cert-doctor.cjs', 'bin/code-cache.cjs'])
+    copyFileSync(join(repo, f), join(dir, f));
   copyFileSync(join(repo, 'package.json'), join(dir, 'package.json'));
   symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));
   await exec(process.execPath, [join(repo, 'bin/build.mjs'), '--outdir', join(dir, 'dist')], { timeout: 60_000 });

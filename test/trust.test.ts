@@ -133,3 +133,34 @@ test('anchors indexed in slices between event-loop turns give the store an eager
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an OS bundle that repeats the Mozilla roots: they stay mozilla, found once, sliced or eager', async () => {
+  const c = await makeChain();
+  const dir = mkdtempSync(join(tmpdir(), 'trust-'));
+  // like Debian's ca-certificates.crt: the bundled roots again, plus one of the OS's own
+  const bundle = `${rootCertificates.join('\n')}\n${c.root.pem}`;
+  const sliced = join(dir, 'os-sliced.pem');
+  const eager = join(dir, 'os-eager.pem');
+  for (const path of [sliced, eager]) writeFileSync(path, bundle);
+  try {
+    await prepareBuiltinAnchors(sliced);
+    const mozillaOnly = loadTrustStore({ systemBundlePath: null });
+    for (const store of [loadTrustStore({ systemBundlePath: sliced }), loadTrustStore({ systemBundlePath: eager })]) {
+      assert.equal(store.size, mozillaOnly.size + 1);
+      assert.equal(store.lookup(c.root.info.sha256), 'system');
+      for (const pem of [rootCertificates[0]!, rootCertificates.at(-1)!]) {
+        const root = parseCert(pemToDer(pem)[0]!);
+        assert.ok(!isMalformed(root));
+        assert.equal(store.lookup(root.sha256), 'mozilla');
+        // a self-issued root is its own issuer candidate: listed once, from the mozilla store
+        const found = store.findIssuers(root).filter((a) => a.cert.sha256 === root.sha256);
+        assert.deepEqual(
+          found.map((a) => a.store),
+          ['mozilla'],
+        );
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -124,8 +124,15 @@ test('subscriptions: per-channel cap, duplicates, due order, pause and resume', 
     ['c:443'],
   );
   assert.equal((await subs.find('C1', 'a:443'))?.pausedReason, 'the channel was archived');
-  assert.equal(await subs.resumeChannel('C1'), true);
-  assert.equal((await subs.due(new Date(T0.getTime() + 5000), 10)).length, 3);
+  await subs.scheduleNext(a.ok ? a.subscription.id : '', T0, new Date(T0.getTime() + 9 * 3_600_000));
+  const resumedAt = new Date(T0.getTime() + 5000);
+  assert.equal(await subs.resumeChannel('C1', resumedAt), true);
+  assert.equal(await subs.resumeChannel('C1', resumedAt), false, 'not paused any more');
+  assert.deepEqual(
+    (await subs.due(resumedAt, 10)).map((s) => s.target),
+    ['c:443', 'b:443', 'a:443'],
+    'a resumed channel is checked at once, even a subscription due hours later',
+  );
   assert.equal(await subs.remove('C1', 'a:443'), true);
   assert.equal(await subs.remove('C1', 'a:443'), false);
   assert.equal(await subs.get('not-an-id'), null);

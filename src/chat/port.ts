@@ -301,6 +301,12 @@ export interface CommandContext {
   pending?: PendingCheckStore;
   /** watched endpoints (`/cert watch`, list, history); absent where the transport runs without them */
   watch?: WatchContext;
+  /**
+   * Resolves when the transport's pending acks are out (Slack: the burst of requests is over, listeners.ts
+   * AckFirst). Work a finished check brings to the main thread — storing a diagnosis, rendering, posting —
+   * waits for it; absent = no wait (the shell).
+   */
+  afterAcks?: () => Promise<void>;
 }
 
 /** A button click (or numbered action in the shell) on an incident message. */

@@ -15,6 +15,7 @@ import * as diagnoseModule from '../diagnose.js';
 import type { Diagnosis } from '../rules/types.js';
 import { type CheckObservation, observedOf } from '../scheduler/observe.js';
 import { HARD_DEADLINE_GRACE_MS, type PhaseLog, partialDiagnosis } from './deadline.js';
+import type { WorkerPriority } from './priority.js';
 import { isPhaseMessage, type WorkerTask } from './task.js';
 
 // A check past its hard deadline is diagnosed here, at once: the rules are loaded with the pool, not then.
@@ -27,6 +28,8 @@ export interface CheckPoolOptions {
   size?: number;
   /** sweep checks running at once, at most; default half of `size` (one per core), at least 1 */
   sweepShare?: number;
+  /** CPU priority of the pool's threads (priority.ts); default `idle` */
+  priority?: WorkerPriority;
   /** keep this many threads warm; default min(2, size) */
   minThreads?: number;
   /** worker entry override (tests); default the sibling check-worker module (see workerFile) */
@@ -128,6 +131,7 @@ export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
     concurrentTasksPerWorker: 1,
     idleTimeout: 60_000,
     resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, maxOldGenerationSizeMb: OLD_GENERATION_MB },
+    workerData: { priority: opts.priority ?? 'idle' },
   });
   const graceMs = opts.graceMs ?? HARD_DEADLINE_GRACE_MS;
   const running: Record<Lane, number> = { interactive: 0, sweep: 0 };

@@ -29,9 +29,6 @@ export interface WorkerTask {
   phases?: 'deadline';
 }
 
-/** How much a check worker lowers its own thread's priority (check-worker.ts; bench/sweep-fixture.ts's raw threads). */
-export const WORKER_NICE = 10;
-
 /** The phases partialDiagnosis (deadline.ts) reads. */
 export const DEADLINE_PHASES: ReadonlySet<string> = new Set(['resolved', 'handshake', 'chain']);
 

@@ -8,6 +8,7 @@
 import { isIP, type LookupFunction } from 'node:net';
 import type { AddressPolicy } from './address-policy.js';
 import { ProbeError, quote } from './errors.js';
+import { fetchSecureContext } from './node-extra-ca.js';
 import { type LookupFn, systemLookup } from './resolve.js';
 import type { ProbeErrorCode } from './types.js';
 
@@ -148,7 +149,10 @@ async function fetchOnce(
   const target = await checkedAddress(url, opts, signal);
   // Loaded on first use: a check whose certificates name no AIA, CRL or OCSP URL never pays for undici.
   const { Agent, request } = await import('undici');
-  const dispatcher = new Agent({ connect: { lookup: pinnedLookup(target.address, target.family) }, pipelining: 0 });
+  // https: Node's store, plus NODE_EXTRA_CA_CERTS when bin/cert-doctor moved it aside (node-extra-ca.ts)
+  const secureContext = url.protocol === 'https:' ? fetchSecureContext() : undefined;
+  const connect = { lookup: pinnedLookup(target.address, target.family), ...(secureContext ? { secureContext } : {}) };
+  const dispatcher = new Agent({ connect, pipelining: 0 });
   try {
     const res = await request(url, {
       method: req.method ?? 'GET',

@@ -68,19 +68,33 @@ interface Entry {
   info?: CertInfo | null;
 }
 
-function toEntry(der: Uint8Array): Entry | null {
+function toEntry(der: Uint8Array, sha256: string): Entry | null {
   let subjectKey: string;
   try {
     subjectKey = normalizeName(der, nameTlvs(der).subject);
   } catch {
     return null;
   }
-  return { der, sha256: createHash('sha256').update(der).digest('hex'), subjectKey };
+  return { der, sha256, subjectKey };
 }
 
-function toEntries(ders: Uint8Array[]): Entry[] {
-  return ders.map(toEntry).filter((e): e is Entry => e !== null);
+/**
+ * Entries for `ders`, leaving out certificates already in `known` (SHA-256): the OS bundle repeats most of the
+ * bundled Mozilla roots (122 of 144 on Debian), and the index keeps a certificate's first store anyway
+ * (AnchorIndex.add), so a repeat is hashed but never name-normalised (the bulk of indexing's CPU).
+ */
+function toEntries(ders: Uint8Array[], known: ReadonlySet<string> = new Set()): Entry[] {
+  const out: Entry[] = [];
+  for (const der of ders) {
+    const sha256 = createHash('sha256').update(der).digest('hex');
+    if (known.has(sha256)) continue;
+    const entry = toEntry(der, sha256);
+    if (entry) out.push(entry);
+  }
+  return out;
 }
+
+const shasOf = (entries: Entry[]): Set<string> => new Set(entries.map((e) => e.sha256));
 
 function entryInfo(entry: Entry): CertInfo | null {
   if (entry.info === undefined) {
@@ -119,7 +133,8 @@ function builtinAnchors(systemPath: string | null): Builtin {
   let hit = builtinCache.get(key);
   if (!hit) {
     const ders = builtinDers(systemPath);
-    hit = { mozilla: toEntries(ders.mozilla), system: toEntries(ders.system) };
+    const mozilla = toEntries(ders.mozilla);
+    hit = { mozilla, system: toEntries(ders.system, shasOf(mozilla)) };
     builtinCache.set(key, hit);
   }
   return hit;
@@ -147,10 +162,11 @@ export function prepareBuiltinAnchors(systemPath: string | null = defaultSystemP
       const done: Builtin = { mozilla: [], system: [] };
       for (const store of ['mozilla', 'system'] as const) {
         const list = ders[store];
+        const known = store === 'system' ? shasOf(done.mozilla) : new Set<string>();
         for (let i = 0; i < list.length; i += PREPARE_SLICE) {
           await yieldTurn();
           if (builtinCache.has(key)) return;
-          done[store].push(...toEntries(list.slice(i, i + PREPARE_SLICE)));
+          done[store].push(...toEntries(list.slice(i, i + PREPARE_SLICE), known));
         }
       }
       if (!builtinCache.has(key)) builtinCache.set(key, done);

@@ -15,7 +15,8 @@
  * nothing is posted. So every reminder reaches the channel once, whichever step the process died at.
  *
  * Faults are per channel: an archived channel or a removed bot pauses that channel's subscriptions
- * (resumed by the membership events); 429 waits Retry-After and 5xx backs off exponentially, for that
+ * (resumed by the membership events) and withdraws its unposted reminders (ReminderStore.withdraw: the
+ * first sweep after the resume decides afresh, so nothing stale is posted weeks later); 429 waits Retry-After and 5xx backs off exponentially, for that
  * channel only: channels are delivered concurrently and one channel's retry never holds up another's.
  */
 import type { Logger } from '../log.js';
@@ -137,8 +138,10 @@ export class Deliverer {
     const e = err instanceof SinkError ? err : new SinkError('retry', String(err), null, { cause: err });
     const now = clock().getTime();
     if (e.kind === 'paused') {
+      // Slack's refusal (is_archived, not_in_channel…) proves this one was not posted
       await this.#d.subscriptions.pauseChannel(channel, e.reason, clock());
-      log.warn({ channel, reason: e.reason }, 'channel paused: the bot cannot post there');
+      const withdrawn = await this.#d.reminders.withdraw(channel, [r.id]);
+      log.warn({ channel, reason: e.reason, withdrawn }, 'channel paused: the bot cannot post there');
       return false;
     }
     if (e.kind === 'fatal') {

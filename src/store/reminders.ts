@@ -35,6 +35,7 @@ export class SqliteReminderStore implements ReminderStore {
   #thread;
   #setThread;
   #sentOf;
+  #withdraw;
 
   constructor(db: Db) {
     this.#db = db;
@@ -46,6 +47,10 @@ export class SqliteReminderStore implements ReminderStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'intended', ?) ON CONFLICT (subscription_id, key) DO NOTHING`,
     );
     this.#pending = db.prepare<[], Row>(`SELECT * FROM reminders WHERE status = 'intended' ORDER BY id`);
+    this.#withdraw = db.prepare<[string, string]>(
+      `DELETE FROM reminders WHERE channel = ? AND status = 'intended'
+         AND (attempts = 0 OR id IN (SELECT value FROM json_each(?)))`,
+    );
     this.#attempt = db.prepare<[number]>('UPDATE reminders SET attempts = attempts + 1 WHERE id = ?');
     this.#sent = db.prepare<[string, string | null, number, number]>(
       `UPDATE reminders SET status = 'sent', sent_ts = ?, thread_ts = ?, sent_at = ? WHERE id = ?`,
@@ -125,6 +130,10 @@ export class SqliteReminderStore implements ReminderStore {
 
   async markSent(id: string, ts: string, threadTs: string | null, now: Date): Promise<void> {
     this.#sent.run(ts, threadTs, now.getTime(), Number(id));
+  }
+
+  async withdraw(channel: string, notPosted: string[]): Promise<number> {
+    return this.#withdraw.run(channel, JSON.stringify(notPosted.map(Number))).changes;
   }
 
   async markDropped(id: string): Promise<void> {

@@ -35,6 +35,7 @@ export class SqliteSubscriptionStore implements SubscriptionStore {
   #schedule;
   #pause;
   #resume;
+  #dueNow;
   #paused;
 
   constructor(db: Db) {
@@ -65,6 +66,9 @@ export class SqliteSubscriptionStore implements SubscriptionStore {
       'INSERT INTO paused_channels (channel, reason, paused_at) VALUES (?, ?, ?) ON CONFLICT (channel) DO NOTHING',
     );
     this.#resume = db.prepare<[string]>('DELETE FROM paused_channels WHERE channel = ?');
+    this.#dueNow = db.prepare<[number, string]>(
+      'UPDATE subscriptions SET next_check_at = MIN(next_check_at, ?) WHERE channel = ?',
+    );
     this.#paused = db.prepare<[], { channel: string; reason: string }>(
       'SELECT channel, reason FROM paused_channels ORDER BY channel',
     );
@@ -132,8 +136,12 @@ export class SqliteSubscriptionStore implements SubscriptionStore {
     return this.#pause.run(channel, reason, now.getTime()).changes > 0;
   }
 
-  async resumeChannel(channel: string): Promise<boolean> {
-    return this.#resume.run(channel).changes > 0;
+  async resumeChannel(channel: string, now: Date): Promise<boolean> {
+    return this.#db.transaction(() => {
+      const resumed = this.#resume.run(channel).changes > 0;
+      if (resumed) this.#dueNow.run(now.getTime(), channel);
+      return resumed;
+    })();
   }
 
   async pausedChannels(): Promise<{ channel: string; reason: string }[]> {

@@ -136,8 +136,11 @@ export interface SubscriptionStore {
   scheduleNext(id: string, checkedAt: Date, nextCheckAt: Date): Promise<void>;
   /** pause every subscription of a channel (records the first reason); true when it was not paused */
   pauseChannel(channel: string, reason: string, now: Date): Promise<boolean>;
-  /** true when it was paused */
-  resumeChannel(channel: string): Promise<boolean>;
+  /**
+   * true when it was paused. Its subscriptions become due at `now`: nothing was checked while paused, and
+   * what the channel hears next is decided from what is served now (reminders withdrawn at the pause).
+   */
+  resumeChannel(channel: string, now: Date): Promise<boolean>;
   pausedChannels(): Promise<{ channel: string; reason: string }[]>;
 }
 
@@ -271,6 +274,14 @@ export interface ReminderStore {
   markSent(id: string, ts: string, threadTs: string | null, now: Date): Promise<void>;
   /** give up on one (Slack refused the payload itself); never retried */
   markDropped(id: string): Promise<void>;
+  /**
+   * A channel paused: forget its intended reminders that were never posted (attempts = 0, or listed in
+   * `notPosted`: refused by Slack, which proves it). They were decided from what was served before the
+   * pause; delivered at the resume, days or weeks later, they would be stale ("expires in 7 days" about a
+   * certificate renewed since). Their keys are free again, so the first sweep after the resume decides
+   * afresh. Returns how many were withdrawn.
+   */
+  withdraw(channel: string, notPosted: string[]): Promise<number>;
   /** the thread of a certificate's reminders in a subscription's channel */
   thread(subscriptionId: string, fingerprint: string): Promise<string | null>;
   setThread(subscriptionId: string, fingerprint: string, channel: string, ts: string): Promise<void>;

@@ -123,6 +123,7 @@ export function registerListeners(app: App, deps: SlackAppDeps, inflight: InFlig
     limits: deps.limits,
     ...(deps.pending ? { pending: deps.pending } : {}),
     ...(deps.watch ? { watch: deps.watch } : {}),
+    afterAcks: () => gate.run(async () => {}),
   };
   const onError = (err: unknown) => log.error({ err }, 'handler failed');
   const port = (client: Client, channel: string, user: string, respond?: RespondFn, threadTs?: string) => {

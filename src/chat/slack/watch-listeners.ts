@@ -34,12 +34,14 @@ export function registerWatchListeners(
 ): void {
   const pause = async (channel: unknown, reason: string) => {
     if (!watch || typeof channel !== 'string' || channel === '') return;
-    if (await watch.subscriptions.pauseChannel(channel, reason, clock()))
-      log.info({ channel, reason }, 'channel paused');
+    if (await watch.subscriptions.pauseChannel(channel, reason, clock())) {
+      const withdrawn = await watch.reminders.withdraw(channel, []);
+      log.info({ channel, reason, withdrawn }, 'channel paused');
+    }
   };
   const resume = async (channel: unknown) => {
     if (!watch || typeof channel !== 'string' || channel === '') return;
-    if (await watch.subscriptions.resumeChannel(channel)) log.info({ channel }, 'channel resumed');
+    if (await watch.subscriptions.resumeChannel(channel, clock())) log.info({ channel }, 'channel resumed');
   };
   const isBot = (user: unknown, ctx: AllMiddlewareArgs['context']) =>
     typeof user === 'string' && user === ctx.botUserId;

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// Runs the compiled program in dist/ (built by `npm install` / `npm ci` through the `prepare` script, or
+// `npm run build`). TypeScript is never compiled at run time: start-up is part of the tool's speed.
+// One-shot commands run dist/cli-bundle.cjs with a V8 code cache (bin/code-cache.cjs); the bot, a
+// long-running process with worker threads, runs the ES module build (dist/cli.js). CommonJS, so a one-shot
+// command never starts Node's ES module loader (~10 ms); bin/cert-doctor.mjs runs this file.
+'use strict';
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+
+const trace = process.env.CERT_DOCTOR_TRACE === '1';
+const stamp = (step) => process.stderr.write(`trace ${performance.now().toFixed(1).padStart(7)} ms  ${step}\n`);
+if (trace) {
+  // src/trace.ts: the steps of a run in ms since the process started; here its first and last moments
+  stamp('bin: starts');
+  process.on('exit', () => stamp('exit'));
+}
+
+async function run() {
+  // Configuration may live in ./.env (DESIGN.md); real environment variables win over it.
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const args = process.argv.slice(2);
+  // Node creates process.stdout/stdin on first use (~2 ms each): a check never reads stdin, and writes stdout last.
+  const io = {
+    get stdout() {
+      return process.stdout;
+    },
+    get stderr() {
+      return process.stderr;
+    },
+    get stdin() {
+      return process.stdin;
+    },
+    env: process.env,
+  };
+  const dist = join(__dirname, '..', 'dist');
+  const bot = args[0] === 'start' || args[0] === 'serve' || args[0] === 'shell';
+  if (!bot && existsSync(join(dist, 'cli-bundle.cjs'))) {
+    const bundle = require('./code-cache.cjs').loadCliBundle(dist, args);
+    if (trace) stamp(`bin: bundle loaded (code cache ${bundle.cache})`);
+    process.exitCode = await bundle.main(args, io);
+    bundle.save();
+    return;
+  }
+  let cli;
+  try {
+    cli = await import('../dist/cli.js');
+  } catch (err) {
+    if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes('dist/cli.js')) throw err;
+    process.stderr.write('cert-doctor: dist/cli.js is missing; run `npm run build` (npm install runs it)\n');
+    process.exit(3);
+  }
+  process.exitCode = await cli.main(args, io);
+}
+
+run().catch((err) => {
+  // main() catches everything a command throws; this is the loader itself failing
+  process.stderr.write(`cert-doctor: internal error: ${String(err?.message ?? err).split('\n')[0]}\n`);
+  process.exitCode = 3;
+});
