@@ -94,6 +94,7 @@ export async function runSweepBench(count = Number(process.env.BENCH_SWEEP_COUNT
   const pool = createCheckPool({
     size,
     filename: new URL(compiled ? './sweep-worker-dist.mjs' : './sweep-worker.ts', import.meta.url).href,
+    priority: config.workerPriority,
   });
   const db = openDb(config.dbPath);
   const interactive: number[] = [];
@@ -109,7 +110,8 @@ export async function runSweepBench(count = Number(process.env.BENCH_SWEEP_COUNT
   const lines: string[] = [];
   try {
     const cpuRaw0 = process.cpuUsage();
-    const raw = await rawHandshakes(fx.ports, names, ca);
+    // at the pool workers' priority, as the sweep's checks run (sweep-fixture.ts)
+    const raw = await rawHandshakes(fx.ports, names, ca, config.workerPriority);
     const rawPerSec = raw.perSec;
     const rawCpuMs = cpuMs(process.cpuUsage(cpuRaw0)) / raw.done;
     const watch = watchContext(db, { sweepEveryMs: config.sweepEveryMs, cap: count });
@@ -191,7 +193,7 @@ export async function runSweepBench(count = Number(process.env.BENCH_SWEEP_COUNT
     const scanned2 = fullSteps(db) - scanned;
     lines.push(
       `sweep bench: ${result.sweep.checked} watched endpoints on ${SERVERS} servers (SNI names, injected resolver), pool ${stats.threads}/${size} threads (${workerSource}), scheduler defaults`,
-      `  raw TLS handshakes: ${rawPerSec.toFixed(0)}/s (baseline, same run: ${availableParallelism()} threads, ${RAW_CONCURRENCY} in flight)`,
+      `  raw TLS handshakes: ${rawPerSec.toFixed(0)}/s (baseline, same run: ${availableParallelism()} threads at the workers' priority (${config.workerPriority}), ${RAW_CONCURRENCY} in flight)`,
       `  sweep: ${(wallMs / 1000).toFixed(1)} s wall, ${perSec.toFixed(0)} checks/s = ${((perSec / rawPerSec) * 100).toFixed(1)} % of raw handshakes (target ≥ 60 %)`,
       `  CPU (user + system, all threads of the bot process) per sweep check ${checkCpuMs.toFixed(1)} ms (the pinged checks included) vs ${rawCpuMs.toFixed(1)} ms per raw handshake, client side: ${(checkCpuMs / rawCpuMs).toFixed(1)}×`,
       `  peak RSS of this process ${(peakRss / 1048576).toFixed(0)} MiB: the bot's pool and app plus the bench (tsx, fake Slack, pinger), not the bot alone (that figure: --bot); ${(restRss / 1048576).toFixed(0)} MiB before the sweep (pool warm, app up); ${(benchOnlyRss / 1048576).toFixed(0)} MiB before the pool and the app started (bench only); main heap after ${(process.memoryUsage().heapUsed / 1048576).toFixed(0)} MiB`,

@@ -1,3 +1,4 @@
+import type { Judgement } from './diagnose.js';
 import { afterPoll } from './event-loop.js';
 import { type AddressPolicy, createAddressPolicy } from './probe/address-policy.js';
 import type { AiaCache } from './probe/aia.js';
@@ -8,6 +9,7 @@ import { type CheckProfile, stepsFor } from './probe/profile.js';
 import type { LookupFn } from './probe/resolve.js';
 import { parseTarget } from './probe/target.js';
 import { loadTrustStore, prepareBuiltinAnchors, type TrustStore } from './probe/trust.js';
+import type { ProbeReport } from './probe/types.js';
 import type { Diagnosis, RuleOptions } from './rules/types.js';
 import { trace } from './trace.js';
 
@@ -121,6 +123,29 @@ export function useLoadedDiagnose(loaded: DiagnoseModule): void {
  * fixes. Never throws for anything the server does: hostile servers become findings.
  */
 export async function check(input: string, opts: CheckOptions): Promise<Diagnosis> {
+  const { report, now, rules } = await probeFor(input, opts);
+  const diagnosis = rules.diagnose(report, { now, ruleOptions: opts.ruleOptions, caFiles: opts.caFiles });
+  trace('check: rules done');
+  notify(opts, 'done', diagnosis.verdict);
+  return diagnosis;
+}
+
+/**
+ * check() up to the rules' verdict, without clients, fixes or stack recognition (diagnose.ts judge): for a
+ * caller that stores what the rules found and never shows it (the sweep). Same findings, same verdict.
+ */
+export async function checkJudged(input: string, opts: CheckOptions): Promise<{ report: ProbeReport } & Judgement> {
+  const { report, now, rules } = await probeFor(input, opts);
+  const judgement = rules.judge(report, { now, ruleOptions: opts.ruleOptions });
+  trace('check: rules done');
+  notify(opts, 'done', judgement.verdict);
+  return { report, ...judgement };
+}
+
+async function probeFor(
+  input: string,
+  opts: CheckOptions,
+): Promise<{ report: ProbeReport; now: Date; rules: DiagnoseModule }> {
   trace('check: starts');
   const target = parseTarget(input);
   const policy = policyFor(opts.allow ?? []);
@@ -159,11 +184,7 @@ export async function check(input: string, opts: CheckOptions): Promise<Diagnosi
   });
   const report = await probing;
   trace('check: probe done');
-  const { diagnose } = await (rules ?? loadDiagnose());
-  const diagnosis = diagnose(report, { now, ruleOptions: opts.ruleOptions, caFiles: opts.caFiles });
-  trace('check: rules done');
-  notify(opts, 'done', diagnosis.verdict);
-  return diagnosis;
+  return { report, now, rules: await (rules ?? loadDiagnose()) };
 }
 
 function notify(opts: CheckOptions, phase: CheckPhase, detail: string): void {

@@ -45,13 +45,22 @@ const EXPLAINS_NO_CERTIFICATE = new Set([
   'legacy_tls_only',
 ]);
 
+/** The rules' verdict on a report, before clients, fixes and stack recognition are attached (judge). */
+export interface Judgement {
+  verdict: Verdict;
+  /** in diagnose()'s order; endpoint findings name the addresses they hold on */
+  findings: RuleFinding[];
+  results: RuleResult[];
+  judgements: EndpointJudgement[];
+}
+
 /**
- * Run every rule over a probe report, attach clients and fixes, order the findings and pick the headline.
- * Endpoint-scoped rules run once per probed address (their findings merge across addresses when identical),
- * then target-scoped rules run once with what each address showed. Pure apart from `remediate` (also pure);
- * never throws for anything in the report.
+ * Run every rule over a probe report and pick the verdict: what a caller that never shows the findings needs
+ * (the sweep stores an observation: codes, severities, verdicts). Endpoint-scoped rules run once per probed
+ * address (their findings merge across addresses when identical), then target-scoped rules run once with
+ * what each address showed. Pure; never throws for anything in the report.
  */
-export function diagnose(report: ProbeReport, opts: DiagnoseOptions): Diagnosis {
+export function judge(report: ProbeReport, opts: DiagnoseOptions): Judgement {
   const list = opts.rules ?? rules;
   const base = { report, now: opts.now, options: { ...defaultRuleOptions, ...opts.ruleOptions } };
   const perEndpoint = list.filter((r) => r.scope === 'endpoint');
@@ -68,6 +77,16 @@ export function diagnose(report: ProbeReport, opts: DiagnoseOptions): Diagnosis 
   const target = runRules(ctx, perTarget);
   const raw = [...(empty?.findings ?? []), ...mergeFindings(runs), ...target.findings];
   const results = mergeResults(list, runs, [...(empty?.results ?? []), ...target.results]);
+  const findings = orderFindings(raw, list);
+  return { verdict: verdictOf(report, findings, results), findings, results, judgements };
+}
+
+/**
+ * judge(), then attach clients and fixes to each finding and pick the headline. Pure apart from `remediate`
+ * (also pure); never throws for anything in the report.
+ */
+export function diagnose(report: ProbeReport, opts: DiagnoseOptions): Diagnosis {
+  const { verdict, findings: judged, results, judgements } = judge(report, opts);
   const fromHeader = detectServerStack(primaryServerHeader(report));
   const stack = recogniseStack(report);
   const serverStack = stack && stack.stack !== 'generic' ? stack.stack : fromHeader;
@@ -76,8 +95,8 @@ export function diagnose(report: ProbeReport, opts: DiagnoseOptions): Diagnosis 
     serverStack,
     extraCa: { files: opts.caFiles ?? [], used: report.options.extraCaCount > 0 },
   };
-  const findings = orderFindings(raw, list).map((f) => withRemediation(f, fixContext, stack, fromHeader));
-  const verdict = verdictOf(report, findings, results);
+  // remediation adds clients and fixes; codes and severities, hence the verdict, stay judge()'s
+  const findings = judged.map((f) => withRemediation(f, fixContext, stack, fromHeader));
   return {
     target: report.target,
     verdict,
@@ -131,8 +150,11 @@ function mergeResults(
   once: readonly RuleResult[],
 ): RuleResult[] {
   const byCode = new Map<string, { address: string | null; result: RuleResult }[]>();
-  const add = (address: string | null, r: RuleResult) =>
-    byCode.set(r.code, [...(byCode.get(r.code) ?? []), { address, result: r }]);
+  const add = (address: string | null, r: RuleResult) => {
+    const seen = byCode.get(r.code);
+    if (seen) seen.push({ address, result: r });
+    else byCode.set(r.code, [{ address, result: r }]);
+  };
   for (const { ep, results } of runs) for (const r of results) add(ep.address, r);
   for (const r of once) add(null, r);
   const several = runs.length > 1;

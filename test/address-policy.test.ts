@@ -258,3 +258,26 @@ test('every special-purpose range, first and last address inside and the neighbo
   }
   assert.ok(checked >= SPECIAL_RANGES.length, `${checked} edge addresses checked`);
 });
+
+test('a policy remembers its verdicts: asked again, the same answer, and a caller changing one changes nothing', () => {
+  const policy = createAddressPolicy(['10.0.0.0/8']);
+  for (const [ip, allowed] of [
+    ['10.1.2.3', true],
+    ['127.0.0.1', false],
+    ['::ffff:127.0.0.1', false],
+    ['not-an-ip', false],
+  ] as const) {
+    const first = policy.check(ip);
+    assert.equal(first.allowed, allowed, ip);
+    first.allowed = !allowed;
+    first.blockedBy = 'changed by the caller';
+    const again = policy.check(ip);
+    assert.equal(again.allowed, allowed, ip);
+    assert.notEqual(again.blockedBy, 'changed by the caller');
+    assert.deepEqual(again, policy.check(ip));
+  }
+  // past the bound the memo starts over and still answers the same
+  for (let i = 0; i < 5000; i++) policy.check(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+  assert.deepEqual(policy.check('127.0.0.1'), { allowed: false, blockedBy: policy.check('127.0.0.1').blockedBy });
+  assert.match(policy.check('127.0.0.1').blockedBy ?? '', /^127\.0\.0\.0\/8 \(loopback\)/);
+});

@@ -109,6 +109,33 @@ describe('hard deadline: a worker stuck in synchronous work', () => {
     assert.deepEqual(codes(next), []);
   });
 
+  test('a sweep check stuck past its deadline answers the observation of its partial diagnosis', async () => {
+    await Promise.all([pool.check('spin1.test', { now }), pool.check('spin1.test', { now })]);
+    const expiredBefore = pool.stats().expired;
+    const t0 = performance.now();
+    // no onPhase: the worker posts only the phases the partial diagnosis reads, 'resolved' among them
+    const o = await pool.observe('spinforever.test', { now, timeoutMs: 600, lane: 'sweep' });
+    const took = performance.now() - t0;
+    assert.ok(took >= 600 && took < 600 + 1500, `ended after ${took.toFixed(0)} ms`);
+    assert.deepEqual(o.codes, ['check_deadline_exceeded']);
+    assert.equal(o.verdict, 'unknown');
+    assert.deepEqual(o.endpoints, []);
+    assert.equal(pool.stats().expired, expiredBefore + 1);
+    assert.equal(pool.stats().running.sweep, 0);
+    await waitFor(() => pool.stats().threadIds.length === 2);
+  });
+
+  test('a check that outgrows its thread’s heap cap fails alone: an error for that check, the pool goes on', async () => {
+    const t0 = performance.now();
+    await assert.rejects(pool.check('hog.test', { now, timeoutMs: 20_000 }), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'ERR_WORKER_OUT_OF_MEMORY', String(err));
+      return true;
+    });
+    assert.ok(performance.now() - t0 < 20_000);
+    await waitFor(() => pool.stats().threadIds.length === 2, 10_000);
+    assert.deepEqual(codes(await pool.check('spin1.test', { now, timeoutMs: 5000 })), []);
+  });
+
   test('sweep checks never take more than their share, and a person’s check does not wait behind them', async () => {
     // both threads booted (the replacement loads tsx and the whole check graph: seconds on a busy machine)
     await Promise.all([pool.check('spin1.test', { now }), pool.check('spin1.test', { now })]);

@@ -1,5 +1,5 @@
 /** The probing core as chat handlers see it, wired from the configuration. */
-import { check } from '../check.js';
+import { type CheckOptions, check } from '../check.js';
 import type { Config } from '../config.js';
 import { inspect } from '../inspect/index.js';
 import type { CheckPool } from '../pool/index.js';
@@ -13,10 +13,12 @@ import type { ChatCore } from './port.js';
 export function chatCore(
   config: Pick<Config, 'allow' | 'probeTimeoutMs'>,
   extraCaPem: string[] = [],
-  pool?: Pick<CheckPool, 'check'>,
+  pool?: Pick<CheckPool, 'check'> & Partial<Pick<CheckPool, 'observe'>>,
 ): ChatCore {
+  const observe = pool?.observe;
   return {
     check: pool ? (input, opts) => pool.check(input, opts) : check,
+    ...(observe ? { observe: (input: string, opts: CheckOptions) => observe(input, opts) } : {}),
     inspect,
     parseTarget,
     checkDefaults: { allow: config.allow, extraCaPem, timeoutMs: config.probeTimeoutMs },

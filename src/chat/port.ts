@@ -15,6 +15,7 @@ import type { Explanation } from '../explain/types.js';
 import type { Logger } from '../log.js';
 import type { Target } from '../probe/types.js';
 import type { Diagnosis, Verdict } from '../rules/types.js';
+import type { CheckObservation } from '../scheduler/observe.js';
 import type {
   EventDedup,
   IncidentStatus,
@@ -257,6 +258,11 @@ export interface ProbeLimiter {
 /** What handlers need from the probing core. Injected so tests and transports choose the wiring. */
 export interface ChatCore {
   check: typeof check;
+  /**
+   * check() answered as the observation the sweep stores (src/pool observe: reduced in the worker); absent,
+   * the sweep reduces check()'s diagnosis itself
+   */
+  observe?: (input: string, opts: CheckOptions) => Promise<CheckObservation>;
   /** `inspect` of certificate files (src/inspect); absent: the subcommand says it is unavailable */
   inspect?: typeof import('../inspect/index.js').inspect;
   /** the shell bot only: read a local file for `inspect PATH` (regular files, size-capped) */

@@ -4,25 +4,30 @@
  * as its own entry point, `check-worker.js`, next to the module holding src/pool/index.ts (see workerFile).
  */
 import { workerData } from 'node:worker_threads';
-import { check, useLoadedDiagnose } from '../check.js';
+import { type CheckOptions, check, checkJudged, useLoadedDiagnose } from '../check.js';
 import * as diagnoseModule from '../diagnose.js';
 import type { Diagnosis } from '../rules/types.js';
+import { type CheckObservation, observedOf } from '../scheduler/observe.js';
 import { lowerThisThread, type WorkerPriority } from './priority.js';
-import { postPhase, type WorkerTask } from './task.js';
+import { DEADLINE_PHASES, postPhase, type WorkerTask } from './task.js';
 
 useLoadedDiagnose(diagnoseModule);
 // below the main thread (priority.ts): the pool passes what its caller configured
 lowerThisThread((workerData as { priority?: WorkerPriority } | null)?.priority ?? 'idle');
 
-export default async function runCheck(task: WorkerTask): Promise<Diagnosis> {
+export default async function runCheck(task: WorkerTask): Promise<Diagnosis | CheckObservation> {
   const start = Date.now();
   const now = new Date(task.nowIso);
-  return check(task.input, {
+  const opts: CheckOptions = {
     ...task.options,
     // the caller's clock, advanced by the time spent here, for the rules' "now"
     now: () => new Date(now.getTime() + (Date.now() - start)),
     // what is left of the caller's deadline: time spent queued counts against it
     timeoutMs: Math.max(1, task.deadlineAt - Date.now()),
-    onPhase: (phase, detail) => postPhase(task.taskId, phase, detail),
-  });
+    onPhase: (phase, detail) => {
+      if (task.phases !== 'deadline' || DEADLINE_PHASES.has(phase)) postPhase(task.taskId, phase, detail);
+    },
+  };
+  if (task.reduce === 'observation') return observedOf(await checkJudged(task.input, opts));
+  return check(task.input, opts);
 }

@@ -13,6 +13,7 @@ import { Piscina } from 'piscina';
 import { type CheckOptions, type CheckPhase, DEFAULT_TIMEOUT_MS, useLoadedDiagnose } from '../check.js';
 import * as diagnoseModule from '../diagnose.js';
 import type { Diagnosis } from '../rules/types.js';
+import { type CheckObservation, observedOf } from '../scheduler/observe.js';
 import { HARD_DEADLINE_GRACE_MS, type PhaseLog, partialDiagnosis } from './deadline.js';
 import type { WorkerPriority } from './priority.js';
 import { isPhaseMessage, type WorkerTask } from './task.js';
@@ -50,17 +51,33 @@ export interface PoolStats {
 export interface CheckPool {
   /** check() in a worker; same contract as check(): throws only for a bad target or our own bug */
   check(input: string, opts: CheckOptions): Promise<Diagnosis>;
+  /**
+   * check(), answered as the observation the sweep stores (scheduler/observe.ts observedOf of the same
+   * check's diagnosis): the worker reduces it, so only that crosses back to this thread
+   */
+  observe(input: string, opts: CheckOptions): Promise<CheckObservation>;
   stats(): PoolStats;
   close(): Promise<void>;
 }
 
 /**
- * A check allocates in short bursts (a report, parsed certificates) and keeps almost nothing between checks.
- * V8's default young generation (up to 3 × 16 MiB semi-spaces on 64-bit) lets every thread's heap settle at
- * 40–65 MiB; with 8 MiB the scavenger runs more often on the same small live set, and a pool of four threads
- * stays well under the bot's memory budget (issue 8: < 300 MB while sweeping 10,000 endpoints).
+ * A check allocates in short bursts (a report, parsed certificates) and keeps almost nothing between checks
+ * (about 10 MiB live per thread: the modules, the trust store). V8's default young generation (up to 3 × 16
+ * MiB semi-spaces on 64-bit) lets every thread's heap settle at 40–65 MiB; with 4 MiB the scavenger runs more
+ * often on the same small live set (the bot's peak RSS over a 10,000-endpoint sweep: 264 MiB with 4, 271–287
+ * with 8, no measurable change in CPU per check; bench/sweep.ts --bot).
+ *
+ * The old generation's cap matters for its growth, not as a limit: V8 lets a heap grow to its live size times
+ * a factor before the next full collection, 1.3–2.0 for a heap capped below 2 GiB and 4.0 above (heap-controller
+ * MaxGrowingFactor); uncapped, a worker gets the main thread's limit (~4 GiB here) and the 4.0. With 512 MiB,
+ * 1.4: four busy threads held 370–396 MiB of RSS (pool and tsx main thread), 282–286 MiB with the cap, at the
+ * same CPU per check (bench/sweep.ts; issue 8: < 300 MB while sweeping 10,000 endpoints). 512 MiB is fifty
+ * times a thread's live set: every input is capped far below it (handshake bytes, bodies, CRLs, which are
+ * Buffers outside the heap anyway); a check that still hit it would end its thread, and the pool answers it
+ * as a failed check and starts another thread (test/pool.test.ts).
  */
-const YOUNG_GENERATION_MB = 8;
+const YOUNG_GENERATION_MB = 4;
+const OLD_GENERATION_MB = 512;
 
 export function defaultPoolSize(cpus = availableParallelism()): number {
   return Math.max(2, Math.min(16, cpus * 2));
@@ -106,14 +123,14 @@ export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
   const size = Math.max(1, opts.size ?? defaultPoolSize());
   const sweepShare = Math.max(1, Math.min(size, opts.sweepShare ?? Math.floor(size / 2)));
   const entry = workerFile();
-  const piscina = new Piscina<WorkerTask, Diagnosis>({
+  const piscina = new Piscina<WorkerTask, Diagnosis | CheckObservation>({
     filename: opts.filename ?? entry.filename,
     execArgv: entry.execArgv,
     maxThreads: size,
     minThreads: Math.min(size, opts.minThreads ?? 2),
     concurrentTasksPerWorker: 1,
     idleTimeout: 60_000,
-    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, maxOldGenerationSizeMb: OLD_GENERATION_MB },
     workerData: { priority: opts.priority ?? 'idle' },
   });
   const graceMs = opts.graceMs ?? HARD_DEADLINE_GRACE_MS;
@@ -141,7 +158,11 @@ export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
   };
 
   /** One check in a worker under the hard deadline; resolves with a partial diagnosis when it passes. */
-  async function runInWorker(input: string, opts: CheckOptions): Promise<Diagnosis> {
+  async function runInWorker(
+    input: string,
+    opts: CheckOptions,
+    reduce?: 'observation',
+  ): Promise<Diagnosis | CheckObservation> {
     if (opts.lookup) throw new TypeError('a custom lookup cannot cross into a worker thread; use check() directly');
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const started = performance.now();
@@ -173,38 +194,52 @@ export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
       },
       nowIso: now.toISOString(),
       deadlineAt: Date.now() + timeoutMs,
+      ...(reduce ? { reduce } : {}),
+      ...(opts.onPhase ? {} : { phases: 'deadline' as const }),
     };
     try {
       return await piscina.run(task, { signal: abort.signal });
     } catch (err) {
       if (!abort.signal.aborted) throw err;
       expired++;
-      return partialDiagnosis({ input, phases, timeoutMs, elapsedMs: performance.now() - started, now, options: opts });
+      const partial = await partialDiagnosis({
+        input,
+        phases,
+        timeoutMs,
+        elapsedMs: performance.now() - started,
+        now,
+        options: opts,
+      });
+      return reduce === 'observation' ? observedOf(partial) : partial;
     } finally {
       listeners.delete(taskId);
       clearTimeout(timer);
     }
   }
 
-  return {
-    async check(input, opts) {
-      if (closed) throw new Error('the check pool is closed');
-      const lane: Lane = opts.lane ?? 'interactive';
-      if (lane === 'sweep') {
-        await new Promise<void>((release) => {
-          sweepQueue.push(release);
-          pump();
-        });
-      } else {
-        running.interactive++;
-      }
-      try {
-        return await runInWorker(input, opts);
-      } finally {
-        running[lane]--;
+  /** Waits for the check's lane to have room, runs it, frees the room. */
+  async function inLane<R>(opts: CheckOptions, run: () => Promise<R>): Promise<R> {
+    if (closed) throw new Error('the check pool is closed');
+    const lane: Lane = opts.lane ?? 'interactive';
+    if (lane === 'sweep') {
+      await new Promise<void>((release) => {
+        sweepQueue.push(release);
         pump();
-      }
-    },
+      });
+    } else {
+      running.interactive++;
+    }
+    try {
+      return await run();
+    } finally {
+      running[lane]--;
+      pump();
+    }
+  }
+
+  return {
+    check: (input, opts) => inLane(opts, () => runInWorker(input, opts) as Promise<Diagnosis>),
+    observe: (input, opts) => inLane(opts, () => runInWorker(input, opts, 'observation') as Promise<CheckObservation>),
     stats: () => ({
       threads: piscina.threads.length,
       threadIds: piscina.threads.map((t) => t.threadId),

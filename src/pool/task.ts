@@ -16,7 +16,21 @@ export interface WorkerTask {
   nowIso: string;
   /** epoch ms by which the probe must be done (the worker's share of the one deadline) */
   deadlineAt: number;
+  /**
+   * 'observation': answer the observation (scheduler/observe.ts observedOf) instead of the Diagnosis: what the
+   * sweep stores, made from the rules' judgement without fixes, and a fraction of a diagnosis to clone back
+   */
+  reduce?: 'observation';
+  /**
+   * 'deadline': post only the phases the pool's partial diagnosis reads (deadline.ts: resolved, handshake,
+   * chain), not 'resolving' (the pool knows the check started) or 'done' (the answer follows at once). Set when
+   * the caller has no onPhase (every sweep check): a postMessage costs both threads about 0.1 ms.
+   */
+  phases?: 'deadline';
 }
+
+/** The phases partialDiagnosis (deadline.ts) reads. */
+export const DEADLINE_PHASES: ReadonlySet<string> = new Set(['resolved', 'handshake', 'chain']);
 
 /**
  * A phase message: posted by the worker on its parentPort, which piscina re-emits as the pool's 'message'

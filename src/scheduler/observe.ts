@@ -2,26 +2,43 @@
  * A diagnosis → an observation: per address the leaf and chain fingerprints, notAfter, key type,
  * protocol set and verdict. Reads `diagnosis.report.endpoints[]` (one per address); a finding that names
  * its addresses (`Finding.addresses`, per-endpoint issue) counts only for those, one that names none for all.
+ *
+ * `observedOf` is the part without the subscription and the time: a sweep check's worker computes it from the
+ * rules' judgement (diagnose.ts judge: no fixes, no stack recognition) and sends back this, about 1 KiB, not the
+ * whole diagnosis (its report, certificates and body sample: about 14 KiB cloned into the main thread per check).
  */
-import type { Attempt, CertInfo, EndpointReport, ProtocolSupport, SentCert } from '../probe/types.js';
-import type { Diagnosis, Finding, Verdict } from '../rules/types.js';
+import type { Attempt, CertInfo, EndpointReport, ProbeReport, ProtocolSupport, SentCert } from '../probe/types.js';
+import type { RuleFinding, Verdict } from '../rules/types.js';
 import type { EndpointObservation, NewObservation } from '../store/types.js';
 
-export function observationOf(subscriptionId: string, d: Diagnosis, at: Date): NewObservation {
+/** An observation before it is tied to a subscription and a time. */
+export type CheckObservation = Omit<NewObservation, 'subscriptionId' | 'at'>;
+
+/** What an observation is made of: a Diagnosis has it, and so has the report with judge()'s result. */
+export interface Observable {
+  verdict: Verdict;
+  findings: readonly RuleFinding[];
+  report: Pick<ProbeReport, 'endpoints' | 'protocols'>;
+}
+
+export function observationOf(subscriptionId: string, d: Observable, at: Date): NewObservation {
+  return { subscriptionId, at, ...observedOf(d) };
+}
+
+export function observedOf(d: Observable): CheckObservation {
   const codes = [...new Set(d.findings.map((f) => f.code))].sort();
   const critical = [...new Set(d.findings.filter((f) => f.severity === 'critical').map((f) => f.code))].sort();
   const endpoints = d.report.endpoints.map((e, i) =>
     endpointOf(e, d.findings, i === 0 ? d.report.protocols : undefined),
   );
-  return { subscriptionId, at, verdict: d.verdict, codes, critical, endpoints };
+  return { verdict: d.verdict, codes, critical, endpoints };
 }
 
-function endpointOf(e: EndpointReport, findings: Finding[], primaryProtocols?: Attempt<ProtocolSupport>) {
+function endpointOf(e: EndpointReport, findings: readonly RuleFinding[], primaryProtocols?: Attempt<ProtocolSupport>) {
   const sent = e.handshake.status === 'completed' ? e.handshake.result.sentChain : [];
   const leaf = sent[0] && isCert(sent[0]) ? sent[0] : null;
   const mine = findings.filter((f) => {
-    const addresses = (f as Finding & { addresses?: string[] }).addresses;
-    return !addresses || addresses.includes(e.address);
+    return !f.addresses || f.addresses.includes(e.address);
   });
   const obs: EndpointObservation = {
     address: e.address,
@@ -58,7 +75,7 @@ function protocolSet(p: Attempt<ProtocolSupport> | undefined): string[] | null {
     .sort();
 }
 
-function verdictOf(findings: Finding[]): Verdict {
+function verdictOf(findings: readonly RuleFinding[]): Verdict {
   if (findings.some((f) => f.severity === 'critical')) return 'critical';
   if (findings.some((f) => f.severity === 'warning')) return 'warning';
   return 'ok';

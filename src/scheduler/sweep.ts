@@ -29,7 +29,7 @@ import type {
   SweepOutcome,
   SweepStore,
 } from '../store/types.js';
-import { observationOf } from './observe.js';
+import { observedOf } from './observe.js';
 import { owedReminders } from './policy.js';
 
 export interface SweepDeps {
@@ -37,7 +37,7 @@ export interface SweepDeps {
   observations: ObservationStore;
   reminders: ReminderStore;
   sweeps: SweepStore;
-  core: Pick<ChatCore, 'check' | 'checkDefaults'>;
+  core: Pick<ChatCore, 'check' | 'checkDefaults' | 'observe'>;
   clock: () => Date;
   /** [0, 1); injected for deterministic jitter in tests */
   random: () => number;
@@ -141,8 +141,12 @@ async function checkOne(deps: SweepDeps, sub: Subscription): Promise<SweepOutcom
   } satisfies CheckOptions & { lane: 'sweep' };
   const next = nextCheckAt(now, deps.sweepEveryMs, deps.random);
   try {
-    const diagnosis = await deps.core.check(sub.target, opts);
-    return { subscription: sub, observation: observationOf(sub.id, diagnosis, now), checkedAt: now, nextCheckAt: next };
+    // the pool reduces the check to its observation in the worker (observe.ts observedOf)
+    const observed = deps.core.observe
+      ? await deps.core.observe(sub.target, opts)
+      : observedOf(await deps.core.check(sub.target, opts));
+    const observation = { subscriptionId: sub.id, at: now, ...observed };
+    return { subscription: sub, observation, checkedAt: now, nextCheckAt: next };
   } catch (err) {
     // check() never throws for what a server does: this is our bug; the subscription is tried next time.
     deps.log.error({ err, subscription: sub.id, target: sub.target }, 'sweep check failed');

@@ -35,7 +35,7 @@ export function watchContext(
 
 export interface SchedulerWiring {
   watch: WatchContext & { leases: LeaseStore };
-  core: Pick<ChatCore, 'check' | 'checkDefaults'>;
+  core: Pick<ChatCore, 'check' | 'checkDefaults' | 'observe'>;
   sink: ReminderSink;
   clock: () => Date;
   log: Logger;

@@ -1,6 +1,7 @@
 /**
  * A check-worker stand-in for the pool tests: targets named `spinN.test` report a phase, then burn CPU
- * synchronously for N ms (`spinforever.test`: until terminated) before answering; any other target runs the
+ * synchronously for N ms (`spinforever.test`: until terminated) before answering, `hog.test` allocates until its
+ * thread's heap cap ends it; any other target runs the
  * real worker entry. It answers the question the pool depends on: does piscina really end a thread stuck in
  * synchronous work when the task's AbortSignal fires?
  */
@@ -9,10 +10,16 @@ import { diagnose } from '../../src/diagnose.js';
 import realWorker from '../../src/pool/check-worker.js';
 import { partialDiagnosis } from '../../src/pool/deadline.js';
 import { postPhase, type WorkerTask } from '../../src/pool/task.js';
+import { observedOf } from '../../src/scheduler/observe.js';
 
 type Task = Parameters<typeof realWorker>[0];
 
 export default async function spinOrCheck(task: Task) {
+  if (task.input === 'hog.test') {
+    // a check that keeps everything it allocates: past the pool's heap cap for its threads
+    const kept: number[][] = [];
+    for (;;) kept.push(new Array(100_000).fill(kept.length));
+  }
   const m = /^spin(\d+|forever)\.test$/.exec(task.input);
   if (!m) return realWorker(task);
   postPhase(task.taskId, 'resolved', `192.0.2.${threadId % 250}`);
@@ -24,7 +31,8 @@ export default async function spinOrCheck(task: Task) {
   }
   // a diagnosis of nothing observed, without the deadline marker: the spin finished in time
   const now = new Date(task.nowIso);
-  return diagnose({ ...(await partialDiagnosis(stubInput(task))).report, deadline: undefined }, { now });
+  const d = diagnose({ ...(await partialDiagnosis(stubInput(task))).report, deadline: undefined }, { now });
+  return task.reduce === 'observation' ? observedOf(d) : d;
 }
 
 function stubInput(task: WorkerTask) {
