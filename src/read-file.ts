@@ -4,7 +4,7 @@
  * applied to the result, and a FIFO hung the process in open(2). Every refusal is one line quoting the path.
  */
 // fs.promises is loaded on first use (src/cli.ts: ~2 ms of a CLI check's start-up otherwise)
-import { closeSync, constants, promises as fsp, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, promises as fsp, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { quote } from './probe/errors.js';
 
 export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
@@ -46,24 +46,15 @@ export async function readRegularFile(path: string, opts: ReadFileOptions): Prom
     throw new FileInputError(`cannot read ${name}: ${errnoText(err)}`);
   }
   try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw new FileInputError(`cannot read ${name}: it is ${kindOf(stat)}, not a regular file`);
-    if (stat.size > max) throw new FileInputError(`cannot read ${name}: ${stat.size} bytes, more than ${max}`);
+    checkStat(await handle.stat(), name, max);
     // The size can change between stat and read (a growing log, a file replaced): the cap holds while reading.
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = Buffer.alloc(Math.min(max + 1 - total, 1024 * 1024));
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, total);
-      if (bytesRead === 0) break;
-      chunks.push(chunk.subarray(0, bytesRead));
-      total += bytesRead;
-      if (total > max) throw new FileInputError(`cannot read ${name}: more than ${max} bytes`);
+    const capped = new CappedRead(name, max);
+    for (let chunk = capped.next(); chunk; chunk = capped.next()) {
+      capped.took(chunk, (await handle.read(chunk, 0, chunk.length, capped.total)).bytesRead);
     }
-    return Buffer.concat(chunks, total);
+    return capped.result();
   } catch (err) {
-    if (err instanceof FileInputError) throw err;
-    throw new FileInputError(`cannot read ${name}: ${errnoText(err)}`);
+    throw asInputError(err, name);
   } finally {
     await handle.close();
   }
@@ -84,26 +75,57 @@ export function readRegularFileSync(path: string, opts: ReadFileOptions): Buffer
     throw new FileInputError(`cannot read ${name}: ${errnoText(err)}`);
   }
   try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new FileInputError(`cannot read ${name}: it is ${kindOf(stat)}, not a regular file`);
-    if (stat.size > max) throw new FileInputError(`cannot read ${name}: ${stat.size} bytes, more than ${max}`);
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = Buffer.alloc(Math.min(max + 1 - total, 1024 * 1024));
-      const bytesRead = readSync(fd, chunk, 0, chunk.length, total);
-      if (bytesRead === 0) break;
-      chunks.push(chunk.subarray(0, bytesRead));
-      total += bytesRead;
-      if (total > max) throw new FileInputError(`cannot read ${name}: more than ${max} bytes`);
+    checkStat(fstatSync(fd), name, max);
+    const capped = new CappedRead(name, max);
+    for (let chunk = capped.next(); chunk; chunk = capped.next()) {
+      capped.took(chunk, readSync(fd, chunk, 0, chunk.length, capped.total));
     }
-    return Buffer.concat(chunks, total);
+    return capped.result();
   } catch (err) {
-    if (err instanceof FileInputError) throw err;
-    throw new FileInputError(`cannot read ${name}: ${errnoText(err)}`);
+    throw asInputError(err, name);
   } finally {
     closeSync(fd);
   }
+}
+
+function checkStat(stat: Stats, name: string, max: number) {
+  if (!stat.isFile()) throw new FileInputError(`cannot read ${name}: it is ${kindOf(stat)}, not a regular file`);
+  if (stat.size > max) throw new FileInputError(`cannot read ${name}: ${stat.size} bytes, more than ${max}`);
+}
+
+/** Chunks read up to end of file, refusing more than `max` bytes (one byte past the cap proves "more"). */
+class CappedRead {
+  readonly #chunks: Buffer[] = [];
+  total = 0;
+  #eof = false;
+
+  constructor(
+    readonly name: string,
+    readonly max: number,
+  ) {}
+
+  /** the buffer for the next read, or null at end of file */
+  next(): Buffer | null {
+    return this.#eof ? null : Buffer.alloc(Math.min(this.max + 1 - this.total, 1024 * 1024));
+  }
+
+  took(chunk: Buffer, bytesRead: number): void {
+    if (bytesRead === 0) {
+      this.#eof = true;
+      return;
+    }
+    this.#chunks.push(chunk.subarray(0, bytesRead));
+    this.total += bytesRead;
+    if (this.total > this.max) throw new FileInputError(`cannot read ${this.name}: more than ${this.max} bytes`);
+  }
+
+  result(): Buffer {
+    return Buffer.concat(this.#chunks, this.total);
+  }
+}
+
+function asInputError(err: unknown, name: string): FileInputError {
+  return err instanceof FileInputError ? err : new FileInputError(`cannot read ${name}: ${errnoText(err)}`);
 }
 
 function errnoText(err: unknown): string {
