@@ -6,14 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { makeChain } from './support/pki.js';
-import { type Running, startTlsServer } from './support/servers.js';
+import { servedChain } from './support/install.js';
+import type { Running } from './support/servers.js';
 
 const exec = promisify(execFile);
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
@@ -22,10 +22,7 @@ let server: Running;
 let caFile: string;
 
 before(async () => {
-  const chain = await makeChain();
-  caFile = join(dir, 'root.pem');
-  writeFileSync(caFile, chain.root.pem);
-  server = await startTlsServer({ certPem: chain.fullchainPem, keyPem: chain.leaf.keyPem });
+  ({ server, caFile } = await servedChain(dir));
 });
 after(async () => {
   await server?.close();

@@ -7,18 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import {
-  appendFileSync,
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,8 +15,8 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import vm from 'node:vm';
-import { makeChain } from './support/pki.js';
-import { type Running, startTlsServer } from './support/servers.js';
+import { scratchInstall, servedChain } from './support/install.js';
+import type { Running } from './support/servers.js';
 
 const exec = promisify(execFile);
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -38,16 +27,9 @@ let caFile: string;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cert-doctor-code-cache-'));
-  mkdirSync(join(dir, 'bin'));
-  for (const f of ['bin/cert-doctor.mjs', 'bin/cert-doctor.cjs', 'bin/code-cache.cjs', 'package.json'])
-    copyFileSync(join(repo, f), join(dir, f));
-  symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));
-  await exec(process.execPath, [join(repo, 'bin/build.mjs'), '--outdir', join(dir, 'dist')], { timeout: 60_000 });
+  await scratchInstall(dir);
   cacheDir = join(dir, 'cache');
-  const chain = await makeChain();
-  caFile = join(dir, 'root.pem');
-  writeFileSync(caFile, chain.root.pem);
-  server = await startTlsServer({ certPem: chain.fullchainPem, keyPem: chain.leaf.keyPem });
+  ({ server, caFile } = await servedChain(dir));
 });
 after(async () => {
   await server?.close();

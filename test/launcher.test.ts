@@ -7,16 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import {
-  chmodSync,
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  realpathSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,11 +16,12 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { fetchSecureContext, MOVED_VARIABLE } from '../src/probe/node-extra-ca.js';
+import { scratchInstall } from './support/install.js';
 import { type Chain, makeChain } from './support/pki.js';
 import { type Running, startTlsServer } from './support/servers.js';
 
 const exec = promisify(execFile);
-const repo = fileURLToPath(new URL('..', import.meta.url));
+const _repo = fileURLToPath(new URL('..', import.meta.url));
 let dir: string;
 /** the launcher reached through two symlinks in other directories, one relative, one absolute */
 let linked: string;
@@ -43,21 +35,7 @@ let endpointRootFile: string;
 
 before(async () => {
   dir = realpathSync(mkdtempSync(join(tmpdir(), 'cert-doctor-launcher-')));
-  mkdirSync(join(dir, 'install/bin'), { recursive: true });
-  for (const f of [
-    'bin/cert-doctor',
-    'bin/cert-doctor.mjs',
-    'bin/cert-doctor.cjs',
-    'bin/code-cache.cjs',
-    'package.json',
-  ]) {
-    copyFileSync(join(repo, f), join(dir, 'install', f));
-  }
-  chmodSync(join(dir, 'install/bin/cert-doctor'), 0o755);
-  symlinkSync(join(repo, 'node_modules'), join(dir, 'install/node_modules'));
-  await exec(process.execPath, [join(repo, 'bin/build.mjs'), '--outdir', join(dir, 'install/dist')], {
-    timeout: 60_000,
-  });
+  await scratchInstall(join(dir, 'install'));
   // like `npm link`: <prefix>/bin/cert-doctor → ../lib/node_modules/cert-doctor/bin/cert-doctor, then a user's link to that
   mkdirSync(join(dir, 'prefix/bin'), { recursive: true });
   symlinkSync('../../install/bin/cert-doctor', join(dir, 'prefix/bin/cert-doctor'));

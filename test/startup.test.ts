@@ -7,35 +7,26 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { type Chain, makeChain } from './support/pki.js';
-import { type Running, startTlsServer } from './support/servers.js';
+import { scratchInstall, servedChain } from './support/install.js';
+import type { Running } from './support/servers.js';
 
 const exec = promisify(execFile);
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const hook = join(repo, 'test/support/module-log.mjs');
 let dir: string;
-let chain: Chain;
 let server: Running;
 let caFile: string;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cert-doctor-install-'));
-  mkdirSync(join(dir, 'bin'));
-  for (const f of ['bin/cert-doctor.mjs', 'bin/cert-doctor.cjs', 'bin/code-cache.cjs'])
-    copyFileSync(join(repo, f), join(dir, f));
-  copyFileSync(join(repo, 'package.json'), join(dir, 'package.json'));
-  symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));
-  await exec(process.execPath, [join(repo, 'bin/build.mjs'), '--outdir', join(dir, 'dist')], { timeout: 60_000 });
-  chain = await makeChain();
-  caFile = join(dir, 'root.pem');
-  writeFileSync(caFile, chain.root.pem);
-  server = await startTlsServer({ certPem: chain.fullchainPem, keyPem: chain.leaf.keyPem });
+  await scratchInstall(dir);
+  ({ server, caFile } = await servedChain(dir));
 });
 after(async () => {
   await server?.close();
