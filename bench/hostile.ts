@@ -11,12 +11,13 @@
  * Alone: `node --import tsx bench/hostile.ts` (BENCH_HOSTILE_N to change the 200, BENCH_WORKERS the pool size).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { createCheckPool, defaultPoolSize } from '../src/pool/index.js';
+import { SCHED_IDLE, threadPolicy } from '../src/pool/priority.js';
 import { SIGNING_SECRET, startHarness } from '../test/support/slack-harness.js';
 import { PEER, peer, type Quantiles, quantiles } from './slack.js';
 
@@ -38,6 +39,8 @@ export interface HostileRound {
   loopDelay: { quiet: { p99: number; max: number }; underHostile: { p99: number; max: number } };
   /** the app's main thread during each burst (/proc/thread-self/schedstat): CPU it got, time it waited for a core */
   mainThread: { quiet: ThreadTime; underHostile: ThreadTime } | undefined;
+  /** the app's other threads during each burst: pool threads (SCHED_IDLE) and the rest (V8 platform/GC, libuv pool) */
+  otherThreads: { quiet: Record<ThreadClass, ThreadTime>; underHostile: Record<ThreadClass, ThreadTime> } | undefined;
 }
 
 export interface ThreadTime {
@@ -74,6 +77,42 @@ function threadTime(): ThreadTime | undefined {
   }
 }
 
+/** CPU and run-queue wait of every thread of this process by class, from /proc/self/task/<tid>/schedstat and stat. */
+type ThreadClass = 'pool' | 'other';
+function threadClasses(): Map<string, { cls: ThreadClass; cpu: number; wait: number }> | undefined {
+  const out = new Map<string, { cls: ThreadClass; cpu: number; wait: number }>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      if (tid === String(process.pid)) continue; // the main thread is measured on its own
+      try {
+        const [cpu, wait] = readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+        const cls: ThreadClass = threadPolicy(tid) === SCHED_IDLE ? 'pool' : 'other';
+        out.set(tid, { cls, cpu: cpu ?? 0, wait: wait ?? 0 });
+      } catch {
+        // the thread ended
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  return out;
+}
+
+function classSince(t0: ReturnType<typeof threadClasses>): Record<ThreadClass, ThreadTime> | undefined {
+  const t1 = threadClasses();
+  if (!t0 || !t1) return undefined;
+  const sum: Record<ThreadClass, ThreadTime> = { pool: { cpuMs: 0, waitMs: 0 }, other: { cpuMs: 0, waitMs: 0 } };
+  for (const [tid, b] of t1) {
+    const a = t0.get(tid) ?? { cpu: 0, wait: 0 };
+    sum[b.cls].cpuMs += (b.cpu - a.cpu) / 1e6;
+    sum[b.cls].waitMs += (b.wait - a.wait) / 1e6;
+  }
+  for (const k of ['pool', 'other'] as const) {
+    sum[k] = { cpuMs: Math.round(sum[k].cpuMs), waitMs: Math.round(sum[k].waitMs) };
+  }
+  return sum;
+}
+
 function since(t0: ThreadTime | undefined): ThreadTime | undefined {
   const t1 = threadTime();
   if (!t0 || !t1) return undefined;
@@ -93,6 +132,8 @@ export async function runHostileBench(
   const h = await startHarness({
     extraCaPem: [tls.rootPem, bad.rootPem],
     check: pool.check,
+    // as `cert-doctor start` wires it (chatCore with the pool): bursts hold the pool's heavy steps
+    ...(process.env.BENCH_NO_YIELD ? {} : { holdChecks: pool.holdForPeople }),
     env: { CERT_DOCTOR_MAX_PROBES: String(n * 3), CERT_DOCTOR_TIMEOUT_MS: '10000' },
   });
   try {
@@ -156,10 +197,12 @@ export async function runHostileBench(
       loop.reset();
       loop.enable();
       let t0 = threadTime();
+      let c0 = threadClasses();
       mark('quiet-start');
       const quiet = await quietPeer.go();
       mark('quiet-end');
       const quietThread = since(t0);
+      const quietClasses = classSince(c0);
       loop.disable();
       const quietDelay = delay();
       loop.reset();
@@ -181,10 +224,12 @@ export async function runHostileBench(
       const hostileRunning = pool.stats().running.interactive;
       loop.enable();
       t0 = threadTime();
+      c0 = threadClasses();
       mark('loud-start');
       const loud = await loudPeer.go();
       mark('loud-end');
       const loudThread = since(t0);
+      const loudClasses = classSince(c0);
       answered();
       const hostileAnswered = hostileAnswers - before;
       loop.disable();
@@ -203,6 +248,7 @@ export async function runHostileBench(
         p99Ratio: Math.round((l.p99 / q.p99) * 100) / 100,
         loopDelay: { quiet: quietDelay, underHostile: loudDelay },
         mainThread: quietThread && loudThread ? { quiet: quietThread, underHostile: loudThread } : undefined,
+        otherThreads: quietClasses && loudClasses ? { quiet: quietClasses, underHostile: loudClasses } : undefined,
       });
     }
     const q = quantiles(all.quiet);
@@ -238,6 +284,9 @@ export function formatHostileReport(r: HostileReport): string {
         `\n           loop delay p99/max quiet ${x.loopDelay.quiet.p99}/${x.loopDelay.quiet.max} ms, hostile ${x.loopDelay.underHostile.p99}/${x.loopDelay.underHostile.max} ms` +
         (x.mainThread
           ? `; app main thread quiet ${t(x.mainThread.quiet)}, hostile ${t(x.mainThread.underHostile)}`
+          : '') +
+        (x.otherThreads
+          ? `\n           pool threads quiet ${t(x.otherThreads.quiet.pool)}, hostile ${t(x.otherThreads.underHostile.pool)}; other threads quiet ${t(x.otherThreads.quiet.other)}, hostile ${t(x.otherThreads.underHostile.other)}`
           : ''),
     ),
     `  all rounds: quiet ${q(r.quiet)}; while hostile checks run ${q(r.underHostile)}`,

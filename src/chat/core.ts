@@ -13,12 +13,14 @@ import type { ChatCore } from './port.js';
 export function chatCore(
   config: Pick<Config, 'allow' | 'probeTimeoutMs'>,
   extraCaPem: string[] = [],
-  pool?: Pick<CheckPool, 'check'> & Partial<Pick<CheckPool, 'observe'>>,
+  pool?: Pick<CheckPool, 'check'> & Partial<Pick<CheckPool, 'observe' | 'holdForPeople'>>,
 ): ChatCore {
   const observe = pool?.observe;
+  const hold = pool?.holdForPeople;
   return {
     check: pool ? (input, opts) => pool.check(input, opts) : check,
     ...(observe ? { observe: (input: string, opts: CheckOptions) => observe(input, opts) } : {}),
+    ...(hold ? { holdChecks: (busy: boolean) => hold(busy) } : {}),
     inspect,
     parseTarget,
     checkDefaults: { allow: config.allow, extraCaPem, timeoutMs: config.probeTimeoutMs },

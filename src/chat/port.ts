@@ -263,6 +263,11 @@ export interface ChatCore {
    * the sweep reduces check()'s diagnosis itself
    */
   observe?: (input: string, opts: CheckOptions) => Promise<CheckObservation>;
+  /**
+   * the transport is answering a burst of requests (true) or done (false): background checks hold their heavy
+   * synchronous steps meanwhile (src/pool holdForPeople, yield-gate.ts); absent: nothing to hold
+   */
+  holdChecks?: (busy: boolean) => void;
   /** `inspect` of certificate files (src/inspect); absent: the subcommand says it is unavailable */
   inspect?: typeof import('../inspect/index.js').inspect;
   /** the shell bot only: read a local file for `inspect PATH` (regular files, size-capped) */

@@ -8,12 +8,16 @@ import { type CheckOptions, check, checkJudged, useLoadedDiagnose } from '../che
 import * as diagnoseModule from '../diagnose.js';
 import type { Diagnosis } from '../rules/types.js';
 import { type CheckObservation, observedOf } from '../scheduler/observe.js';
+import { installYieldGate, yieldToPeople } from '../yield-gate.js';
 import { lowerThisThread, type WorkerPriority } from './priority.js';
 import { DEADLINE_PHASES, postPhase, type WorkerTask } from './task.js';
 
 useLoadedDiagnose(diagnoseModule);
 // below the main thread (priority.ts): the pool passes what its caller configured
-lowerThisThread((workerData as { priority?: WorkerPriority } | null)?.priority ?? 'idle');
+const init = workerData as { priority?: WorkerPriority; yieldGate?: unknown } | null;
+lowerThisThread(init?.priority ?? 'idle');
+// heavy synchronous steps wait while the main thread answers a burst (yield-gate.ts)
+installYieldGate(init?.yieldGate);
 
 export default async function runCheck(task: WorkerTask): Promise<Diagnosis | CheckObservation> {
   const start = Date.now();
@@ -29,5 +33,8 @@ export default async function runCheck(task: WorkerTask): Promise<Diagnosis | Ch
     },
   };
   if (task.reduce === 'observation') return observedOf(await checkJudged(task.input, opts));
-  return check(task.input, opts);
+  const diagnosis = await check(task.input, opts);
+  // the answer is cloned to the main thread next (a hostile chain's diagnosis is ~225 KB): not during a burst
+  yieldToPeople();
+  return diagnosis;
 }

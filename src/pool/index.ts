@@ -14,6 +14,7 @@ import { type CheckOptions, type CheckPhase, DEFAULT_TIMEOUT_MS, useLoadedDiagno
 import * as diagnoseModule from '../diagnose.js';
 import type { Diagnosis } from '../rules/types.js';
 import { type CheckObservation, observedOf } from '../scheduler/observe.js';
+import { YieldGate, type YieldTimes } from '../yield-gate.js';
 import { HARD_DEADLINE_GRACE_MS, type PhaseLog, partialDiagnosis } from './deadline.js';
 import type { WorkerPriority } from './priority.js';
 import { isPhaseMessage, type WorkerTask } from './task.js';
@@ -36,6 +37,8 @@ export interface CheckPoolOptions {
   filename?: string;
   /** added to the hard deadline past the probe's own; default HARD_DEADLINE_GRACE_MS */
   graceMs?: number;
+  /** how long pool threads wait at the yield gate (tests); default yield-gate.ts MAX_WAIT_MS / FREE_RUN_MS */
+  yieldTimes?: YieldTimes;
 }
 
 export interface PoolStats {
@@ -57,6 +60,11 @@ export interface CheckPool {
    */
   observe(input: string, opts: CheckOptions): Promise<CheckObservation>;
   stats(): PoolStats;
+  /**
+   * The main thread is answering a burst of requests (true) or done (false): pool threads hold their heavy
+   * synchronous steps meanwhile (yield-gate.ts)
+   */
+  holdForPeople(busy: boolean): void;
   close(): Promise<void>;
 }
 
@@ -123,6 +131,7 @@ export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
   const size = Math.max(1, opts.size ?? defaultPoolSize());
   const sweepShare = Math.max(1, Math.min(size, opts.sweepShare ?? Math.floor(size / 2)));
   const entry = workerFile();
+  const gate = new YieldGate(opts.yieldTimes);
   const piscina = new Piscina<WorkerTask, Diagnosis | CheckObservation>({
     filename: opts.filename ?? entry.filename,
     execArgv: entry.execArgv,
@@ -131,7 +140,7 @@ export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
     concurrentTasksPerWorker: 1,
     idleTimeout: 60_000,
     resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, maxOldGenerationSizeMb: OLD_GENERATION_MB },
-    workerData: { priority: opts.priority ?? 'idle' },
+    workerData: { priority: opts.priority ?? 'idle', yieldGate: gate.init },
   });
   const graceMs = opts.graceMs ?? HARD_DEADLINE_GRACE_MS;
   const running: Record<Lane, number> = { interactive: 0, sweep: 0 };
@@ -247,7 +256,9 @@ export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
       queuedSweeps: sweepQueue.length,
       expired,
     }),
+    holdForPeople: (busy) => gate.hold(busy),
     async close() {
+      gate.hold(false);
       closed = true;
       await piscina.destroy();
     },

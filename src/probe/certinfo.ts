@@ -1,4 +1,5 @@
 import { createHash, X509Certificate as NodeX509 } from 'node:crypto';
+import { yieldToPeople } from '../yield-gate.js';
 import { readTbs } from './der-cert.js';
 import {
   authorityKeyId,
@@ -60,6 +61,7 @@ export function parseCert(der: Uint8Array): SentCert {
   const b64 = Buffer.from(der).toString('base64');
   const hit = parsed.get(b64);
   if (hit) return hit;
+  yieldToPeople();
   const out = describeCert(der);
   if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value as string);
   parsed.set(b64, out);
@@ -127,6 +129,8 @@ function describe(der: Buffer, node: NodeX509): CertInfo {
 
 /** Whether `child`'s signature verifies with `issuer`'s public key; null when the check itself failed. */
 export function verifiesWith(child: NodeX509, issuer: NodeX509): boolean | null {
+  // the heaviest synchronous step of a check (~5 ms for a hostile key): a pool thread lets a burst of acks go first
+  yieldToPeople();
   try {
     return child.verify(issuer.publicKey);
   } catch {

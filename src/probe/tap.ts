@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
+import { yieldToPeople } from '../yield-gate.js';
 
 /**
  * A Duplex in front of a TCP socket that shows every inbound chunk to `onData` before TLS sees it.
@@ -15,6 +16,9 @@ export class TapStream extends Duplex {
     super();
     raw.on('data', (chunk: Buffer) => {
       onData(chunk);
+      // pushing runs OpenSSL on the bytes at once (a 100 KB chain of big keys: ~18 ms of verification in
+      // native code): a pool thread lets a burst of acks go first (yield-gate.ts)
+      yieldToPeople();
       if (!this.destroyed && !this.push(chunk)) raw.pause();
     });
     raw.on('end', () => this.push(null));

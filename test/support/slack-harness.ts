@@ -34,6 +34,8 @@ export interface HarnessOptions {
   logLevel?: string;
   /** the probe entry point; default the real check() */
   check?: ChatCore['check'];
+  /** told of request bursts (the pool's holdForPeople); default none */
+  holdChecks?: ChatCore['holdChecks'];
   /** reuse a database file (restart tests); default a fresh tmp dir */
   dbPath?: string;
   /** wire watched endpoints (/cert watch, list, history, pause events, App Home) over the same database */
@@ -103,7 +105,11 @@ async function startApp(
   const db = openDb(config.dbPath);
   const clock = () => new Date();
   const store = new SqliteIncidentStore(db);
-  const core: ChatCore = { ...chatCore(config, opts.extraCaPem ?? []), ...(opts.check ? { check: opts.check } : {}) };
+  const core: ChatCore = {
+    ...chatCore(config, opts.extraCaPem ?? []),
+    ...(opts.check ? { check: opts.check } : {}),
+    ...(opts.holdChecks ? { holdChecks: opts.holdChecks } : {}),
+  };
   const deps: SlackAppDeps = {
     core,
     store,

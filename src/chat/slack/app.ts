@@ -87,7 +87,7 @@ export async function startSlackApp(config: Config, deps: SlackAppDeps): Promise
     clientOptions: clientOptions(config),
     convoStore: false as const,
   };
-  const gate = new AckFirst();
+  const gate = new AckFirst({ onBurst: deps.core.holdChecks });
   const socket = appToken ? socketReceiver(appToken, config, logger, gate) : undefined;
   const http = socket
     ? undefined

@@ -48,6 +48,11 @@ export interface AckFirstOptions {
   quietMs?: number;
   /** work acked during a long burst starts after this delay anyway */
   maxDeferMs?: number;
+  /**
+   * told when a burst starts (true, at its first arrival) and when it is over (false): the check pool's
+   * threads hold their heavy steps meanwhile (ChatCore.holdChecks, yield-gate.ts)
+   */
+  onBurst?: (busy: boolean) => void;
 }
 
 /**
@@ -71,36 +76,62 @@ export class AckFirst {
    */
   #queue: { since: number; release: () => void }[] = [];
   #watching = false;
+  readonly #onBurst: ((busy: boolean) => void) | undefined;
+  #busy = false;
 
   constructor(opts: AckFirstOptions = {}) {
     this.#quietMs = opts.quietMs ?? 10;
     this.#maxDeferMs = opts.maxDeferMs ?? 1000;
+    this.#onBurst = opts.onBurst;
   }
 
   arrived(): void {
     this.#lastArrival = performance.now();
+    if (this.#onBurst && !this.#busy) {
+      this.#busy = true;
+      this.#tell(true);
+      this.#startWatching();
+    }
   }
 
   run(work: () => Promise<void>): Promise<void> {
     const turn = new Promise<void>((release) => this.#queue.push({ since: performance.now(), release }));
-    if (!this.#watching) {
-      this.#watching = true;
-      setImmediate(() => void this.#watch());
-    }
+    this.#startWatching();
     return turn.then(work);
   }
 
-  /** Releases from the front: everything once the burst is over, else only what waited maxDeferMs. */
+  #startWatching(): void {
+    if (this.#watching) return;
+    this.#watching = true;
+    setImmediate(() => void this.#watch());
+  }
+
+  /**
+   * Releases from the front: everything once the burst is over, else only what waited maxDeferMs. Watches
+   * while work waits or a burst was announced (onBurst), and announces its end.
+   */
   async #watch(): Promise<void> {
-    while (this.#queue.length > 0) {
+    while (this.#queue.length > 0 || this.#busy) {
       const now = performance.now();
       const over = now - this.#lastArrival >= this.#quietMs && (await this.#noArrivalDuringPoll());
+      if (over && this.#busy) {
+        this.#busy = false;
+        this.#tell(false);
+      }
       while (this.#queue.length > 0 && (over || now - this.#queue[0]!.since >= this.#maxDeferMs)) {
         this.#queue.shift()!.release();
       }
-      if (this.#queue.length > 0) await new Promise<void>((r) => setTimeout(r, this.#quietMs));
+      if (this.#queue.length > 0 || this.#busy) await new Promise<void>((r) => setTimeout(r, this.#quietMs));
     }
     this.#watching = false;
+  }
+
+  #tell(busy: boolean): void {
+    try {
+      this.#onBurst?.(busy);
+    } catch {
+      // a listener's failure never holds up acks or work
+    }
   }
 
   #noArrivalDuringPoll(): Promise<boolean> {
