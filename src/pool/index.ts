@@ -273,7 +273,8 @@ export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
    * A sweep check's thread ended under it: terminated at another sweep check's hard deadline (piscina:
    * 'Terminating worker thread'), or dead (out of memory: a check beside it outgrew the heap cap; or exited).
    * The check did not finish through no fault of its endpoint: it answers its partial observation like a
-   * check past its own deadline (stored; unreachable is never concluded from it), and the next sweep checks it.
+   * check past its own deadline (stored; the policy's `unreachable` needs two sweeps in a row without a
+   * certificate), and the next sweep checks it.
    */
   function sweepCoRunnerEnded(err: unknown): boolean {
     const e = err as { message?: unknown; code?: unknown } | null;
