@@ -221,6 +221,28 @@ describe('the sweep lane: several sweep checks per thread of its own', () => {
     assert.equal(pool.stats().sweepThreadIds.filter((id) => before.sweepThreadIds.includes(id)).length, 0);
     assert.deepEqual(pool.stats().threadIds, before.threadIds);
   });
+
+  test('a sweep check that outgrows the heap cap ends its thread: it and the checks beside it answer partial observations', async () => {
+    await warm();
+    const before = pool.stats();
+    const threads: string[] = [];
+    const waiting = pool.observe('wait20000.test', {
+      now,
+      lane: 'sweep',
+      timeoutMs: 25_000,
+      onPhase: (p, d) => p === 'resolved' && threads.push(d),
+    });
+    await waitFor(() => threads.length === 1);
+    const hog = await pool.observe('hog.test', { now, lane: 'sweep', timeoutMs: 25_000 });
+    const beside = await waiting;
+    for (const o of [hog, beside]) {
+      assert.deepEqual(o.codes, ['check_deadline_exceeded']);
+      assert.deepEqual(o.endpoints, []);
+    }
+    assert.equal(pool.stats().interrupted, before.interrupted + 2);
+    assert.equal(pool.stats().expired, before.expired);
+    assert.deepEqual(codes(await sweepCheck('wait1.test', [], 20_000)), []);
+  });
 });
 
 async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
