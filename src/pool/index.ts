@@ -77,7 +77,9 @@ export interface CheckPool {
  * Sweep checks one sweep thread runs at once. A light sweep check spends most of its time waiting on its
  * server (connect, handshake, GET); with one per thread the machine stayed 3–9 % idle through a sweep while
  * raw handshakes (16 in flight) left it 0–1 % idle. 4 per thread, 2 threads on 2 cores: 8 in flight, the
- * scheduler's default concurrency (bench/sweep.ts --bot; issue 8 round 4).
+ * scheduler's default concurrency. On a 2-core machine already busy with other work it is worth little (4,000
+ * endpoints, alternated: 200 and 200 checks/s with 4, 87 and 185 with 1; bench/sweep.ts --bot, issue 8 round
+ * 4): a sweep there is bound by CPU per check, not by waiting.
  */
 export const SWEEP_PER_THREAD = 4;
 
