@@ -79,7 +79,7 @@ export interface CheckPool {
  * raw handshakes (16 in flight) left it 0–1 % idle. 4 per thread, 2 threads on 2 cores: 8 in flight, the
  * scheduler's default concurrency. Sweeping 10,000 endpoints (a leaf each; bench/sweep.ts --bot, issue 8
  * round 4): 1 per thread 154 and 179 checks/s at 8.6–9.9 ms of CPU per check, 4 per thread 228–235 checks/s at
- * 6.7–6.8 ms (the threads wake once for several sockets' events instead of once per check).
+ * 6.7–6.8 ms (not profiled; likely a thread waking once for several sockets' events, not once per step).
  */
 export const SWEEP_PER_THREAD = 4;
 
