@@ -21,7 +21,7 @@ import { openDb } from '../src/store/db.js';
 import { startFakeSlack } from '../test/support/fake-slack.js';
 import { SIGNING_SECRET } from '../test/support/slack-harness.js';
 import { SlackRequester } from '../test/support/slack-requests.js';
-import { rawHandshakes, startServers } from './sweep-fixture.js';
+import { benchName, rawHandshakes, startServers } from './sweep-fixture.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** The scheduler ticks at once at start (nothing is due yet), then every 30 s: the sweep starts at the second tick. */
@@ -103,26 +103,25 @@ async function until<T>(probe: () => T | undefined | false, what: string, ms: nu
  * fraction of what normal raw threads get. The normal-priority figure is printed too.
  */
 export async function runBotSweepBench(count: number): Promise<string> {
-  const fx = await startServers();
+  const fx = await startServers(count);
   try {
     const ca = readFileSync(fx.caFile, 'utf8');
-    const names = Array.from({ length: count }, (_, i) => `n${i}.bench.test`);
     // the bot inherits this environment: the priority its pool threads run at
     const priority = loadConfig({
       CERT_DOCTOR_WORKER_PRIORITY: process.env.CERT_DOCTOR_WORKER_PRIORITY,
     }).workerPriority;
-    const atNice0 = await rawHandshakes(fx.ports, names, ca);
+    const atNice0 = await rawHandshakes(fx.ports, count, ca);
     const servers0 = cpuOf(fx.child.pid!);
     const machine0 = machineCpu();
     const client0 = process.cpuUsage();
-    const before = await rawHandshakes(fx.ports, names, ca, priority);
+    const before = await rawHandshakes(fx.ports, count, ca, priority);
     const client = process.cpuUsage(client0);
     const clientPerRaw = (client.user + client.system) / 1000 / before.done;
     const serversPerRaw = (cpuOf(fx.child.pid!) - servers0) / before.done;
     const machine1 = machineCpu();
     const rawIdle = (machine1.idle - machine0.idle) / (machine1.busy - machine0.busy + machine1.idle - machine0.idle);
     const sweep = await runBotSweep({ count, ports: fx.ports, caFile: fx.caFile, serversPid: fx.child.pid });
-    const after = await rawHandshakes(fx.ports, names, ca, priority);
+    const after = await rawHandshakes(fx.ports, count, ca, priority);
     const baseline = (before.perSec + after.perSec) / 2;
     const pct = (x: number) => `${((sweep.perSec / x) * 100).toFixed(1)} %`;
     const head = [
@@ -162,7 +161,7 @@ export async function runBotSweep(
   for (let i = 0; i < count; i++) {
     await watch.subscriptions.add({
       channel: `C${i % 50}`,
-      target: `n${i}.bench.test:${ports[i % ports.length]}`,
+      target: `${benchName(i)}:${ports[i % ports.length]}`,
       createdBy: 'U1',
       thresholds: [30, 14, 7, 3, 1],
       now: new Date(),
@@ -302,6 +301,16 @@ export async function runBotSweep(
     const byTenth = Array.from({ length: Math.ceil(during.length / tenth) }, (_, i) =>
       Math.max(...during.slice(i * tenth, (i + 1) * tenth)),
     );
+    // every name's own leaf must verify: a fixture that broke would be fast for the wrong reason
+    const verdicts = db.prepare('SELECT verdict, COUNT(*) AS n FROM observations GROUP BY verdict').all() as Array<{
+      verdict: string;
+      n: number;
+    }>;
+    const codes = db
+      .prepare(
+        "SELECT codes, COUNT(*) AS n FROM observations WHERE verdict <> 'ok' GROUP BY codes ORDER BY n DESC LIMIT 3",
+      )
+      .all() as Array<{ codes: string; n: number }>;
     const wallMs = end - start;
     const perSec = count / (wallMs / 1000);
     const text = [
@@ -311,6 +320,7 @@ export async function runBotSweep(
       `  the servers' process ${(serversMs / count).toFixed(1)} ms CPU per sweep check; the machine (${availableParallelism()} CPUs, every process) ${(idleShare * 100).toFixed(0)} % idle during the sweep`,
       `  bot RSS: peak ${mib(Math.max(...during))} MiB during the sweep, VmHWM ${mib(peak.hwm)} MiB over its life (target < 300 MB = 286 MiB); at the peak ${mib(top.anon)} MiB anonymous (heaps, malloc), ${mib(top.file)} MiB mapped files (the node binary, libraries); ${mib(idle.rss)} MiB idle after start-up`,
       `  bot RSS peak per tenth of the sweep (MiB): ${byTenth.map(mib).join(' ')}`,
+      `  observations by verdict: ${verdicts.map((v) => `${v.verdict} ${v.n}`).join(', ')}${codes.length > 0 ? ` (not ok: ${codes.map((c) => `${c.codes} ×${c.n}`).join('; ')})` : ''}`,
       `  /cert check to the bot during the sweep: ack p50 ${pct(acks, 0.5).toFixed(1)} ms, p99 ${pct(acks, 0.99).toFixed(1)} ms over ${acks.length} commands; Slack Web API calls per command: ${[...slackCalls].map(([m, n]) => `${m} ${(n / Math.max(1, acks.length)).toFixed(1)}`).join(', ')}`,
     ].join('\n');
     return { text, perSec, botCpuMs: cpuMs / count, serversCpuMs: serversMs / count };

@@ -2,9 +2,9 @@
  * Sweep bench (issue 8): one sweep of N watched endpoints (default 10 000; BENCH_SWEEP_COUNT or argv[2])
  * wired as `cert-doctor start` wires it — the same check pool (size from the same config, the sweep lane
  * and sweep profile), the same SQLite stores (WAL, synchronous=FULL), the scheduler with its defaults —
- * against loopback TLS: many names on a few servers (another process) through SNI, one wildcard
- * certificate, and an injected resolver (bench/sweep-worker.ts: the production worker with `*.bench.test`
- * resolving to 127.0.0.1).
+ * against loopback TLS: many names on a few servers (another process) through SNI, a leaf certificate of
+ * its own per name (bench/sweep-servers.ts), and an injected resolver (bench/sweep-worker.ts: the production
+ * worker with `*.bench.test` resolving to 16 loopback addresses).
  *
  * Printed: sweep wall time against the raw TLS handshake throughput of this machine measured in the same
  * run (node:tls handshakes at concurrency 16 from one thread per core, same servers, same names); peak RSS
@@ -25,7 +25,7 @@ import type { ReminderSink } from '../src/scheduler/sink.js';
 import { createScheduler, watchContext } from '../src/scheduler/wire.js';
 import { type Db, openDb } from '../src/store/db.js';
 import { startHarness } from '../test/support/slack-harness.js';
-import { RAW_CONCURRENCY, rawHandshakes, SERVERS, startServers } from './sweep-fixture.js';
+import { benchName, RAW_CONCURRENCY, rawHandshakes, SERVERS, startServers } from './sweep-fixture.js';
 
 /** No reminder is owed (the certificates have months left); a sink that would only record them. */
 const nullSink: ReminderSink = { post: async () => ({ ts: '1.1' }), find: async () => null };
@@ -80,11 +80,11 @@ function pct(xs: number[], p: number): number {
 }
 
 export async function runSweepBench(count = Number(process.env.BENCH_SWEEP_COUNT ?? 10_000)): Promise<string> {
-  const fx = await startServers();
+  const fx = await startServers(count);
   const ca = readFileSync(fx.caFile, 'utf8');
   // this process before the pool and the app exist: tsx, the modules loaded, the test CA (servers are another process)
   const benchOnlyRss = process.memoryUsage().rss;
-  const names = Array.from({ length: count }, (_, i) => `n${i}.bench.test`);
+  const names = Array.from({ length: count }, (_, i) => benchName(i));
   const dir = mkdtempSync(join(tmpdir(), 'cert-doctor-sweep-bench-'));
   // the configuration `cert-doctor start` reads, defaults except what loopback needs
   const config = loadConfig({ CERT_DOCTOR_ALLOW: '127.0.0.0/8', CERT_DOCTOR_DB: join(dir, 'sweep.db') });
@@ -111,7 +111,7 @@ export async function runSweepBench(count = Number(process.env.BENCH_SWEEP_COUNT
   try {
     const cpuRaw0 = process.cpuUsage();
     // at the pool workers' priority, as the sweep's checks run (sweep-fixture.ts)
-    const raw = await rawHandshakes(fx.ports, names, ca, config.workerPriority);
+    const raw = await rawHandshakes(fx.ports, count, ca, config.workerPriority);
     const rawPerSec = raw.perSec;
     const rawCpuMs = cpuMs(process.cpuUsage(cpuRaw0)) / raw.done;
     const watch = watchContext(db, { sweepEveryMs: config.sweepEveryMs, cap: count });

@@ -54,6 +54,8 @@ export interface Config {
   workers: number | null;
   /** CPU priority of those threads (CERT_DOCTOR_WORKER_PRIORITY; src/pool/priority.ts), default `idle` */
   workerPriority: WorkerPriority;
+  /** sweep checks each sweep thread runs at once (CERT_DOCTOR_SWEEP_PER_THREAD; src/pool SWEEP_PER_THREAD) */
+  sweepPerThread: number;
   limits: LimitsConfig;
 }
 
@@ -170,6 +172,7 @@ export function loadConfig(env: Env): Config {
     workerPriority: WORKER_PRIORITIES.includes(priorityRaw as WorkerPriority)
       ? (priorityRaw as WorkerPriority)
       : 'idle',
+    sweepPerThread: int('CERT_DOCTOR_SWEEP_PER_THREAD', 4, 1, 64),
     limits: {
       checksPerMinute: int('CERT_DOCTOR_CHECKS_PER_MINUTE', 5, 1, 10_000),
       maxConcurrentProbes: int('CERT_DOCTOR_MAX_PROBES', 8, 1, 1_000),

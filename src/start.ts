@@ -70,6 +70,7 @@ export async function start(
   const pool = createCheckPool({
     size: config.workers ?? Math.min(defaultPoolSize(), config.limits.maxConcurrentProbes),
     priority: config.workerPriority,
+    sweepPerThread: config.sweepPerThread,
   });
   const store = new SqliteIncidentStore(db);
   // The demo shortens every interval: sweeps every 5 s on a clock that runs a day per second.
@@ -98,7 +99,8 @@ export async function start(
       sink,
       clock: config.demo ? demoClock(Date.now()) : clock,
       log,
-      ...(config.demo ? { extra: { tickMs: 1000 } } : {}),
+      // as many sweep checks in flight as the pool's sweep threads run at once (8 at least, the default)
+      extra: { concurrency: Math.max(8, pool.sweepSlots), ...(config.demo ? { tickMs: 1000 } : {}) },
     });
     scheduler.start();
   };

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, loadConfig, parseDuration, readEnv, redactConfig } from '../src/config.js';
+import { SWEEP_PER_THREAD } from '../src/pool/index.js';
 
 const BOT = 'xoxb-1-2-abcdefSekr1t';
 const APP = 'xapp-1-A1-2-abcdefSekr1t';
@@ -38,6 +39,11 @@ test('every problem is reported, one line each, naming the variable', () => {
       'bad worker priority',
       { CERT_DOCTOR_WORKER_PRIORITY: 'realtime' },
       [/^CERT_DOCTOR_WORKER_PRIORITY must be one of idle, low, normal, got "realtime"/],
+    ],
+    [
+      'bad sweep checks per thread',
+      { CERT_DOCTOR_SWEEP_PER_THREAD: '0' },
+      [/^CERT_DOCTOR_SWEEP_PER_THREAD must be an integer between 1 and 64, got "0"$/],
     ],
     ['bad api url', { SLACK_API_URL: 'ftp://x' }, [/^SLACK_API_URL must be an http\(s\) URL/]],
     [
@@ -74,6 +80,8 @@ test('defaults and parsed values', () => {
   assert.deepEqual(c.limits, { checksPerMinute: 5, maxConcurrentProbes: 8 });
   assert.equal(c.workerPriority, 'idle');
   assert.equal(loadConfig({ CERT_DOCTOR_WORKER_PRIORITY: ' Normal ' }).workerPriority, 'normal');
+  assert.equal(c.sweepPerThread, SWEEP_PER_THREAD);
+  assert.equal(loadConfig({ CERT_DOCTOR_SWEEP_PER_THREAD: '1' }).sweepPerThread, 1);
   const d = loadConfig({
     CERT_DOCTOR_DB: '/tmp/x.db',
     CERT_DOCTOR_ALLOW: '127.0.0.0/8, ::1/128',

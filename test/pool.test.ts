@@ -135,20 +135,113 @@ describe('hard deadline: a worker stuck in synchronous work', () => {
     await waitFor(() => pool.stats().threadIds.length === 2, 10_000);
     assert.deepEqual(codes(await pool.check('spin1.test', { now, timeoutMs: 5000 })), []);
   });
+});
 
-  test('sweep checks never take more than their share, and a person’s check does not wait behind them', async () => {
-    // both threads booted (the replacement loads tsx and the whole check graph: seconds on a busy machine)
-    await Promise.all([pool.check('spin1.test', { now }), pool.check('spin1.test', { now })]);
-    const sweeps = Array.from({ length: 4 }, () => pool.check('spin400.test', { now, lane: 'sweep', timeoutMs: 5000 }));
-    await new Promise((r) => setTimeout(r, 20));
-    assert.equal(pool.stats().running.sweep, 1, 'sweep share of a 2-thread pool is 1');
-    assert.equal(pool.stats().queuedSweeps, 3);
+describe('the sweep lane: several sweep checks per thread of its own', () => {
+  let pool: CheckPool;
+  before(() => {
+    // 2 threads for people, 1 sweep thread (half of size) running up to 3 sweep checks at once
+    pool = createCheckPool({ size: 2, minThreads: 2, filename: SPIN, sweepPerThread: 3 });
+  });
+  after(() => pool.close());
+  /** a sweep check; its thread's mark (spin-worker.ts: the 'resolved' phase's address) goes to `threads` */
+  const sweepCheck = (input: string, threads: string[], timeoutMs = 8000) =>
+    pool.check(input, { now, lane: 'sweep', timeoutMs, onPhase: (p, d) => p === 'resolved' && threads.push(d) });
+  const warm = async () => {
+    // the threads booted (a new one loads tsx and the check graph: seconds on a busy machine)
+    await Promise.all([
+      pool.check('spin1.test', { now }),
+      pool.check('spin1.test', { now }),
+      sweepCheck('wait1.test', []),
+    ]);
+  };
+
+  test('a sweep thread runs sweepPerThread checks at once; more wait in the lane, none in piscina', async () => {
+    await warm();
+    assert.equal(pool.sweepSlots, 3);
+    const threads: string[] = [];
     const t0 = performance.now();
-    await pool.check('spin1.test', { now, timeoutMs: 5000 });
-    const waited = performance.now() - t0;
-    assert.ok(waited < 300, `interactive check waited ${waited.toFixed(0)} ms behind sweeps`);
-    await Promise.all(sweeps);
+    const sweeps = Array.from({ length: 5 }, () => sweepCheck('wait600.test', threads));
+    await waitFor(() => threads.length === 3);
+    assert.equal(pool.stats().running.sweep, 3);
+    assert.equal(pool.stats().queuedSweeps, 2);
+    assert.equal(pool.stats().sweepThreadIds.length, 1);
+    assert.equal(new Set(threads).size, 1, `three checks on one thread: ${threads}`);
+    for (const d of await Promise.all(sweeps)) assert.deepEqual(codes(d), []);
+    const took = performance.now() - t0;
+    // one at a time would take 5 × 600 ms; three at a time, two rounds
+    assert.ok(took < 2400, `5 waiting sweep checks took ${took.toFixed(0)} ms`);
     assert.equal(pool.stats().running.sweep, 0);
+  });
+
+  test('a person’s check does not wait behind sweep work, even while the sweep thread is stuck spinning', async () => {
+    await warm();
+    const sweeps = Array.from({ length: 4 }, () => sweepCheck('spin500.test', [], 5000));
+    await waitFor(() => pool.stats().running.sweep === 3);
+    const t0 = performance.now();
+    const d = await pool.check('spin1.test', { now, timeoutMs: 5000 });
+    const waited = performance.now() - t0;
+    assert.deepEqual(codes(d), []);
+    assert.ok(waited < 400, `interactive check waited ${waited.toFixed(0)} ms behind sweeps`);
+    assert.ok(pool.stats().running.sweep > 0, 'the sweep checks were still running meanwhile');
+    await Promise.all(sweeps);
+  });
+
+  test('a sweep check past its deadline ends its thread: the checks beside it answer partial observations, the pool goes on', async () => {
+    await warm();
+    const before = pool.stats();
+    const threads: string[] = [];
+    const t0 = performance.now();
+    const waiting = [0, 1].map(() =>
+      pool.observe('wait5000.test', {
+        now,
+        lane: 'sweep',
+        timeoutMs: 8000,
+        onPhase: (p, d) => p === 'resolved' && threads.push(d),
+      }),
+    );
+    await waitFor(() => threads.length === 2);
+    const stuck = await pool.observe('spinforever.test', { now, timeoutMs: 600, lane: 'sweep' });
+    const [a, b] = await Promise.all(waiting);
+    const took = performance.now() - t0;
+    assert.deepEqual(stuck.codes, ['check_deadline_exceeded']);
+    // ended with the thread, long before their own 5 s: did not finish, observed so far (nothing), no error
+    assert.ok(took < 600 + 250 + 1500, `co-running checks ended after ${took.toFixed(0)} ms`);
+    for (const o of [a!, b!]) {
+      assert.deepEqual(o.codes, ['check_deadline_exceeded']);
+      assert.equal(o.verdict, 'unknown');
+      assert.deepEqual(o.endpoints, []);
+    }
+    const after = pool.stats();
+    assert.equal(after.expired, before.expired + 1);
+    assert.equal(after.interrupted, before.interrupted + 2);
+    assert.equal(after.running.sweep, 0);
+    // the next sweep check gets a new thread; people's threads were never touched
+    assert.deepEqual(codes(await sweepCheck('wait1.test', [], 20_000)), []);
+    assert.equal(pool.stats().sweepThreadIds.filter((id) => before.sweepThreadIds.includes(id)).length, 0);
+    assert.deepEqual(pool.stats().threadIds, before.threadIds);
+  });
+
+  test('a sweep check that outgrows the heap cap ends its thread: it and the checks beside it answer partial observations', async () => {
+    await warm();
+    const before = pool.stats();
+    const threads: string[] = [];
+    const waiting = pool.observe('wait20000.test', {
+      now,
+      lane: 'sweep',
+      timeoutMs: 25_000,
+      onPhase: (p, d) => p === 'resolved' && threads.push(d),
+    });
+    await waitFor(() => threads.length === 1);
+    const hog = await pool.observe('hog.test', { now, lane: 'sweep', timeoutMs: 25_000 });
+    const beside = await waiting;
+    for (const o of [hog, beside]) {
+      assert.deepEqual(o.codes, ['check_deadline_exceeded']);
+      assert.deepEqual(o.endpoints, []);
+    }
+    assert.equal(pool.stats().interrupted, before.interrupted + 2);
+    assert.equal(pool.stats().expired, before.expired);
+    assert.deepEqual(codes(await sweepCheck('wait1.test', [], 20_000)), []);
   });
 });
 

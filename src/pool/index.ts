@@ -4,9 +4,14 @@
  * check stuck in synchronous work is terminated at its hard deadline (piscina ends the thread of an aborted
  * running task and starts a replacement) without taking anyone else's check with it.
  *
- * Lanes: 'interactive' (people) and 'sweep' (the scheduler). A sweep check is handed to piscina only when a
- * thread is idle and fewer than `sweepShare` sweep checks run, so sweep work never sits in piscina's queue
- * ahead of a person's check and never holds more than its share of the threads.
+ * Lanes: 'interactive' (people) and 'sweep' (the scheduler), each with threads of its own. People's checks
+ * run one per thread, on up to `size` threads that sweep work never uses. Sweep checks run on up to
+ * `sweepShare` threads of a second pool, `sweepPerThread` at once on each: a sweep check mostly waits on its
+ * server, and one per thread left the machine idle between hops (issue 8). A sweep check is handed over only
+ * while people's checks leave room (threads in use, counting a sweep thread as busy, below `size`, and none of
+ * theirs queued), so sweeps yield to people. The price of sharing a thread: the hard deadline of one sweep
+ * check ends its thread, and with it the sweep checks running beside it; they answer what they observed so
+ * far (a partial observation, stored; the next sweep checks them again), never an error.
  */
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
@@ -27,8 +32,10 @@ export type Lane = 'interactive' | 'sweep';
 export interface CheckPoolOptions {
   /** worker threads; default from the CPU count (2 per CPU, at least 2, at most 16) */
   size?: number;
-  /** sweep checks running at once, at most; default half of `size` (one per core), at least 1 */
+  /** threads that run sweep checks, at most; default half of `size` (one per core), at least 1 */
   sweepShare?: number;
+  /** sweep checks one sweep thread runs at once (CERT_DOCTOR_SWEEP_PER_THREAD); default SWEEP_PER_THREAD */
+  sweepPerThread?: number;
   /** CPU priority of the pool's threads (priority.ts); default `idle` */
   priority?: WorkerPriority;
   /** keep this many threads warm; default min(2, size) */
@@ -45,10 +52,14 @@ export interface PoolStats {
   threads: number;
   /** worker threadIds alive now (a terminated one disappears, its replacement appears) */
   threadIds: number[];
+  /** threadIds of the sweep lane's own threads */
+  sweepThreadIds: number[];
   running: Record<Lane, number>;
   queuedSweeps: number;
   /** checks ended by the hard deadline since the pool started */
   expired: number;
+  /** sweep checks ended with their thread, by a co-running check's deadline or its death (answered partial) */
+  interrupted: number;
 }
 
 export interface CheckPool {
@@ -65,8 +76,20 @@ export interface CheckPool {
    * synchronous steps meanwhile (yield-gate.ts)
    */
   holdForPeople(busy: boolean): void;
+  /** sweep checks in flight at most (sweep threads × checks per thread): the scheduler's concurrency */
+  readonly sweepSlots: number;
   close(): Promise<void>;
 }
+
+/**
+ * Sweep checks one sweep thread runs at once. A light sweep check spends most of its time waiting on its
+ * server (connect, handshake, GET); with one per thread the machine stayed 3–9 % idle through a sweep while
+ * raw handshakes (16 in flight) left it 0–1 % idle. 4 per thread, 2 threads on 2 cores: 8 in flight, the
+ * scheduler's default concurrency. Sweeping 10,000 endpoints (a leaf each; bench/sweep.ts --bot, issue 8
+ * round 4): 1 per thread 154 and 179 checks/s at 8.6–9.9 ms of CPU per check, 4 per thread 228–235 checks/s at
+ * 6.7–6.8 ms (not profiled; likely a thread waking once for several sockets' events, not once per step).
+ */
+export const SWEEP_PER_THREAD = 4;
 
 /**
  * A check allocates in short bursts (a report, parsed certificates) and keeps almost nothing between checks
@@ -130,35 +153,63 @@ export function workerExecArgv(execArgv: readonly string[]): string[] {
 export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
   const size = Math.max(1, opts.size ?? defaultPoolSize());
   const sweepShare = Math.max(1, Math.min(size, opts.sweepShare ?? Math.floor(size / 2)));
+  const perThread = Math.max(1, Math.floor(opts.sweepPerThread ?? SWEEP_PER_THREAD));
+  const sweepSlots = sweepShare * perThread;
   const entry = workerFile();
   const gate = new YieldGate(opts.yieldTimes);
-  const piscina = new Piscina<WorkerTask, Diagnosis | CheckObservation>({
+  const common = {
     filename: opts.filename ?? entry.filename,
     execArgv: entry.execArgv,
-    maxThreads: size,
-    minThreads: Math.min(size, opts.minThreads ?? 2),
-    concurrentTasksPerWorker: 1,
     idleTimeout: 60_000,
     resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, maxOldGenerationSizeMb: OLD_GENERATION_MB },
     workerData: { priority: opts.priority ?? 'idle', yieldGate: gate.init },
+  };
+  const piscina = new Piscina<WorkerTask, Diagnosis | CheckObservation>({
+    ...common,
+    maxThreads: size,
+    minThreads: Math.min(size, opts.minThreads ?? 2),
+    concurrentTasksPerWorker: 1,
+  });
+  const sweepPiscina = new Piscina<WorkerTask, Diagnosis | CheckObservation>({
+    ...common,
+    maxThreads: sweepShare,
+    minThreads: 0,
+    concurrentTasksPerWorker: perThread,
+    // piscina's own balancer runs a task that has an AbortSignal (every check: the hard deadline) alone on its
+    // thread, and reports such a thread's usage as Infinity; here it counts as one. An aborted task still ends
+    // its thread (piscina), and the tasks beside it are rejected with it (sweepCoRunnerEnded).
+    loadBalancer: (_task, workers) => {
+      let best: (typeof workers)[number] | null = null;
+      let bestUsage = perThread;
+      for (const w of workers) {
+        const usage = w.isRunningAbortableTask ? 1 : w.currentUsage;
+        if (w.terminating || w.destroyed || usage >= bestUsage) continue;
+        best = w;
+        bestUsage = usage;
+      }
+      return best;
+    },
   });
   const graceMs = opts.graceMs ?? HARD_DEADLINE_GRACE_MS;
   const running: Record<Lane, number> = { interactive: 0, sweep: 0 };
   const sweepQueue: Array<() => void> = [];
   let expired = 0;
+  let interrupted = 0;
   let closed = false;
   let lastTaskId = 0;
   /** the phase listener of each check in a worker, by task id (task.ts PhaseMessage) */
   const listeners = new Map<number, (phase: CheckPhase, detail: string) => void>();
-  piscina.on('message', (m: unknown) => {
+  const onMessage = (m: unknown) => {
     if (isPhaseMessage(m)) listeners.get(m.certDoctorPhase)?.(m.phase as CheckPhase, m.detail);
-  });
+  };
+  piscina.on('message', onMessage);
+  sweepPiscina.on('message', onMessage);
 
   const pump = () => {
     while (
       sweepQueue.length > 0 &&
-      running.sweep < sweepShare &&
-      running.interactive + running.sweep < size &&
+      running.sweep < sweepSlots &&
+      running.interactive + Math.ceil((running.sweep + 1) / perThread) <= size &&
       piscina.queueSize === 0
     ) {
       running.sweep++;
@@ -206,11 +257,14 @@ export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
       ...(reduce ? { reduce } : {}),
       ...(opts.onPhase ? {} : { phases: 'deadline' as const }),
     };
+    const sweep = opts.lane === 'sweep';
     try {
-      return await piscina.run(task, { signal: abort.signal });
+      return await (sweep ? sweepPiscina : piscina).run(task, { signal: abort.signal });
     } catch (err) {
-      if (!abort.signal.aborted) throw err;
-      expired++;
+      const ownDeadline = abort.signal.aborted;
+      if (!ownDeadline && !(sweep && sweepCoRunnerEnded(err))) throw err;
+      if (ownDeadline) expired++;
+      else interrupted++;
       const partial = await partialDiagnosis({
         input,
         phases,
@@ -224,6 +278,22 @@ export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
       listeners.delete(taskId);
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * A sweep check's thread ended under it: terminated at another sweep check's hard deadline (piscina:
+   * 'Terminating worker thread'), or dead (out of memory: a check beside it outgrew the heap cap; or exited).
+   * The check did not finish through no fault of its endpoint: it answers its partial observation like a
+   * check past its own deadline (stored; the policy's `unreachable` needs two sweeps in a row without a
+   * certificate), and the next sweep checks it.
+   */
+  function sweepCoRunnerEnded(err: unknown): boolean {
+    const e = err as { message?: unknown; code?: unknown } | null;
+    return (
+      e?.message === 'Terminating worker thread' ||
+      e?.code === 'ERR_WORKER_OUT_OF_MEMORY' ||
+      (typeof e?.message === 'string' && e.message.startsWith('worker exited with code'))
+    );
   }
 
   /** Waits for the check's lane to have room, runs it, frees the room. */
@@ -252,15 +322,18 @@ export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
     stats: () => ({
       threads: piscina.threads.length,
       threadIds: piscina.threads.map((t) => t.threadId),
+      sweepThreadIds: sweepPiscina.threads.map((t) => t.threadId),
       running: { ...running },
       queuedSweeps: sweepQueue.length,
       expired,
+      interrupted,
     }),
     holdForPeople: (busy) => gate.hold(busy),
+    sweepSlots,
     async close() {
       gate.hold(false);
       closed = true;
-      await piscina.destroy();
+      await Promise.all([piscina.destroy(), sweepPiscina.destroy()]);
     },
   };
 }

@@ -16,6 +16,7 @@ import {
 import { rawNames, signatureAlgorithmOid } from './der-names.js';
 import type { Tlv } from './der-reader.js';
 import { derKeyRefused } from './key-sanity.js';
+import { PARSED_CERT_MEMO_MAX } from './memo-bounds.js';
 import type { CertInfo, SentCert } from './types.js';
 
 /** Signature algorithm OIDs (RFC 3279, 4055, 5758, 8410) → display name and digest. */
@@ -63,13 +64,12 @@ export function parseCert(der: Uint8Array): SentCert {
   if (hit) return hit;
   yieldToPeople();
   const out = describeCert(der);
-  if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value as string);
+  if (parsed.size >= PARSED_CERT_MEMO_MAX) parsed.delete(parsed.keys().next().value as string);
   parsed.set(b64, out);
   return out;
 }
 
 const parsed = new Map<string, SentCert>();
-const PARSED_MAX = 2048;
 
 /** Node's view of each CertInfo parseCert made, so signature checks do not parse the DER again. */
 const nodeCerts = new WeakMap<CertInfo, NodeX509>();

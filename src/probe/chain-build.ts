@@ -3,6 +3,7 @@ import type { AiaResult } from './aia.js';
 import { isMalformed, parseCert, toNodeCert, verifiesWith } from './certinfo.js';
 import { allProblems, type CheckPolicy } from './chain-checks.js';
 import { keyRefusal } from './key-sanity.js';
+import { CERT_MEMO_MAX } from './memo-bounds.js';
 import { normalizedNames } from './name-normalize.js';
 import type { AnchorStore, TrustStore } from './trust.js';
 import type { AiaFetch, CertInfo, CertSource, PathSearch, RefusedKey, SentCert } from './types.js';
@@ -301,7 +302,7 @@ export class PathWalker {
     let ok = verifiedPairs.get(key);
     if (ok === undefined) {
       ok = verifiesWith(this.#node(child), this.#node(issuer.info)) === true;
-      if (verifiedPairs.size > 4096) verifiedPairs.clear();
+      if (verifiedPairs.size > CERT_MEMO_MAX) verifiedPairs.clear();
       verifiedPairs.set(key, ok);
     }
     this.#verified.set(key, ok);

@@ -5,6 +5,7 @@
  */
 import type { PathNode } from './chain-build.js';
 import { readTbs } from './der-cert.js';
+import { CERT_MEMO_MAX } from './memo-bounds.js';
 import { NAME_CONSTRAINTS_OID, nameConstraintsOf, violations } from './name-constraints.js';
 import type { AnchorPolicy, CertInfo, PathProblem, Purpose } from './types.js';
 
@@ -65,7 +66,7 @@ export function unknownCriticalExtensions(cert: CertInfo): readonly string[] {
     } catch {
       hit = [];
     }
-    if (unknownCritical.size > 4096) unknownCritical.clear();
+    if (unknownCritical.size > CERT_MEMO_MAX) unknownCritical.clear();
     unknownCritical.set(cert.sha256, hit);
   }
   return hit;

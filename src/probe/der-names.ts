@@ -5,6 +5,7 @@
  * them costs a few microseconds instead of a full parse.
  */
 import { children, content, DerError, decodeOid, hex, readOid, readTlv, TAG, type Tlv } from './der-reader.js';
+import { CERT_MEMO_MAX } from './memo-bounds.js';
 
 export interface RawNames {
   issuer: string;
@@ -55,7 +56,7 @@ export function rawNamesB64(derB64: string): RawNames | null {
   let hit = memo.get(derB64);
   if (hit === undefined) {
     hit = rawNames(Buffer.from(derB64, 'base64'));
-    if (memo.size > 4096) memo.clear();
+    if (memo.size > CERT_MEMO_MAX) memo.clear();
     memo.set(derB64, hit);
   }
   return hit;

@@ -5,6 +5,7 @@
  * OPENSSL_RSA_MAX_MODULUS_BITS), and RFC 8017 §3.1 requires an odd exponent of at least 3.
  */
 import { X509Certificate } from 'node:crypto';
+import { CERT_MEMO_MAX } from './memo-bounds.js';
 import type { CertInfo } from './types.js';
 
 export const MAX_RSA_MODULUS_BITS = 16384;
@@ -17,7 +18,7 @@ export function keyRefusal(cert: CertInfo): string | null {
   const hit = memo.get(cert.sha256);
   if (hit !== undefined) return hit;
   const why = refuse(cert);
-  if (memo.size > 4096) memo.clear();
+  if (memo.size > CERT_MEMO_MAX) memo.clear();
   memo.set(cert.sha256, why);
   return why;
 }

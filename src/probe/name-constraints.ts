@@ -6,6 +6,7 @@
 import { readTbs } from './der-cert.js';
 import { ipString } from './der-general-names.js';
 import { children, content, ctx as ctxTag, DerError, readTlv, type Tlv } from './der-reader.js';
+import { CERT_MEMO_MAX } from './memo-bounds.js';
 import { nameTlvs, normalizeName, rdnsOf } from './name-normalize.js';
 
 export const NAME_CONSTRAINTS_OID = '2.5.29.30';
@@ -77,7 +78,7 @@ export function nameConstraintsOf(derB64: string): NameConstraints | null {
   let hit = constraintsMemo.get(derB64);
   if (hit === undefined) {
     hit = readNameConstraints(derB64);
-    if (constraintsMemo.size > 4096) constraintsMemo.clear();
+    if (constraintsMemo.size > CERT_MEMO_MAX) constraintsMemo.clear();
     constraintsMemo.set(derB64, hit);
   }
   return hit;

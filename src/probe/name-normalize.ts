@@ -7,6 +7,7 @@
  */
 import { directoryText } from './der-names.js';
 import { children, DerError, hex, readOid, readTlv, TAG, type Tlv } from './der-reader.js';
+import { CERT_MEMO_MAX } from './memo-bounds.js';
 
 export interface NormalizedNames {
   issuer: string;
@@ -69,7 +70,7 @@ export function normalizedNames(derB64: string): NormalizedNames | null {
     } catch {
       hit = null;
     }
-    if (memo.size > 4096) memo.clear();
+    if (memo.size > CERT_MEMO_MAX) memo.clear();
     memo.set(derB64, hit);
   }
   return hit;

@@ -49,6 +49,8 @@ export interface TlsServerOptions {
   ciphers?: string;
   /** per-servername certificates; the default pair serves clients without SNI or with another name */
   sniCerts?: Record<string, { certPem: string; keyPem: string }>;
+  /** per-servername contexts made by the caller (thousands of names: bench/sweep-servers.ts); before sniCerts */
+  sniContext?: (servername: string) => tls.SecureContext | undefined;
   /** DER OCSP response to staple */
   ocspStaple?: Buffer;
   /** extra response headers for the HTTP responder (e.g. Strict-Transport-Security); Date is always sent */
@@ -88,7 +90,10 @@ export async function startTlsServer(opts: TlsServerOptions): Promise<Running & 
     maxVersion: opts.maxVersion,
     ciphers,
     ALPNProtocols: ['http/1.1'],
-    SNICallback: contexts.size > 0 ? (name, cb) => cb(null, contexts.get(name.toLowerCase())) : undefined,
+    SNICallback:
+      contexts.size > 0 || opts.sniContext
+        ? (name, cb) => cb(null, opts.sniContext?.(name) ?? contexts.get(name.toLowerCase()))
+        : undefined,
     ...(opts.clientCert
       ? { requestCert: true, ca: opts.clientCert.ca, rejectUnauthorized: opts.clientCert.rejectUnauthorized ?? true }
       : {}),
