@@ -36,10 +36,28 @@ async function run() {
   const dist = join(__dirname, '..', 'dist');
   const bot = args[0] === 'start' || args[0] === 'serve' || args[0] === 'shell';
   if (!bot && existsSync(join(dist, 'cli-bundle.cjs'))) {
-    const bundle = require('./code-cache.cjs').loadCliBundle(dist, args);
+    const loader = require('./code-cache.cjs');
+    // check: the main handshake's TCP connection opens first, and its round trip overlaps with loading the
+    // program (src/cli-preconnect.ts says when it connects, and when it leaves everything to the check)
+    let early = null;
+    if (
+      args[0] === 'check' &&
+      process.env.CERT_DOCTOR_PRECONNECT !== '0' &&
+      existsSync(join(dist, loader.PRECONNECT_BUNDLE))
+    ) {
+      try {
+        early = loader.loadPreconnectBundle(dist);
+        await early.exports.preconnect(args, process.env);
+        if (trace) stamp(`bin: preconnect done (code cache ${early.cache})`);
+      } catch {
+        early = null; // an optimisation only: the check connects by itself
+      }
+    }
+    const bundle = loader.loadCliBundle(dist, args);
     if (trace) stamp(`bin: bundle loaded (code cache ${bundle.cache})`);
     process.exitCode = await bundle.main(args, io);
     bundle.save();
+    early?.save();
     return;
   }
   let cli;

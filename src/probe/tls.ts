@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import tls, { type SecureVersion } from 'node:tls';
 import { trace } from '../trace.js';
 import { type ErrorContext, hostPort, normaliseError, ProbeError, quote } from './errors.js';
+import { takeConnection } from './preconnect.js';
 import { needsStarttls, negotiateStarttls } from './starttls.js';
 import { TapStream } from './tap.js';
 import { libraryChain, parseAll } from './tls-chain.js';
@@ -91,7 +92,7 @@ export function handshakeOpen(opts: HandshakeOptions): Promise<OpenHandshake> {
 
 class Session {
   private readonly ctx: ErrorContext;
-  private readonly started = performance.now();
+  private started = performance.now();
   private connectedAt: number | null = null;
   /** when our ClientHello could go out: after connect, or after the STARTTLS upgrade */
   private tlsStartAt: number | null = null;
@@ -138,15 +139,20 @@ class Session {
 
   private connect(): void {
     const { opts } = this;
-    const raw = net.connect({ host: opts.address, port: opts.port });
+    // a one-shot CLI check may have opened this connection before the program loaded (preconnect.ts)
+    const early = opts.keepOpen ? takeConnection(opts.address, opts.port) : undefined;
+    if (early) this.started = early.startedAt;
+    const raw = early?.socket ?? net.connect({ host: opts.address, port: opts.port });
     this.raw = raw;
     const starttls = needsStarttls(opts.starttls) ? opts.starttls : null;
-    raw.once('connect', () => {
+    const connected = (at = performance.now()) => {
       trace(`tls: connected (SNI ${opts.servername}, ${opts.minVersion ?? ''}-${opts.maxVersion ?? ''})`);
-      this.connectedAt = performance.now();
+      this.connectedAt = at;
       this.ctx.phase = 'handshake';
       if (starttls !== null) this.upgrade(raw, starttls);
-    });
+    };
+    if (early !== undefined && early.connectedAt !== null) connected(early.connectedAt);
+    else raw.once('connect', () => connected());
     // While STARTTLS runs, its own reader reports errors and closes with the protocol step they hit.
     raw.on('error', (err) => this.negotiating || this.fail(err));
     raw.on('close', () => setImmediate(() => this.negotiating || this.closedEarly()));
