@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:net';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -117,4 +117,25 @@ test('an address the policy refuses is never connected to, early or late', async
   assert.equal(r.code, 3, r.stderr);
   assert.match(codes(r), /address_blocked/);
   assert.equal(r.connections, 0);
+});
+
+test('an early connection that fails is not used: the check connects again and reports what it meets', async () => {
+  // a loopback port nobody listens on: the early connect is refused before the program has loaded
+  const closed = await new Promise<number>((resolve) => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+  const args = ['check', `https://localhost:${closed}/`, '--allow', '127.0.0.0/8', '--ca', caFile, '--json'];
+  const early = await run(args);
+  const plain = await run(args, { CERT_DOCTOR_PRECONNECT: '0' });
+  assert.ok(
+    early.steps.some((s) => s.startsWith(`preconnect: connecting 127.0.0.1 port ${closed}`)),
+    early.stderr,
+  );
+  assert.equal(early.code, plain.code);
+  assert.equal(codes(early), codes(plain));
+  assert.match(codes(early), /connection_refused/);
 });
