@@ -13,9 +13,11 @@ import { type AddressInfo, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
 import { scratchInstall, servedChain } from './support/install.js';
 import type { Running } from './support/servers.js';
 
+const execFileP = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'cert-doctor-preconnect-'));
 const root = join(dir, 'install');
 let server: Running & { server: Server };
@@ -138,4 +140,17 @@ test('an early connection that fails is not used: the check connects again and r
   assert.equal(early.code, plain.code);
   assert.equal(codes(early), codes(plain));
   assert.match(codes(early), /connection_refused/);
+});
+
+test('a check ends its process early only once its output is out: a slow reader of 100+ KB gets all of it', async () => {
+  const target = `https://localhost:${server.port}/`;
+  const args = ['check', ...Array(6).fill(target), '--allow', '127.0.0.0/8', '--ca', caFile, '--json'];
+  // the reader starts a second late: the pipe (64 KiB) fills and the rest of the output waits in the process
+  const line = [join(root, 'bin/cert-doctor'), ...args].map((a) => `'${a}'`).join(' ');
+  const { stdout } = await execFileP('/bin/sh', ['-c', `${line} | (sleep 1; cat)`], {
+    timeout: 30_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  assert.ok(stdout.length > 100_000, `${stdout.length} bytes`);
+  assert.equal((JSON.parse(stdout) as unknown[]).length, 6);
 });
