@@ -45,6 +45,13 @@ export interface HandshakeOptions {
   starttlsHost?: string | null;
   /** leave a completed connection open for the caller (handshakeOpen) */
   keepOpen?: boolean;
+  /**
+   * handshakeOpen only: called once the handshake has completed (no client-certificate verdict pending), before
+   * the sent chain is parsed, with the connection and the result so far (sentChain still empty): a request can
+   * leave before that parsing (issue 12: it sits between the server's flight and the GET otherwise). The
+   * attempt itself settles a turn later, with the chain, as without the hook.
+   */
+  onReady?: (ready: OpenHandshake) => void;
 }
 
 /** A completed handshake's connection, still open: the caller owns it and must destroy it. */
@@ -108,6 +115,8 @@ class Session {
   private awaiting: HandshakeResult | null = null;
   private grace: NodeJS.Timeout | null = null;
   private settled = false;
+  /** completed and handed to onReady; settles a turn later, and nothing that happens meanwhile changes that */
+  private succeeding = false;
   private readonly onAbort = () => this.timeout(`before the probe deadline (step timeout ${this.opts.timeoutMs} ms)`);
 
   constructor(
@@ -226,7 +235,7 @@ class Session {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.settled) return;
+    if (this.settled || this.succeeding) return;
     this.captured.push(chunk);
     this.capturedBytes += chunk.length;
     const head = this.captured.length === 1 ? chunk : Buffer.concat(this.captured.slice(0, 2));
@@ -255,8 +264,9 @@ class Session {
 
   private succeed(sock: tls.TLSSocket): void {
     trace(`tls: handshake done (SNI ${this.opts.servername})`);
-    if (this.settled) return;
+    if (this.settled || this.succeeding) return;
     let result: HandshakeResult;
+    let ders: Buffer[] = [];
     try {
       result = {
         protocol: sock.getProtocol() ?? null,
@@ -267,9 +277,10 @@ class Session {
         timings: this.timings(performance.now()),
       };
       if (this.opts.chain !== false) {
-        const { ders, source, flight } = this.chainAsSent(sock);
-        result.sentChain = parseAll(ders);
-        result.sentChainSource = source;
+        const sent = this.chainAsSent(sock);
+        ders = sent.ders;
+        result.sentChainSource = sent.source;
+        const { flight } = sent;
         // Up to TLS 1.2 the server judged our empty Certificate before its Finished: completing means optional.
         const request = flight && clientCertRequestOf(flight, result.protocol === 'TLSv1.3' ? null : false);
         if (request) result.clientCertRequest = request;
@@ -278,8 +289,32 @@ class Session {
       this.fail(err);
       return;
     }
-    if (result.clientCertRequest?.required === null) this.awaitVerdict(sock, result);
-    else this.settle({ status: 'completed', result });
+    const complete = (): boolean => {
+      try {
+        if (this.opts.chain !== false) result.sentChain = parseAll(ders);
+        return true;
+      } catch (err) {
+        this.fail(err);
+        return false;
+      }
+    };
+    const onReady = this.opts.keepOpen ? this.opts.onReady : undefined;
+    if (result.clientCertRequest?.required === null || onReady === undefined) {
+      if (!complete()) return;
+      if (result.clientCertRequest?.required === null) this.awaitVerdict(sock, result);
+      else this.settle({ status: 'completed', result });
+      return;
+    }
+    this.succeeding = true;
+    try {
+      onReady({ attempt: { status: 'completed', result: { ...result } }, socket: sock });
+    } catch {
+      // the caller's hook never changes this handshake's outcome
+    }
+    setImmediate(() => {
+      this.succeeding = false;
+      if (complete()) this.settle({ status: 'completed', result });
+    });
   }
 
   private timings(until: number | null): PhaseTimings {
@@ -360,7 +395,7 @@ class Session {
   }
 
   private closedEarly(): void {
-    if (this.settled) return;
+    if (this.settled || this.succeeding) return;
     if (this.awaiting) {
       this.verdict(true, 'the server closed the connection');
       return;
@@ -369,6 +404,7 @@ class Session {
   }
 
   private timeout(when: string): void {
+    if (this.succeeding) return;
     if (this.awaiting) {
       this.verdict(null, null);
       return;
@@ -383,7 +419,7 @@ class Session {
   }
 
   private fail(err: unknown): void {
-    if (this.settled) return;
+    if (this.settled || this.succeeding) return;
     if (this.awaiting) {
       const { code } = normaliseError(err, this.ctx);
       this.verdict(true, refusalOf(err, code) ?? `the connection failed (${code})`);
