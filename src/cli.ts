@@ -179,6 +179,7 @@ async function runCheck(args: string[], io: CliIo): Promise<number> {
         // once the main handshake's SYN and ClientHello are out (src/event-loop.ts), while it is on the wire;
         // bin/cert-doctor.cjs makes the stream on first use
         void afterPoll()
+          .then(afterPoll)
           .then(() => {
             useColor(io);
             return renderersNow();
