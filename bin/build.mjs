@@ -90,3 +90,27 @@ await build({
 // as latin1 (a copy) and anything else as UTF-8 (~1.5 ms more per start); write \uXXXX in a pattern instead
 const bundleBytes = readFileSync(join(outdir, `${CLI_BUNDLE}.cjs`));
 if (!isAscii(bundleBytes)) console.warn(`build: dist/${CLI_BUNDLE}.cjs is not ASCII; it still runs, decoded as UTF-8`);
+
+/**
+ * dist/cli-preconnect.cjs: what bin/cert-doctor.cjs runs before it loads the program for `check` (src/cli-preconnect.ts:
+ * the main handshake's connection opens while the program loads). Small on purpose: the option and target
+ * parsers, the address policy, the resolver and the CA bundle parser. Run by bin/code-cache.cjs like the bundle
+ * above (its own code cache), so the same import.meta stand-ins.
+ */
+await build({
+  entryPoints: { 'cli-preconnect': join(root, 'src/cli-preconnect.ts') },
+  outdir,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external,
+  outExtension: { '.js': '.cjs' },
+  minifyWhitespace: true,
+  minifySyntax: true,
+  charset: 'ascii',
+  supported: { 'dynamic-import': false },
+  define: { 'import.meta.url': 'import_meta_url', 'import.meta.resolve': 'import_meta_resolve' },
+  legalComments: 'none',
+  logLevel: 'warning',
+});

@@ -32,6 +32,7 @@ const {
   writeFileSync,
 } = fs;
 const BUNDLE = 'cli-bundle.cjs';
+const PRECONNECT_BUNDLE = 'cli-preconnect.cjs';
 const KINDS = new Set(['check', 'explain', 'inspect']);
 const DIGEST = 20;
 // One line, like Node's own CommonJS wrapper, so line numbers in stack traces stay those of the bundle.
@@ -61,10 +62,21 @@ function cacheDir(dist, env = process.env) {
  * CERT_DOCTOR_CODE_CACHE=0), used, or rejected. `save()` writes a cache when none was used; it never throws.
  */
 function loadCliBundle(dist, args, env = process.env) {
-  const file = join(dist, BUNDLE);
+  return loadBundle(dist, BUNDLE, `cli-${KINDS.has(args[0]) ? args[0] : 'other'}`, env);
+}
+
+/**
+ * bin/cert-doctor.cjs runs dist/cli-preconnect.cjs (src/cli-preconnect.ts) before the program for `check`; it
+ * has its own cache files, named `preconnect-…`.
+ */
+function loadPreconnectBundle(dist, env = process.env) {
+  return loadBundle(dist, PRECONNECT_BUNDLE, 'preconnect', env);
+}
+
+function loadBundle(dist, name, cacheName, env) {
+  const file = join(dist, name);
   const { bytes, identity } = readWithStat(file);
   const enabled = env.CERT_DOCTOR_CODE_CACHE !== '0';
-  const kind = KINDS.has(args[0]) ? args[0] : 'other';
   const short = (h) => h.digest('hex').slice(0, 12);
   // per node binary and flags (a run with other V8 flags keeps its own cache), then per bundle
   const runtime = short(
@@ -78,7 +90,7 @@ function loadCliBundle(dist, args, env = process.env) {
   // where UTF-8 decoding costs ~2 ms; the same text either way, and any other bundle is decoded as UTF-8
   const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   const dir = enabled && build ? cacheDir(dist, env) : null;
-  const prefix = `cli-${kind}-${runtime}-`;
+  const prefix = `${cacheName}-${runtime}-`;
   const path = dir && join(dir, `${prefix}${build}.v8`);
   const found = path ? readVerified(path) : undefined;
   const cachedData = found === 'corrupt' ? undefined : found;
@@ -96,6 +108,7 @@ function loadCliBundle(dist, args, env = process.env) {
     (s) => pathToFileURL(require.resolve(s)).href,
   );
   return {
+    exports: mod.exports,
     main: mod.exports.main,
     cache,
     save() {
@@ -154,4 +167,4 @@ function write(dir, path, prefix, data) {
   }
 }
 
-module.exports = { BUNDLE, cacheDir, loadCliBundle };
+module.exports = { BUNDLE, PRECONNECT_BUNDLE, cacheDir, loadCliBundle, loadPreconnectBundle };

@@ -173,7 +173,8 @@ async function probeFor(
       // indexing the trust anchors then fill the wait for the server, not the way to the first connect: they
       // start once its SYN and ClientHello are out (afterPoll: a continuation here would run ahead of both).
       if (phase === 'resolved') {
-        const later = afterPoll();
+        // two polls: the probe's other connections (no-SNI, scan) open first, after one (address-probe.ts)
+        const later = afterPoll().then(afterPoll);
         rules ??= later.then(loadDiagnose);
         void later.then(() => prepareBuiltinAnchors()).catch(() => undefined);
       }

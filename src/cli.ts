@@ -7,13 +7,22 @@
 import { promises as fsp } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { CheckOptions } from './check.js';
+import {
+  allowList,
+  CHECK_OPTIONS,
+  caBundles,
+  caFiles,
+  httpMode,
+  intOption,
+  oneLine,
+  ruleOptions,
+  UsageError,
+} from './cli-inputs.js';
 import { afterPoll } from './event-loop.js';
 import { quote } from './probe/errors.js';
 import { warmIsIp } from './probe/isip-warmup.js';
 import { parseTarget } from './probe/target.js';
-import { FileInputError, readRegularFileSync } from './read-file.js';
-import { escapeControl } from './render/format.js';
-import { defaultRuleOptions, type RuleOptions, type Verdict } from './rules/types.js';
+import { defaultRuleOptions, type Verdict } from './rules/types.js';
 import { trace } from './trace.js';
 
 export interface CliIo {
@@ -25,8 +34,7 @@ export interface CliIo {
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
-/** A mistake in how the tool was called: one line on stderr, exit 3. */
-export class UsageError extends Error {}
+export { allowList, caBundles, intOption, oneLine, UsageError };
 
 export const USAGE = `cert-doctor — diagnose a TLS endpoint: what is wrong, which clients break, and the exact fix.
 
@@ -71,8 +79,6 @@ address refused or blocked) or usage error. Several targets: the worst (critical
 
 export const EXIT: Record<Verdict, number> = { ok: 0, warning: 1, critical: 2, unknown: 3 };
 const EXIT_UNKNOWN = 3;
-const MAX_CA_BYTES = 10 * 1024 * 1024;
-const PEM_CERT = '-----BEGIN CERTIFICATE-----';
 
 const showHelp: Command = async (_args, io) => {
   io.stdout.write(USAGE);
@@ -115,10 +121,6 @@ function describeFailure(err: unknown): string {
   return `internal error: ${oneLine(message)}`;
 }
 
-export function oneLine(message: string): string {
-  return escapeControl(message.split('\n')[0] ?? '');
-}
-
 async function dispatch(args: string[], io: CliIo): Promise<number> {
   const [first, ...rest] = args;
   if (first === undefined) {
@@ -144,20 +146,6 @@ async function version(): Promise<string> {
   };
   return pkg.version ?? 'unknown';
 }
-
-const CHECK_OPTIONS = {
-  json: { type: 'boolean' },
-  targets: { type: 'string' },
-  ca: { type: 'string', multiple: true },
-  allow: { type: 'string', multiple: true },
-  timeout: { type: 'string' },
-  'warn-days': { type: 'string' },
-  'crit-days': { type: 'string' },
-  verbose: { type: 'boolean', short: 'v' },
-  help: { type: 'boolean', short: 'h' },
-  http: { type: 'boolean' },
-  'no-http': { type: 'boolean' },
-} as const;
 
 async function runCheck(args: string[], io: CliIo): Promise<number> {
   trace('cli: check starts');
@@ -191,6 +179,7 @@ async function runCheck(args: string[], io: CliIo): Promise<number> {
         // once the main handshake's SYN and ClientHello are out (src/event-loop.ts), while it is on the wire;
         // bin/cert-doctor.cjs makes the stream on first use
         void afterPoll()
+          .then(afterPoll)
           .then(() => {
             useColor(io);
             return renderersNow();
@@ -282,80 +271,6 @@ function unknownOption(args: string[]): string {
   const { tokens } = parseArgs({ args, options: CHECK_OPTIONS, allowPositionals: true, strict: false, tokens: true });
   const bad = tokens.find((t) => t.kind === 'option' && !Object.hasOwn(CHECK_OPTIONS, t.name));
   return bad?.kind === 'option' ? bad.rawName : (args.find((a) => a.startsWith('-')) ?? '?');
-}
-
-export function intOption(flag: string, raw: string | undefined, min: number, max: number): number | null {
-  if (raw === undefined) return null;
-  const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got ${quote(raw)}`);
-  }
-  return n;
-}
-
-function httpMode(on: boolean | undefined, off: boolean | undefined): CheckOptions['http'] {
-  if (on && off) throw new UsageError('--http and --no-http contradict each other; give one');
-  return on ? 'on' : off ? 'off' : 'auto';
-}
-
-function ruleOptions(warnRaw: string | undefined, critRaw: string | undefined): Partial<RuleOptions> {
-  const warn = intOption('--warn-days', warnRaw, 0, 3650);
-  const crit = intOption('--crit-days', critRaw, 0, 3650);
-  if (warn === null && crit === null) return {};
-  const warnDays = warn ?? defaultRuleOptions.expiringWarnDays;
-  const critDays = crit ?? Math.min(defaultRuleOptions.expiringCriticalDays, warnDays);
-  if (critDays > warnDays) {
-    throw new UsageError(`--crit-days (${critDays}) must not be more than --warn-days (${warnDays})`);
-  }
-  return { expiringWarnDays: warnDays, expiringCriticalDays: critDays };
-}
-
-/**
- * `--allow` and CERT_DOCTOR_ALLOW, through the bot's parser (src/config.ts), so both accept and refuse the same
- * entries. Loaded on demand: the address-range data (ipaddr.js) and dotenv are not for `--help`.
- */
-export async function allowList(flags: string[], env: NodeJS.ProcessEnv): Promise<string[]> {
-  const { parseCidr } = await import('./probe/address-policy.js');
-  for (const cidr of flags) assertCidr(cidr, '--allow', parseCidr);
-  const { parseAllowList } = await import('./config.js');
-  const fromEnv = parseAllowList(env.CERT_DOCTOR_ALLOW);
-  if (fromEnv.problems.length > 0) throw new UsageError(oneLine(fromEnv.problems[0]!));
-  return [...flags, ...fromEnv.allow];
-}
-
-function assertCidr(value: string, source: string, parseCidr: (cidr: string) => unknown): void {
-  try {
-    parseCidr(value);
-  } catch (err) {
-    throw new UsageError(`${source}: ${oneLine(err instanceof Error ? err.message : String(err))}`);
-  }
-}
-
-/** The paths behind caBundles, for fix commands (CERT_DOCTOR_CA may hold the PEM itself: no path then). */
-function caFiles(files: string[], env: NodeJS.ProcessEnv): string[] {
-  const fromEnv = env.CERT_DOCTOR_CA?.trim();
-  return fromEnv && !fromEnv.includes(PEM_CERT) ? [...files, fromEnv] : files;
-}
-
-export async function caBundles(files: string[], env: NodeJS.ProcessEnv): Promise<string[]> {
-  const bundles: string[] = [];
-  for (const file of files) bundles.push(await readCaFile(file, '--ca file'));
-  const fromEnv = env.CERT_DOCTOR_CA?.trim();
-  if (fromEnv) {
-    bundles.push(fromEnv.includes(PEM_CERT) ? fromEnv : await readCaFile(fromEnv, 'CERT_DOCTOR_CA file'));
-  }
-  return bundles;
-}
-
-async function readCaFile(path: string, what: string): Promise<string> {
-  let pem: string;
-  try {
-    pem = readRegularFileSync(path, { what, maxBytes: MAX_CA_BYTES }).toString('utf8');
-  } catch (err) {
-    throw err instanceof FileInputError ? new UsageError(oneLine(err.message)) : err;
-  }
-  if (!pem.includes(PEM_CERT)) throw new UsageError(`${what} ${quote(path)} holds no PEM certificate (${PEM_CERT})`);
-  return pem;
 }
 
 /** https://no-color.org: NO_COLOR set to a non-empty value turns colour off. */

@@ -7,7 +7,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { WORKER_PRIORITIES, type WorkerPriority } from './pool/priority.js';
-import { parseCidr } from './probe/address-policy.js';
+import { parseAllowList } from './probe/address-policy.js';
+
+// moved to the address policy (a one-shot check reads it before the bot's configuration module loads)
+export { parseAllowList };
 
 export type Mode = 'socket' | 'http' | 'shell';
 
@@ -225,26 +228,6 @@ function isHttpUrl(s: string): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * CERT_DOCTOR_ALLOW: comma-separated CIDRs or bare addresses (a /32 or /128), parsed by the address policy's
- * own parser so the CLI and the bot accept and refuse exactly the same entries. One problem line per bad
- * entry, naming the variable and quoting the entry.
- */
-export function parseAllowList(raw: string | null | undefined): { allow: string[]; problems: string[] } {
-  const allow: string[] = [];
-  const problems: string[] = [];
-  for (const entry of (raw ?? '').split(',').map((s) => s.trim())) {
-    if (entry === '') continue;
-    try {
-      parseCidr(entry);
-      allow.push(entry);
-    } catch (err) {
-      problems.push(`CERT_DOCTOR_ALLOW: ${(err as Error).message}`);
-    }
-  }
-  return { allow, problems };
 }
 
 /** The config with secrets replaced, for logging. */

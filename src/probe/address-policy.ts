@@ -98,6 +98,26 @@ export function parseCidr(s: string): Cidr {
   return { network, prefix, family: family as 4 | 6, text: `${network}/${prefix}` };
 }
 
+/**
+ * CERT_DOCTOR_ALLOW: comma-separated CIDRs or bare addresses (a /32 or /128), parsed by the address policy's
+ * own parser so the CLI and the bot accept and refuse exactly the same entries. One problem line per bad
+ * entry, naming the variable and quoting the entry.
+ */
+export function parseAllowList(raw: string | null | undefined): { allow: string[]; problems: string[] } {
+  const allow: string[] = [];
+  const problems: string[] = [];
+  for (const entry of (raw ?? '').split(',').map((s) => s.trim())) {
+    if (entry === '') continue;
+    try {
+      parseCidr(entry);
+      allow.push(entry);
+    } catch (err) {
+      problems.push(`CERT_DOCTOR_ALLOW: ${(err as Error).message}`);
+    }
+  }
+  return { allow, problems };
+}
+
 function listOf(cidr: Cidr): BlockList {
   const list = new BlockList();
   list.addSubnet(cidr.network, cidr.prefix, cidr.family === 4 ? 'ipv4' : 'ipv6');

@@ -66,7 +66,14 @@ export async function probeAddress(opts: AddressProbeOptions, onHandshake?: (hs:
   // The main handshake is on the critical path (connect, handshake, then the GET): its ClientHello goes out
   // first. The other steps start once the event loop has polled, so a loopback connect has completed and that
   // ClientHello is written (src/event-loop.ts); making theirs (cold: a SecureContext each) would otherwise delay it.
-  const opening = handshakeOpen(mainOpts);
+  // the request leaves as soon as the handshake completes, before its chain is parsed (tls.ts onReady)
+  let httpEarly: Promise<Attempt<HttpResult>> | undefined;
+  const opening = handshakeOpen({
+    ...mainOpts,
+    onReady: (ready) => {
+      httpEarly = httpStep(opts, ready);
+    },
+  });
   await afterPoll();
   if (opts.http !== 'off') preloadHttp();
   warmRecordDecryption();
@@ -76,7 +83,7 @@ export async function probeAddress(opts: AddressProbeOptions, onHandshake?: (hs:
     ? (['TLSv1', 'TLSv1.1', 'TLSv1.2'] as const).map((v) => [v, tryVersion(scanOpts, v)] as const)
     : [];
   const main = await opening;
-  const http = httpStep(opts, main);
+  const http = httpEarly ?? httpStep(opts, main);
   onHandshake?.(main.attempt);
   const protocols = opts.scan
     ? scanProtocols({

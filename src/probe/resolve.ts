@@ -2,6 +2,7 @@ import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
 import type { AddressPolicy } from './address-policy.js';
 import { quote } from './errors.js';
+import { takeAnswers } from './preconnect.js';
 import type { Attempt, ResolvedAddress, Target } from './types.js';
 
 /**
@@ -18,11 +19,16 @@ export interface ResolveOptions {
   lookup?: LookupFn;
 }
 
-/** `verbatim` keeps getaddrinfo's order, which already applies the RFC 6724 destination-address sort. */
-export const systemLookup: LookupFn = async (host) => {
+/**
+ * `verbatim` keeps getaddrinfo's order, which already applies the RFC 6724 destination-address sort. A one-shot
+ * CLI check may have started this very lookup before the program loaded (preconnect.ts): its answer, once.
+ */
+export const systemLookup: LookupFn = (host) => takeAnswers(host) ?? lookupNow(host);
+
+export async function lookupNow(host: string): Promise<{ address: string; family: 4 | 6 }[]> {
   const answers = await dns.lookup(host, { all: true, verbatim: true });
   return answers.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
-};
+}
 
 /** getaddrinfo and c-ares codes that mean "the name has no address", as opposed to "DNS failed". */
 const NOT_FOUND_CODES: ReadonlySet<string> = new Set(['ENOTFOUND', 'ENODATA', 'EAI_NONAME', 'EAI_NODATA', 'NXDOMAIN']);

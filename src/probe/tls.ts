@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import tls, { type SecureVersion } from 'node:tls';
 import { trace } from '../trace.js';
 import { type ErrorContext, hostPort, normaliseError, ProbeError, quote } from './errors.js';
+import { takeConnection } from './preconnect.js';
 import { needsStarttls, negotiateStarttls } from './starttls.js';
 import { TapStream } from './tap.js';
 import { libraryChain, parseAll } from './tls-chain.js';
@@ -44,6 +45,13 @@ export interface HandshakeOptions {
   starttlsHost?: string | null;
   /** leave a completed connection open for the caller (handshakeOpen) */
   keepOpen?: boolean;
+  /**
+   * handshakeOpen only: called once the handshake has completed (no client-certificate verdict pending), before
+   * the sent chain is parsed, with the connection and the result so far (sentChain still empty): a request can
+   * leave before that parsing (issue 12: it sits between the server's flight and the GET otherwise). The
+   * attempt itself settles a turn later, with the chain, as without the hook.
+   */
+  onReady?: (ready: OpenHandshake) => void;
 }
 
 /** A completed handshake's connection, still open: the caller owns it and must destroy it. */
@@ -91,7 +99,7 @@ export function handshakeOpen(opts: HandshakeOptions): Promise<OpenHandshake> {
 
 class Session {
   private readonly ctx: ErrorContext;
-  private readonly started = performance.now();
+  private started = performance.now();
   private connectedAt: number | null = null;
   /** when our ClientHello could go out: after connect, or after the STARTTLS upgrade */
   private tlsStartAt: number | null = null;
@@ -107,6 +115,8 @@ class Session {
   private awaiting: HandshakeResult | null = null;
   private grace: NodeJS.Timeout | null = null;
   private settled = false;
+  /** completed and handed to onReady; settles a turn later, and nothing that happens meanwhile changes that */
+  private succeeding = false;
   private readonly onAbort = () => this.timeout(`before the probe deadline (step timeout ${this.opts.timeoutMs} ms)`);
 
   constructor(
@@ -138,15 +148,20 @@ class Session {
 
   private connect(): void {
     const { opts } = this;
-    const raw = net.connect({ host: opts.address, port: opts.port });
+    // a one-shot CLI check may have opened this connection before the program loaded (preconnect.ts)
+    const early = opts.keepOpen ? takeConnection(opts.address, opts.port) : undefined;
+    if (early) this.started = early.startedAt;
+    const raw = early?.socket ?? net.connect({ host: opts.address, port: opts.port });
     this.raw = raw;
     const starttls = needsStarttls(opts.starttls) ? opts.starttls : null;
-    raw.once('connect', () => {
+    const connected = (at = performance.now()) => {
       trace(`tls: connected (SNI ${opts.servername}, ${opts.minVersion ?? ''}-${opts.maxVersion ?? ''})`);
-      this.connectedAt = performance.now();
+      this.connectedAt = at;
       this.ctx.phase = 'handshake';
       if (starttls !== null) this.upgrade(raw, starttls);
-    });
+    };
+    if (early !== undefined && early.connectedAt !== null) connected(early.connectedAt);
+    else raw.once('connect', () => connected());
     // While STARTTLS runs, its own reader reports errors and closes with the protocol step they hit.
     raw.on('error', (err) => this.negotiating || this.fail(err));
     raw.on('close', () => setImmediate(() => this.negotiating || this.closedEarly()));
@@ -220,7 +235,7 @@ class Session {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.settled) return;
+    if (this.settled || this.succeeding) return;
     this.captured.push(chunk);
     this.capturedBytes += chunk.length;
     const head = this.captured.length === 1 ? chunk : Buffer.concat(this.captured.slice(0, 2));
@@ -249,8 +264,9 @@ class Session {
 
   private succeed(sock: tls.TLSSocket): void {
     trace(`tls: handshake done (SNI ${this.opts.servername})`);
-    if (this.settled) return;
+    if (this.settled || this.succeeding) return;
     let result: HandshakeResult;
+    let ders: Buffer[] = [];
     try {
       result = {
         protocol: sock.getProtocol() ?? null,
@@ -261,9 +277,10 @@ class Session {
         timings: this.timings(performance.now()),
       };
       if (this.opts.chain !== false) {
-        const { ders, source, flight } = this.chainAsSent(sock);
-        result.sentChain = parseAll(ders);
-        result.sentChainSource = source;
+        const sent = this.chainAsSent(sock);
+        ders = sent.ders;
+        result.sentChainSource = sent.source;
+        const { flight } = sent;
         // Up to TLS 1.2 the server judged our empty Certificate before its Finished: completing means optional.
         const request = flight && clientCertRequestOf(flight, result.protocol === 'TLSv1.3' ? null : false);
         if (request) result.clientCertRequest = request;
@@ -272,8 +289,32 @@ class Session {
       this.fail(err);
       return;
     }
-    if (result.clientCertRequest?.required === null) this.awaitVerdict(sock, result);
-    else this.settle({ status: 'completed', result });
+    const complete = (): boolean => {
+      try {
+        if (this.opts.chain !== false) result.sentChain = parseAll(ders);
+        return true;
+      } catch (err) {
+        this.fail(err);
+        return false;
+      }
+    };
+    const onReady = this.opts.keepOpen ? this.opts.onReady : undefined;
+    if (result.clientCertRequest?.required === null || onReady === undefined) {
+      if (!complete()) return;
+      if (result.clientCertRequest?.required === null) this.awaitVerdict(sock, result);
+      else this.settle({ status: 'completed', result });
+      return;
+    }
+    this.succeeding = true;
+    try {
+      onReady({ attempt: { status: 'completed', result: { ...result } }, socket: sock });
+    } catch {
+      // the caller's hook never changes this handshake's outcome
+    }
+    setImmediate(() => {
+      this.succeeding = false;
+      if (complete()) this.settle({ status: 'completed', result });
+    });
   }
 
   private timings(until: number | null): PhaseTimings {
@@ -354,7 +395,7 @@ class Session {
   }
 
   private closedEarly(): void {
-    if (this.settled) return;
+    if (this.settled || this.succeeding) return;
     if (this.awaiting) {
       this.verdict(true, 'the server closed the connection');
       return;
@@ -363,6 +404,7 @@ class Session {
   }
 
   private timeout(when: string): void {
+    if (this.succeeding) return;
     if (this.awaiting) {
       this.verdict(null, null);
       return;
@@ -377,7 +419,7 @@ class Session {
   }
 
   private fail(err: unknown): void {
-    if (this.settled) return;
+    if (this.settled || this.succeeding) return;
     if (this.awaiting) {
       const { code } = normaliseError(err, this.ctx);
       this.verdict(true, refusalOf(err, code) ?? `the connection failed (${code})`);

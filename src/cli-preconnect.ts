@@ -1,0 +1,90 @@
+/**
+ * The first step of a one-shot `cert-doctor check TARGET` (issue 12), run by bin/cert-doctor.cjs from its own
+ * small bundle (dist/cli-preconnect.cjs) before the program (dist/cli-bundle.cjs, ~20-40 ms to load) is loaded:
+ * it opens the main handshake's TCP connection, so the connect round trip overlaps with that load instead of
+ * following it. The probe takes the connection and the DNS answer (src/probe/preconnect.ts).
+ *
+ * It connects only where the check itself would, and only once the check could not fail on its input: the
+ * same option parser, target parser, allow-list and address policy (public addresses plus --allow /
+ * CERT_DOCTOR_ALLOW), the first address the probe would try (resolve.ts probeAddresses), and the --ca /
+ * CERT_DOCTOR_CA bundles read and parsed as the check parses them (a broken one is reported by the check,
+ * and nothing has connected). Anything unexpected, or a lookup slower than `waitMs`, and it does nothing:
+ * the check then resolves, connects and reports exactly as before. Never throws.
+ */
+import net from 'node:net';
+import { parseArgs } from 'node:util';
+import { allowList, CHECK_OPTIONS, caBundles, httpMode, intOption, ruleOptions } from './cli-inputs.js';
+import { createAddressPolicy } from './probe/address-policy.js';
+import { warmIsIp } from './probe/isip-warmup.js';
+import { offerAnswers, offerConnection } from './probe/preconnect.js';
+import { lookupNow, probeAddresses, resolveTarget } from './probe/resolve.js';
+import { parseTarget } from './probe/target.js';
+import { customAnchors } from './probe/trust-anchors.js';
+import { trace } from './trace.js';
+
+/** How long the launcher waits for the DNS answer before loading the program anyway (about that load's time). */
+export const PRECONNECT_WAIT_MS = 25;
+
+export async function preconnect(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  waitMs: number = PRECONNECT_WAIT_MS,
+): Promise<void> {
+  let gaveUp = false;
+  let timer: NodeJS.Timeout | undefined;
+  const patience = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      gaveUp = true;
+      resolve();
+    }, waitMs);
+  });
+  const work = (async () => {
+    const plan = await connectPlan(args, env);
+    // a late answer connects nothing: by now the check is loading and connects by itself
+    if (plan === null || gaveUp) return;
+    offerConnection(() => net.connect({ host: plan.address, port: plan.port }), plan.address, plan.port);
+    trace(`preconnect: connecting ${plan.address} port ${plan.port}`);
+    // net.connect sends its SYN from a nextTick: let it run before the launcher loads the program
+    await new Promise<void>((resolve) => process.nextTick(resolve));
+  })().catch(() => undefined);
+  await Promise.race([work, patience]);
+  clearTimeout(timer);
+}
+
+/** Where the check's main handshake will connect, or null when the check would do otherwise (or fail). */
+async function connectPlan(args: string[], env: NodeJS.ProcessEnv): Promise<{ address: string; port: number } | null> {
+  if (args[0] !== 'check') return null;
+  const { values, positionals } = parseArgs({
+    args: args.slice(1),
+    options: CHECK_OPTIONS,
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help || values.targets !== undefined || positionals.length !== 1) return null;
+  // every option the check validates, validated: a usage error must not follow a connect
+  intOption('--timeout', values.timeout, 100, 300_000);
+  ruleOptions(values['warn-days'], values['crit-days']);
+  httpMode(values.http, values['no-http']);
+  // the process's first isIP (parseTarget's, then the lookup's) with V8's regexp tier-up off (isip-warmup.ts)
+  warmIsIp();
+  const target = parseTarget(positionals[0]!);
+  // STARTTLS servers may speak first (an SMTP banner): only targets where the client's ClientHello opens
+  if (target.protocol !== 'https' && target.protocol !== 'tls') return null;
+  // The lookup starts first (it waits on the resolver; the rest uses the CPU meanwhile). The connect waits for
+  // the allow-list and the CA bundles too, so a bad --allow or a broken --ca is the check's one-line error,
+  // with nothing connected.
+  const answers = target.ipVersion === null ? lookupNow(target.host) : null;
+  if (answers !== null) offerAnswers(target.host, answers);
+  const policy = createAddressPolicy(await allowList(values.allow ?? [], env));
+  const bundles = await caBundles(values.ca ?? [], env);
+  // the check's own validation (trust.ts loadTrustStore parses each extra bundle with it)
+  bundles.forEach(customAnchors);
+  const resolution = await resolveTarget(target, {
+    policy,
+    timeoutMs: 10_000,
+    lookup: answers === null ? undefined : () => answers,
+  });
+  if (resolution.status !== 'completed') return null;
+  const first = probeAddresses(resolution.result, 1)[0];
+  return first === undefined ? null : { address: first.address, port: target.port };
+}

@@ -1,0 +1,101 @@
+/**
+ * Connections and DNS answers a one-shot CLI check prepared before the program was loaded (issue 12): the
+ * launcher runs src/cli-preconnect.ts first, which resolves the target, judges the addresses with the same
+ * address policy, validates the --ca bundles and opens the TCP connection the main handshake will use; the
+ * probe then takes them here instead of looking the name up and connecting again. The connect round trip
+ * overlaps with loading the program (~20-40 ms) instead of following it.
+ *
+ * The two sides are separate bundles (dist/cli-preconnect.cjs, dist/cli-bundle.cjs), each with its own copy
+ * of this module, so the offers live on globalThis under a registered symbol. Nothing but the launcher of a
+ * one-shot CLI process offers anything: the bot, its pool threads and in-process callers find nothing here
+ * and probe exactly as before. Each offer is taken at most once.
+ */
+import type net from 'node:net';
+
+type Answers = Promise<{ address: string; family: 4 | 6 }[]>;
+
+/** A TCP connection opened early, to an address the policy allowed. */
+export interface EarlyConnection {
+  address: string;
+  port: number;
+  socket: net.Socket;
+  /** performance.now() when the connect started, so the handshake's connectMs stays the real one */
+  startedAt: number;
+  /** performance.now() when it connected; null while the connect is under way */
+  connectedAt: number | null;
+  /** an error or close before the probe took it: the probe connects afresh and meets the outcome itself */
+  failed: boolean;
+  /** removes the offer's own listeners and refs the socket (a closure: the taker may be another bundle's copy) */
+  release(): void;
+}
+
+interface Offers {
+  answers: Map<string, Answers>;
+  connections: EarlyConnection[];
+}
+
+const KEY = Symbol.for('cert-doctor.preconnect');
+
+function offers(create: boolean): Offers | undefined {
+  const g = globalThis as { [KEY]?: Offers };
+  if (g[KEY] === undefined && create) g[KEY] = { answers: new Map(), connections: [] };
+  return g[KEY];
+}
+
+/** The system resolver's answers for `host`, still pending or settled; a rejection is the lookup's failure. */
+export function offerAnswers(host: string, answers: Answers): void {
+  answers.catch(() => undefined); // observed by whoever takes it
+  offers(true)!.answers.set(host, answers);
+}
+
+export function takeAnswers(host: string): Answers | undefined {
+  const all = offers(false)?.answers;
+  const found = all?.get(host);
+  all?.delete(host);
+  return found;
+}
+
+/**
+ * Opens `address`:`port` now. The socket is unref'd until taken, so a connection the probe does not take
+ * (it decided otherwise) never keeps the process alive.
+ */
+export function offerConnection(connect: () => net.Socket, address: string, port: number): EarlyConnection {
+  const startedAt = performance.now();
+  const socket = connect();
+  const connected = () => {
+    early.connectedAt = performance.now();
+  };
+  const failed = () => {
+    early.failed = true;
+    socket.destroy();
+  };
+  const early: EarlyConnection = {
+    address,
+    port,
+    socket,
+    startedAt,
+    connectedAt: null,
+    failed: false,
+    release: () => {
+      socket.off('connect', connected).off('error', failed).off('close', failed);
+      socket.ref();
+    },
+  };
+  socket.unref();
+  socket.once('connect', connected);
+  socket.on('error', failed);
+  socket.once('close', failed);
+  offers(true)!.connections.push(early);
+  return early;
+}
+
+/** The early connection to `address`:`port`, if one is still usable; the caller owns it from now on. */
+export function takeConnection(address: string, port: number): EarlyConnection | undefined {
+  const list = offers(false)?.connections;
+  const at = list?.findIndex((c) => c.address === address && c.port === port) ?? -1;
+  if (list === undefined || at < 0) return undefined;
+  const [early] = list.splice(at, 1);
+  if (early!.failed || early!.socket.destroyed) return undefined;
+  early!.release();
+  return early;
+}
