@@ -58,8 +58,10 @@ export interface PoolStats {
   queuedSweeps: number;
   /** checks ended by the hard deadline since the pool started */
   expired: number;
-  /** sweep checks ended with their thread, by a co-running check's deadline or its death (answered partial) */
+  /** sweep checks whose thread ended under them, by a co-running check's deadline or its death */
   interrupted: number;
+  /** sweep checks run again after another check's deadline ended their thread (once each, within their deadline) */
+  retried: number;
 }
 
 export interface CheckPool {
@@ -90,6 +92,8 @@ export interface CheckPool {
  * 6.7–6.8 ms (not profiled; likely a thread waking once for several sockets' events, not once per step).
  */
 export const SWEEP_PER_THREAD = 4;
+/** an interrupted sweep check is run again only with at least this much (or a quarter of its time) left */
+const RETRY_MIN_MS = 1000;
 
 /**
  * A check allocates in short bursts (a report, parsed certificates) and keeps almost nothing between checks
@@ -195,6 +199,7 @@ export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
   const sweepQueue: Array<() => void> = [];
   let expired = 0;
   let interrupted = 0;
+  let retried = 0;
   let closed = false;
   let lastTaskId = 0;
   /** the phase listener of each check in a worker, by task id (task.ts PhaseMessage) */
@@ -258,13 +263,34 @@ export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
       ...(opts.onPhase ? {} : { phases: 'deadline' as const }),
     };
     const sweep = opts.lane === 'sweep';
+    const lane = sweep ? sweepPiscina : piscina;
     try {
-      return await (sweep ? sweepPiscina : piscina).run(task, { signal: abort.signal });
+      return await lane.run(task, { signal: abort.signal });
     } catch (err) {
       const ownDeadline = abort.signal.aborted;
       if (!ownDeadline && !(sweep && sweepCoRunnerEnded(err))) throw err;
       if (ownDeadline) expired++;
       else interrupted++;
+      // Ended by another check's deadline, through no fault of its endpoint: run once more, on a new thread,
+      // within the same deadline. A blind observation would count towards the policy's `unreachable` (two in a
+      // row), and the next sweep is hours away. A thread that died (out of memory, exit) is not retried: which of
+      // its checks killed it is unknown, and running them again could end the new thread the same way.
+      const retry =
+        !ownDeadline &&
+        !closed &&
+        terminatedByOther(err) &&
+        task.deadlineAt - Date.now() >= Math.max(RETRY_MIN_MS, timeoutMs / 4);
+      if (retry) {
+        retried++;
+        phases.length = 0;
+        try {
+          return await lane.run(task, { signal: abort.signal });
+        } catch (again) {
+          if (!abort.signal.aborted && !sweepCoRunnerEnded(again)) throw again;
+          if (abort.signal.aborted) expired++;
+          else interrupted++;
+        }
+      }
       const partial = await partialDiagnosis({
         input,
         phases,
@@ -283,17 +309,20 @@ export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
   /**
    * A sweep check's thread ended under it: terminated at another sweep check's hard deadline (piscina:
    * 'Terminating worker thread'), or dead (out of memory: a check beside it outgrew the heap cap; or exited).
-   * The check did not finish through no fault of its endpoint: it answers its partial observation like a
-   * check past its own deadline (stored; the policy's `unreachable` needs two sweeps in a row without a
-   * certificate), and the next sweep checks it.
+   * The check did not finish through no fault of its endpoint: it runs once more on a new thread if time is
+   * left, else answers its partial observation like a check past its own deadline.
    */
   function sweepCoRunnerEnded(err: unknown): boolean {
     const e = err as { message?: unknown; code?: unknown } | null;
     return (
-      e?.message === 'Terminating worker thread' ||
+      terminatedByOther(err) ||
       e?.code === 'ERR_WORKER_OUT_OF_MEMORY' ||
       (typeof e?.message === 'string' && e.message.startsWith('worker exited with code'))
     );
+  }
+  /** piscina's rejection of the tasks on a thread it ended at one task's abort (its hard deadline) */
+  function terminatedByOther(err: unknown): boolean {
+    return (err as { message?: unknown } | null)?.message === 'Terminating worker thread';
   }
 
   /** Waits for the check's lane to have room, runs it, frees the room. */
@@ -327,6 +356,7 @@ export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
       queuedSweeps: sweepQueue.length,
       expired,
       interrupted,
+      retried,
     }),
     holdForPeople: (busy) => gate.hold(busy),
     sweepSlots,
