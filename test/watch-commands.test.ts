@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { handleAction } from '../commands/actions.js';
 import { routeCommand } from '../commands/router.js';
 import { parseWatchArgs } from '../commands/watch.js';
+import { expiryPhrase } from '../src/render/watch-format.js';
 import { watchContext } from '../src/scheduler/wire.js';
 import { makeContext } from './support/chat.js';
 import { makeChain } from './support/pki.js';
@@ -50,6 +51,24 @@ test('watch with a bad target answers bad_input quoting it; without the store, w
   const bare = makeContext({ text: 'list' });
   await routeCommand(bare.ctx);
   assert.equal(bare.port.last('notice').code, 'watch_unavailable');
+});
+
+test('watching an address the policy refuses answers why no certificate was seen: its finding codes', async () => {
+  const { ctx, port } = ctxWithWatch('watch 10.0.0.1');
+  await routeCommand(ctx);
+  const row = port.last('watch_list').rows[0]!;
+  assert.equal(row.target, '10.0.0.1:443');
+  assert.deepEqual(row.addresses, []);
+  assert.deepEqual(row.codes, ['address_blocked']);
+  const phrase = expiryPhrase(row, new Date());
+  assert.ok(phrase.includes('address_blocked'), phrase);
+  // a checked row with addresses says its reasons per address instead
+  assert.ok(
+    !expiryPhrase(
+      { ...row, addresses: [{ address: '10.0.0.1', notAfter: null, verdict: 'critical', error: 'x' }] },
+      new Date(),
+    ).includes('address_blocked'),
+  );
 });
 
 test('the Watch expiry button on a diagnosis watches its target; list and history show it', async () => {

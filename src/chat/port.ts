@@ -144,6 +144,8 @@ export interface WatchRow {
   }[];
   /** the latest check's verdict; null before the first check */
   verdict: Verdict | null;
+  /** the latest check's finding codes (they say why no certificate was seen when no address was probed) */
+  codes: string[];
   /** the earliest notAfter served anywhere, ISO; null when none seen */
   nextExpiry: string | null;
   pausedReason: string | null;

@@ -81,7 +81,10 @@ export function reminderWords(f: ReminderFacts): ReminderWords {
 /** "expires 2026-04-01 00:00 UTC (in 12 days)" or why nothing is known. */
 export function expiryPhrase(row: WatchRow, now: Date): string {
   if (row.nextExpiry) return `expires ${formatDate(row.nextExpiry)} (${relativeTime(row.nextExpiry, now)})`;
-  return row.verdict === null ? 'not checked yet' : 'no certificate seen';
+  if (row.verdict === null) return 'not checked yet';
+  // no address probed (refused by the address policy, no DNS answer): the per-address lines are empty
+  const why = row.addresses.length === 0 && row.codes.length > 0 ? ` (${row.codes.join(', ')})` : '';
+  return `no certificate seen${why}`;
 }
 
 export function rowStatus(row: WatchRow): string {

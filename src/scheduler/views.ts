@@ -19,6 +19,7 @@ export function watchRow(sub: Subscription, latest: Observation | undefined): Wa
     channel: sub.channel,
     addresses,
     verdict: latest?.verdict ?? null,
+    codes: latest?.codes ?? [],
     nextExpiry: expiries[0] ?? null,
     pausedReason: sub.pausedReason,
     lastCheckedAt: sub.lastCheckedAt?.toISOString() ?? latest?.at.toISOString() ?? null,
