@@ -1,12 +1,15 @@
 /**
  * The reminder policy, table-driven: each case is a sequence of sweeps (what every address served, the
  * critical codes, when) and the reminder keys owed after each. The ledger is what earlier sweeps owed,
- * as the store would hold it, so "never twice" is tested across sweeps, not assumed.
+ * as the store would hold it, so "never twice" is tested across sweeps, not assumed. After each sweep the
+ * ledger forgets what src/scheduler/prune.ts says it may, as the sweep does: every case's expectations hold
+ * with forgetting on, and `forgets` says which keys went.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { owedReminders } from '../src/scheduler/policy.js';
-import type { EndpointObservation, LedgerEntry, Observation, OwedReminder } from '../src/store/types.js';
+import { forgettable } from '../src/scheduler/prune.js';
+import type { EndpointObservation, Observation, OwedReminder, StoredLedgerEntry } from '../src/store/types.js';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -31,6 +34,8 @@ interface Sweep {
   expect: string[];
   /** also check kinds' criticality: key → critical */
   critical_?: Record<string, boolean>;
+  /** ledger keys forgotten after this sweep (default none) */
+  forgets?: string[];
 }
 
 interface Case {
@@ -62,7 +67,7 @@ function endpoint(address: string, cert: string | null): EndpointObservation {
 
 function run(c: Case): void {
   const history: Observation[] = [];
-  const ledger: LedgerEntry[] = [];
+  let ledger: StoredLedgerEntry[] = [];
   for (const [i, s] of c.sweeps.entries()) {
     const endpoints =
       s.serve === 'down' ? [endpoint('192.0.2.1', null)] : Object.entries(s.serve).map(([a, n]) => endpoint(a, n));
@@ -75,9 +80,11 @@ function run(c: Case): void {
       critical: [...(s.critical ?? []), ...(s.serve === 'down' ? ['connection_refused'] : [])],
       endpoints,
     });
+    // the sweep decides from its latest 6 observations (src/scheduler/sweep.ts HISTORY)
+    const recent = history.slice(-6);
     const owed = owedReminders({
       subscription: { target: 'a.example', thresholds: c.thresholds ?? [30, 14, 7, 3, 1] },
-      history: history.slice(-6),
+      history: recent,
       ledger,
       now: day(s.at),
     });
@@ -90,8 +97,24 @@ function run(c: Case): void {
       assert.equal(owed.find((o) => o.key === key)?.critical, crit, `${c.name}: ${key} critical`);
     }
     ledger.push(
-      ...owed.map((o: OwedReminder) => ({ key: o.key, covers: o.covers, kind: o.facts.kind, createdAt: day(s.at) })),
+      ...owed.map((o: OwedReminder, j) => ({
+        id: `${i}.${j}`,
+        key: o.key,
+        covers: o.covers,
+        kind: o.facts.kind,
+        createdAt: day(s.at),
+        status: 'sent' as const,
+        fingerprint: o.facts.fingerprint,
+        notAfter: o.facts.notAfter ?? null,
+      })),
     );
+    const gone = new Set(forgettable(recent, ledger, day(s.at)).ids);
+    assert.deepEqual(
+      ledger.filter((e) => gone.has(e.id)).map((e) => e.key),
+      s.forgets ?? [],
+      `${c.name}: forgotten after sweep ${i + 1} (day ${s.at})`,
+    );
+    ledger = ledger.filter((e) => !gone.has(e.id));
   }
 }
 
@@ -252,6 +275,60 @@ const CASES: Case[] = [
     ],
   },
   {
+    name: 'forgotten: a certificate replaced and expired 30 days ago; a backend going back to it is told once a day',
+    sweeps: [
+      { at: 60, serve: one, expect: ['threshold:A:30'] },
+      { at: 70, serve: { x: 'B' }, expect: [] },
+      { at: 70.25, serve: { x: 'B' }, expect: ['renewed:A'] },
+      { at: 115, serve: { x: 'B' }, expect: ['threshold:B:30'] },
+      { at: 121, serve: { x: 'B' }, expect: [] },
+      // A expired 32 days ago but is still in the 6 observations the sweep decides from
+      { at: 122, serve: { x: 'B' }, expect: [] },
+      { at: 123, serve: { x: 'B' }, expect: [], forgets: ['threshold:A:30', 'renewed:A'] },
+      { at: 124, serve: { x: 'A', y: 'B' }, expect: ['expired:A:34'] },
+      { at: 124.5, serve: { x: 'A', y: 'B' }, expect: [] },
+    ],
+  },
+  {
+    name: 'forgotten: a breakage episode 30 days after its recovery; a new one is said again',
+    sweeps: [
+      { at: 1, serve: { x: 'Y' }, critical: ['hostname_mismatch'], expect: ['broken:hostname_mismatch:1'] },
+      { at: 2, serve: { x: 'Y' }, expect: ['recovered:hostname_mismatch:1'] },
+      { at: 31, serve: { x: 'Y' }, expect: [] },
+      {
+        at: 33,
+        serve: { x: 'Y' },
+        expect: [],
+        forgets: ['broken:hostname_mismatch:1', 'recovered:hostname_mismatch:1'],
+      },
+      { at: 34, serve: { x: 'Y' }, expect: [] },
+      { at: 35, serve: { x: 'Y' }, critical: ['hostname_mismatch'], expect: ['broken:hostname_mismatch:6'] },
+    ],
+  },
+  {
+    name: 'forgotten: not while one of the episodes a message opened is still open',
+    sweeps: [
+      {
+        at: 1,
+        serve: { x: 'Y' },
+        critical: ['hostname_mismatch', 'chain_incomplete'],
+        expect: ['broken:chain_incomplete:1'],
+      },
+      { at: 2, serve: { x: 'Y' }, critical: ['hostname_mismatch'], expect: ['recovered:chain_incomplete:1'] },
+      { at: 40, serve: { x: 'Y' }, critical: ['hostname_mismatch'], expect: [] },
+      { at: 41, serve: { x: 'Y' }, expect: ['recovered:hostname_mismatch:1'] },
+      // the chain's recovery is 69 days old, but the message that opened it also opened the name's (41 + 30 > 71)
+      { at: 71, serve: { x: 'Y' }, expect: [] },
+      {
+        at: 72,
+        serve: { x: 'Y' },
+        expect: [],
+        forgets: ['broken:chain_incomplete:1', 'recovered:chain_incomplete:1', 'recovered:hostname_mismatch:1'],
+      },
+      { at: 73, serve: { x: 'Y' }, expect: [] },
+    ],
+  },
+  {
     name: 'expiry findings are the expiry reminders, not breakage',
     sweeps: [{ at: 90.2, serve: one, critical: ['cert_expired'], expect: ['expired:A:0'] }],
   },
@@ -282,4 +359,23 @@ test('policy: a collapsed catch-up message names every threshold it covers', () 
   assert.equal(owed?.facts.renewalStuck, true);
   assert.deepEqual(owed?.facts.thresholds, [30, 14, 7, 3]);
   assert.equal(owed?.facts.daysLeft, 2);
+});
+
+test('forgetting: a reminder not yet delivered is never forgotten, however old its certificate', () => {
+  const entry = (id: string, status: 'intended' | 'sent' | 'dropped'): StoredLedgerEntry => ({
+    id,
+    key: `threshold:A:${id}`,
+    covers: [],
+    kind: 'threshold',
+    createdAt: day(60),
+    status,
+    fingerprint: 'A',
+    notAfter: day(90).toISOString(),
+  });
+  const gone = forgettable([], [entry('1', 'intended'), entry('2', 'sent'), entry('3', 'dropped')], day(200));
+  // its certificate's thread stays for it
+  assert.deepEqual(gone, { ids: ['2', '3'], fingerprints: [] });
+  assert.deepEqual(forgettable([], [entry('2', 'sent'), entry('3', 'dropped')], day(200)).fingerprints, ['A']);
+  // 30 days after its expiry, not before
+  assert.deepEqual(forgettable([], [entry('2', 'sent')], day(119)).ids, []);
 });

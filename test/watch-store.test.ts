@@ -17,7 +17,7 @@ import { SqliteObservationStore } from '../src/store/observations.js';
 import { SqliteReminderStore } from '../src/store/reminders.js';
 import { SqliteSubscriptionStore } from '../src/store/subscriptions.js';
 import { SqliteSweepStore } from '../src/store/sweep-batch.js';
-import type { DecideOwed, OwedReminder, Subscription } from '../src/store/types.js';
+import type { DecideOwed, ForgetDecided, OwedReminder, Subscription } from '../src/store/types.js';
 import { diagnosisWith, finding } from './support/diagnosis.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cert-doctor-watch-store-'));
@@ -172,7 +172,16 @@ test('reminders: a key is decided once; pending → attempt → sent; threads; u
   await reminders.markSent(first.id, '1.5', null, T0);
   assert.equal((await reminders.pending()).length, 0);
   assert.deepEqual(await reminders.ledger(id), [
-    { key: 'threshold:F:30', covers: ['stuck:F'], kind: 'threshold', createdAt: T0 },
+    {
+      id: first.id,
+      key: 'threshold:F:30',
+      covers: ['stuck:F'],
+      kind: 'threshold',
+      createdAt: T0,
+      status: 'sent',
+      fingerprint: 'F',
+      notAfter: null,
+    },
   ]);
   await reminders.setThread(id, 'F', 'C1', '1.5');
   await reminders.setThread(id, 'F', 'C1', '9.9');
@@ -368,5 +377,53 @@ test('sweep batch: observations, intents decided from history with the new obser
   );
   assert.equal((db.prepare('SELECT COUNT(*) AS n FROM observations').get() as { n: number }).n, before);
   assert.equal((await subscriptions.get(c.id))?.nextCheckAt.getTime(), T0.getTime());
+  db.close();
+});
+
+test('sweep batch: the ledger forgets the delivered rows and threads `forget` names, in the same transaction; never an intended one', async () => {
+  const db = openDb(':memory:');
+  const subscriptions = new SqliteSubscriptionStore(db);
+  const observations = new SqliteObservationStore(db);
+  const reminders = new SqliteReminderStore(db);
+  const sweeps = new SqliteSweepStore(db, { observations, reminders, subscriptions });
+  const [a] = (await seedSubs(subscriptions, 1, () => T0)) as [Subscription];
+  const owe = (key: string, fingerprint: string): OwedReminder => ({
+    key,
+    covers: [],
+    critical: false,
+    facts: { kind: 'threshold', target: a.target, fingerprint, notAfter: '2026-01-01T00:00:00.000Z' },
+  });
+  const [old, other, waiting] = await reminders.intend(
+    a.id,
+    a.channel,
+    [owe('threshold:OLD:30', 'OLD'), owe('threshold:NEW:30', 'NEW'), owe('threshold:OLD:7', 'OLD')],
+    T0,
+  );
+  await reminders.markSent(old!.id, '1.1', null, T0);
+  await reminders.markSent(other!.id, '1.2', null, T0);
+  await reminders.setThread(a.id, 'OLD', a.channel, '1.1');
+  await reminders.setThread(a.id, 'NEW', a.channel, '1.2');
+  const seen: string[][] = [];
+  const forget: ForgetDecided = (_history, ledger) => {
+    seen.push(ledger.map((e) => `${e.key} ${e.status} ${e.fingerprint} ${e.notAfter}`));
+    return { ids: [old!.id, waiting!.id], fingerprints: ['OLD'] };
+  };
+  const next = new Date(T0.getTime() + 6 * 3_600_000);
+  const obs = { subscriptionId: a.id, at: T0, verdict: 'ok' as const, codes: [], critical: [], endpoints: [] };
+  await sweeps.commit([{ subscription: a, observation: obs, checkedAt: T0, nextCheckAt: next }], 6, () => [], forget);
+  assert.deepEqual(seen, [
+    [
+      'threshold:OLD:30 sent OLD 2026-01-01T00:00:00.000Z',
+      'threshold:NEW:30 sent NEW 2026-01-01T00:00:00.000Z',
+      'threshold:OLD:7 intended OLD 2026-01-01T00:00:00.000Z',
+    ],
+  ]);
+  assert.deepEqual(
+    (await reminders.ledger(a.id)).map((e) => e.key),
+    ['threshold:NEW:30', 'threshold:OLD:7'],
+    'the delivered row named is gone; the intended one named stays (it is still to be posted)',
+  );
+  assert.equal(await reminders.thread(a.id, 'OLD'), null);
+  assert.equal(await reminders.thread(a.id, 'NEW'), '1.2');
   db.close();
 });

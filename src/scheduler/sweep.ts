@@ -22,6 +22,7 @@ import type { Logger } from '../log.js';
 import { SWEEP_FULL_EVERY } from '../probe/profile.js';
 import type {
   DecideOwed,
+  ForgetDecided,
   ObservationStore,
   ReminderStore,
   Subscription,
@@ -31,6 +32,7 @@ import type {
 } from '../store/types.js';
 import { observedOf } from './observe.js';
 import { owedReminders } from './policy.js';
+import { forgettable } from './prune.js';
 
 export interface SweepDeps {
   subscriptions: SubscriptionStore;
@@ -162,6 +164,7 @@ class OutcomeWriter {
   #since: number;
   #chain: Promise<void> = Promise.resolve();
   #decide: DecideOwed;
+  #forget: ForgetDecided;
 
   constructor(deps: SweepDeps, result: SweepResult) {
     this.#deps = deps;
@@ -173,6 +176,14 @@ class OutcomeWriter {
       } catch (err) {
         deps.log.error({ err, subscription: subscription.id }, 'reminder policy failed');
         return [];
+      }
+    };
+    this.#forget = (history, ledger, now) => {
+      try {
+        return forgettable(history, ledger, now);
+      } catch (err) {
+        deps.log.error({ err }, 'deciding which reminders to forget failed');
+        return { ids: [], fingerprints: [] };
       }
     };
   }
@@ -192,7 +203,7 @@ class OutcomeWriter {
       if (batch.length === 0) return;
       const t0 = performance.now();
       try {
-        this.#result.intents += await this.#deps.sweeps.commit(batch, HISTORY, this.#decide);
+        this.#result.intents += await this.#deps.sweeps.commit(batch, HISTORY, this.#decide, this.#forget);
       } catch (err) {
         // the batch's subscriptions stay due: the next tick checks them again
         this.#deps.log.error({ err, outcomes: batch.length }, 'storing sweep results failed');

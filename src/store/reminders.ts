@@ -4,7 +4,15 @@
  * makes deciding the same reminder twice a no-op (src/scheduler/deliver.ts has the whole protocol).
  */
 import type { Db } from './db.js';
-import type { LedgerEntry, OwedReminder, Reminder, ReminderFacts, ReminderStore } from './types.js';
+import type {
+  Forgettable,
+  LedgerEntry,
+  OwedReminder,
+  Reminder,
+  ReminderFacts,
+  ReminderStore,
+  StoredLedgerEntry,
+} from './types.js';
 
 interface Row {
   id: number;
@@ -36,11 +44,23 @@ export class SqliteReminderStore implements ReminderStore {
   #setThread;
   #sentOf;
   #withdraw;
+  #forget;
+  #forgetThreads;
 
   constructor(db: Db) {
     this.#db = db;
-    this.#ledger = db.prepare<[number], Pick<Row, 'key' | 'covers' | 'kind' | 'created_at'>>(
-      'SELECT key, covers, kind, created_at FROM reminders WHERE subscription_id = ? ORDER BY id',
+    this.#ledger = db.prepare<
+      [number],
+      Pick<Row, 'id' | 'key' | 'covers' | 'kind' | 'created_at' | 'status' | 'fingerprint'> & { not_after: unknown }
+    >(
+      `SELECT id, key, covers, kind, created_at, status, fingerprint, json_extract(body, '$.notAfter') AS not_after
+       FROM reminders WHERE subscription_id = ? ORDER BY id`,
+    );
+    this.#forget = db.prepare<[number, string]>(
+      `DELETE FROM reminders WHERE subscription_id = ? AND status != 'intended' AND id IN (SELECT value FROM json_each(?))`,
+    );
+    this.#forgetThreads = db.prepare<[number, string]>(
+      'DELETE FROM reminder_threads WHERE subscription_id = ? AND fingerprint IN (SELECT value FROM json_each(?))',
     );
     this.#insert = db.prepare<[number, string, string, string, string | null, number, string, string, number]>(
       `INSERT INTO reminders (subscription_id, key, covers, kind, fingerprint, critical, body, channel, status, created_at)
@@ -73,13 +93,24 @@ export class SqliteReminderStore implements ReminderStore {
   }
 
   /** ledger() for a caller's transaction (src/store/sweep-batch.ts). */
-  ledgerSync(subscriptionId: string): LedgerEntry[] {
+  ledgerSync(subscriptionId: string): StoredLedgerEntry[] {
     return this.#ledger.all(Number(subscriptionId)).map((r) => ({
+      id: String(r.id),
       key: r.key,
       covers: JSON.parse(r.covers) as string[],
       kind: r.kind,
       createdAt: new Date(r.created_at),
+      status: r.status,
+      fingerprint: r.fingerprint,
+      notAfter: typeof r.not_after === 'string' ? r.not_after : null,
     }));
+  }
+
+  /** Forget delivered rows and certificates' threads no later decision needs (src/scheduler/prune.ts). */
+  forgetSync(subscriptionId: string, f: Forgettable): number {
+    const sub = Number(subscriptionId);
+    if (f.fingerprints.length > 0) this.#forgetThreads.run(sub, JSON.stringify(f.fingerprints));
+    return f.ids.length === 0 ? 0 : this.#forget.run(sub, JSON.stringify(f.ids.map(Number))).changes;
   }
 
   async intend(subscriptionId: string, channel: string, owed: OwedReminder[], now: Date): Promise<Reminder[]> {

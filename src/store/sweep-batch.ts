@@ -2,7 +2,8 @@
  * A sweep's writes, a batch at a time. Per checked endpoint a sweep stores an observation, the reminders
  * owed as intents and the next check time; written one by one that is three commits, each an fsync
  * (synchronous=FULL, kept: an intent must be on disk before its post, src/scheduler/deliver.ts). One
- * transaction per batch makes it one fsync per batch. The aggregates' own prepared statements do the work
+ * transaction per batch makes it one fsync per batch. The same transaction forgets the ledger rows the policy
+ * will never need again (src/scheduler/prune.ts), so the ledger a sweep reads stays the size of what is live. The aggregates' own prepared statements do the work
  * (observations.ts, reminders.ts, subscriptions.ts); this module only holds the transaction.
  *
  * A crash before a batch commits loses its observations and next-check times, not intents already
@@ -12,7 +13,7 @@ import type { Db } from './db.js';
 import type { SqliteObservationStore } from './observations.js';
 import type { SqliteReminderStore } from './reminders.js';
 import type { SqliteSubscriptionStore } from './subscriptions.js';
-import type { DecideOwed, SweepOutcome, SweepStore } from './types.js';
+import type { DecideOwed, ForgetDecided, SweepOutcome, SweepStore } from './types.js';
 
 export class SqliteSweepStore implements SweepStore {
   #commit;
@@ -26,22 +27,27 @@ export class SqliteSweepStore implements SweepStore {
     },
   ) {
     const { observations, reminders, subscriptions } = stores;
-    this.#commit = db.transaction((outcomes: SweepOutcome[], history: number, decide: DecideOwed): number => {
-      let intents = 0;
-      for (const o of outcomes) {
-        const sub = o.subscription;
-        if (o.observation) {
-          observations.recordSync(o.observation);
-          const owed = decide(sub, observations.recentSync(sub.id, history), reminders.ledgerSync(sub.id), o.checkedAt);
-          if (owed.length > 0) intents += reminders.intendSync(sub.id, sub.channel, owed, o.checkedAt).length;
+    this.#commit = db.transaction(
+      (outcomes: SweepOutcome[], history: number, decide: DecideOwed, forget?: ForgetDecided): number => {
+        let intents = 0;
+        for (const o of outcomes) {
+          const sub = o.subscription;
+          if (o.observation) {
+            observations.recordSync(o.observation);
+            const recent = observations.recentSync(sub.id, history);
+            const ledger = reminders.ledgerSync(sub.id);
+            const owed = decide(sub, recent, ledger, o.checkedAt);
+            if (owed.length > 0) intents += reminders.intendSync(sub.id, sub.channel, owed, o.checkedAt).length;
+            if (forget) reminders.forgetSync(sub.id, forget(recent, ledger, o.checkedAt));
+          }
+          subscriptions.scheduleNextSync(sub.id, o.checkedAt, o.nextCheckAt);
         }
-        subscriptions.scheduleNextSync(sub.id, o.checkedAt, o.nextCheckAt);
-      }
-      return intents;
-    });
+        return intents;
+      },
+    );
   }
 
-  async commit(outcomes: SweepOutcome[], history: number, decide: DecideOwed): Promise<number> {
-    return outcomes.length === 0 ? 0 : this.#commit(outcomes, history, decide);
+  async commit(outcomes: SweepOutcome[], history: number, decide: DecideOwed, forget?: ForgetDecided): Promise<number> {
+    return outcomes.length === 0 ? 0 : this.#commit(outcomes, history, decide, forget);
   }
 }

@@ -264,6 +264,24 @@ export interface LedgerEntry {
   createdAt: Date;
 }
 
+/** A ledger row as stored: what deciding when it may be forgotten needs (src/scheduler/prune.ts). */
+export interface StoredLedgerEntry extends LedgerEntry {
+  id: string;
+  status: Reminder['status'];
+  /** the certificate the reminder is about (for renewals: the old one) */
+  fingerprint: string | null;
+  /** that certificate's notAfter, ISO */
+  notAfter: string | null;
+}
+
+/** What a subscription's ledger may forget (src/scheduler/prune.ts): rows by id, threads by fingerprint. */
+export interface Forgettable {
+  ids: string[];
+  fingerprints: string[];
+}
+
+export type ForgetDecided = (history: Observation[], ledger: StoredLedgerEntry[], now: Date) => Forgettable;
+
 export interface ReminderStore {
   ledger(subscriptionId: string): Promise<LedgerEntry[]>;
   /** record intents (a key already present is skipped); returns the rows inserted */
@@ -327,9 +345,10 @@ export type DecideOwed = (
 export interface SweepStore {
   /**
    * In one transaction, per outcome: the observation, the intents `decide` owes from the latest `history`
-   * observations and the ledger, and the next check time. Resolves with the number of intents recorded.
+   * observations and the ledger, and the next check time; then the ledger rows `forget` says no later decision
+   * can need. Resolves with the number of intents recorded.
    */
-  commit(outcomes: SweepOutcome[], history: number, decide: DecideOwed): Promise<number>;
+  commit(outcomes: SweepOutcome[], history: number, decide: DecideOwed, forget?: ForgetDecided): Promise<number>;
 }
 
 /** What the watch commands need (CommandContext.watch): the stores and the sweep settings. */
