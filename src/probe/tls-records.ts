@@ -231,6 +231,8 @@ export function trafficKeys(cipherSuite: number, secret: Buffer): TrafficKeys {
   };
 }
 
+let recordDecryptionWarm = false;
+
 /**
  * Runs each TLS 1.3 suite's key derivation and decryption once on a made-up record (which fails to
  * authenticate, as it must). OpenSSL 3 looks an algorithm up on its first use in a process (~0.3 ms an HMAC,
@@ -238,6 +240,9 @@ export function trafficKeys(cipherSuite: number, secret: Buffer): TrafficKeys {
  * flight, on a CLI check's way to its GET, does not pay that (issue 12).
  */
 export function warmRecordDecryption(): void {
+  // once per thread: after that the lookups are cached, and each further run cost a sweep check ~0.3 ms (issue 8)
+  if (recordDecryptionWarm) return;
+  recordDecryptionWarm = true;
   for (const suite of Object.keys(SUITES)) {
     try {
       const keys = trafficKeys(Number(suite), Buffer.alloc(48));

@@ -291,7 +291,7 @@ class Session {
     }
     const complete = (): boolean => {
       try {
-        if (this.opts.chain !== false) result.sentChain = parseAll(ders);
+        if (this.opts.chain !== false) result.sentChain = parseAll(ders, true);
         return true;
       } catch (err) {
         this.fail(err);
