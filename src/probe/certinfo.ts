@@ -7,6 +7,7 @@ import {
   basicConstraints,
   crlUrls,
   EXT,
+  type Extension,
   extKeyUsage,
   infoAccess,
   keyUsage,
@@ -82,6 +83,13 @@ const parsed = new Map<string, SentCert>();
 const nodeCerts = new WeakMap<CertInfo, NodeX509>();
 /** The DER bytes of each CertInfo parseCert made (its `der` is base64). */
 const derOf = new WeakMap<CertInfo, Buffer>();
+/** The extensions parseCert read, by OID, so the chain checks do not read the TBS again (a leaf each check). */
+const extensionsRead = new WeakMap<CertInfo, ReadonlyMap<string, Extension>>();
+
+/** The extensions of a CertInfo parseCert made, by OID; undefined for one rebuilt from stored data. */
+export function extensionsOf(cert: CertInfo): ReadonlyMap<string, Extension> | undefined {
+  return extensionsRead.get(cert);
+}
 
 /** parseCert without the memo (benchmarks and differential tests measure the parse itself). */
 export function describeCert(der: Uint8Array, tlsAccepted = false): SentCert {
@@ -110,7 +118,7 @@ function describe(der: Buffer, nodeOf: () => NodeX509): CertInfo {
   };
   const bc = tbs.extensions.get(EXT.basicConstraints);
   const selfIssued = names !== null && names.subject === names.issuer;
-  return {
+  const info: CertInfo = {
     der: der.toString('base64'),
     subject: tbs.subject,
     issuer: tbs.issuer,
@@ -135,6 +143,8 @@ function describe(der: Buffer, nodeOf: () => NodeX509): CertInfo {
     // an absurd key is refused before any verification (key-sanity.ts): its self-signature stays unknown
     selfSigned: selfIssued ? selfSignature(nodeOf()) : false,
   };
+  extensionsRead.set(info, tbs.extensions);
+  return info;
 }
 
 function selfSignature(node: NodeX509): boolean | null {
