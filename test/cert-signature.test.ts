@@ -9,6 +9,7 @@ import { X509Certificate } from 'node:crypto';
 import { test } from 'node:test';
 import { verifiesTbs } from '../src/probe/cert-signature.js';
 import { certVerifiesWith, describeCert, isMalformed, parseCert, verifiesWith } from '../src/probe/certinfo.js';
+import { rsaExponent } from '../src/probe/key-sanity.js';
 import type { CertInfo } from '../src/probe/types.js';
 import { type HashName, type KeySpec, makeCert } from './support/pki.js';
 
@@ -93,4 +94,33 @@ test('parsed as accepted by a handshake: the same CertInfo, self-signed roots in
   // a DER OpenSSL refuses is malformed whichever way it is parsed (it never comes out of a completed handshake)
   const bad = Buffer.from('30820100', 'hex');
   assert.ok(isMalformed(parseCert(bad)));
+});
+
+test('an RSA key’s public exponent read from the DER is the one Node’s JWK export gives', async () => {
+  const { hostileChain } = await import('./support/hostile-chain.js');
+  const jwkExponent = (der: Uint8Array) => {
+    const e = new X509Certificate(der).publicKey.export({ format: 'jwk' }).e;
+    return e === undefined ? null : Buffer.from(e, 'base64url');
+  };
+  const fromJwk = (der: Uint8Array) => {
+    const e = jwkExponent(der);
+    if (e === null) return null;
+    const hex = e.toString('hex').replace(/^(00)+/, '') || '0';
+    return hex;
+  };
+  const rsa = await makeCert({ subject: 'CN=RSA', key: { type: 'rsa', bits: 2048 } });
+  const hostile = await hostileChain({ exponentBits: 3070 });
+  const plain = await hostileChain({ exponentBits: 17 });
+  const ders = [rsa.der, ...hostile.ders.slice(1, 5), ...plain.ders.slice(1, 5)].map((d) => new Uint8Array(d));
+  for (const der of ders) {
+    const got = rsaExponent(Buffer.from(der).toString('base64'));
+    assert.ok(got !== null);
+    const expected = fromJwk(der)!;
+    // short exponents are printed whole, long ones as their first 4 bytes and the bit count
+    if (expected.length <= 16) assert.equal(got.hex, expected);
+    else assert.equal(got.hex, `${expected.slice(0, 8)}… (${got.bits} bits)`);
+    assert.equal(got.odd, (Number.parseInt(expected.slice(-1), 16) & 1) === 1);
+  }
+  const ec = await makeCert({ subject: 'CN=EC' });
+  assert.equal(rsaExponent(Buffer.from(ec.der).toString('base64')), null);
 });
