@@ -113,7 +113,7 @@ describe('hard deadline: a worker stuck in synchronous work', () => {
     await Promise.all([pool.check('spin1.test', { now }), pool.check('spin1.test', { now })]);
     const expiredBefore = pool.stats().expired;
     const t0 = performance.now();
-    // no onPhase: the worker posts only the phases the partial diagnosis reads, 'resolved' among them
+    // no onPhase: an observation's worker posts no phase (task.ts 'none'; test/sweep-observe.test.ts)
     const o = await pool.observe('spinforever.test', { now, timeoutMs: 600, lane: 'sweep' });
     const took = performance.now() - t0;
     assert.ok(took >= 600 && took < 600 + 1500, `ended after ${took.toFixed(0)} ms`);

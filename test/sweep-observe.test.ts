@@ -170,3 +170,37 @@ describe('pool.observe()', () => {
     assert.deepEqual(Object.keys(observed).sort(), ['codes', 'critical', 'endpoints', 'verdict']);
   });
 });
+
+test('a partial observation (check past its hard deadline) is the same whatever phases it reported', async () => {
+  // why the pool's sweep workers post no phase (pool/task.ts phases 'none'): only a partial diagnosis reads them
+  const { partialDiagnosis } = await import('../src/pool/deadline.js');
+  const logs = [
+    [],
+    [{ phase: 'resolved' as const, detail: '127.0.0.1' }],
+    [
+      { phase: 'resolved' as const, detail: '127.0.0.1, 127.0.0.2' },
+      { phase: 'handshake' as const, detail: 'TLSv1.3' },
+    ],
+    [
+      { phase: 'resolved' as const, detail: '127.0.0.1' },
+      { phase: 'handshake' as const, detail: 'error' },
+      { phase: 'chain' as const, detail: 'completed' },
+    ],
+  ];
+  const observed = await Promise.all(
+    logs.map(async (phases) =>
+      observedOf(
+        await partialDiagnosis({
+          input: 'partial.example:8443',
+          phases,
+          timeoutMs: 600,
+          elapsedMs: 850,
+          now,
+          options: {},
+        }),
+      ),
+    ),
+  );
+  assert.deepEqual(observed[0]!.codes, ['check_deadline_exceeded']);
+  for (const o of observed) assert.deepEqual(o, observed[0]);
+});

@@ -146,6 +146,29 @@ test('TLS 1.3 after a HelloRetryRequest: the second ServerHello decides', () => 
   assert.deepEqual(extractServerCertificates(bytes, SECRET).certificates, [ders[0]]);
 });
 
+test('TLS 1.3 of a completed handshake: decryption stops at the Certificate message; a failed one reads to Finished', () => {
+  const keys = trafficKeys(0x1301, SECRET);
+  const request = message(13, Buffer.concat([Buffer.from([0]), vec(2)]));
+  const head = [
+    record(22, serverHello({ tls13: true, cipherSuite: 0x1301 })),
+    protect(keys, 0, 22, Buffer.concat([message(8, vec(2)), request])),
+    protect(keys, 1, 22, certificate13([ders[0]!, ders[1]!])),
+  ];
+  const finished = protect(keys, 2, 22, Buffer.concat([message(15, Buffer.alloc(10)), message(20, Buffer.alloc(32))]));
+  const whole = Buffer.concat([...head, finished]);
+  const full = extractServerCertificates(whole, SECRET);
+  assert.deepEqual(extractServerCertificates(whole, SECRET, true), full);
+  assert.deepEqual(full.certificates, [ders[0], ders[1]]);
+  assert.deepEqual(full.certificateRequest, { caNames: [] });
+  // a record after the Certificate that does not decrypt: not read when the handshake completed (OpenSSL read
+  // it), still refused for a failed one (whose partial chain then comes from nowhere, as before)
+  const broken = Buffer.from(finished);
+  broken[broken.length - 1]! ^= 0xff;
+  const damaged = Buffer.concat([...head, broken]);
+  assert.deepEqual(extractServerCertificates(damaged, SECRET, true).certificates, [ders[0], ders[1]]);
+  assert.throws(() => extractServerCertificates(damaged, SECRET), RecordError);
+});
+
 test('TLS 1.3 refuses without the secret or with a wrong one', () => {
   const keys = trafficKeys(0x1301, SECRET);
   const bytes = Buffer.concat([

@@ -29,6 +29,7 @@ export default async function runCheck(task: WorkerTask): Promise<Diagnosis | Ch
     // what is left of the caller's deadline: time spent queued counts against it
     timeoutMs: Math.max(1, task.deadlineAt - Date.now()),
     onPhase: (phase, detail) => {
+      if (task.phases === 'none') return;
       if (task.phases !== 'deadline' || DEADLINE_PHASES.has(phase)) postPhase(task.taskId, phase, detail);
     },
   };

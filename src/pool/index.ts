@@ -260,7 +260,7 @@ export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
       nowIso: now.toISOString(),
       deadlineAt: Date.now() + timeoutMs,
       ...(reduce ? { reduce } : {}),
-      ...(opts.onPhase ? {} : { phases: 'deadline' as const }),
+      ...(opts.onPhase ? {} : { phases: reduce === 'observation' ? ('none' as const) : ('deadline' as const) }),
     };
     const sweep = opts.lane === 'sweep';
     const lane = sweep ? sweepPiscina : piscina;

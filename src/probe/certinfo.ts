@@ -1,11 +1,13 @@
-import { createHash, X509Certificate as NodeX509 } from 'node:crypto';
+import { createHash, type KeyObject, X509Certificate as NodeX509 } from 'node:crypto';
 import { yieldToPeople } from '../yield-gate.js';
+import { verifiesTbs } from './cert-signature.js';
 import { readTbs } from './der-cert.js';
 import {
   authorityKeyId,
   basicConstraints,
   crlUrls,
   EXT,
+  type Extension,
   extKeyUsage,
   infoAccess,
   keyUsage,
@@ -57,13 +59,19 @@ export function isMalformed(cert: SentCert): cert is Extract<SentCert, { malform
  * Parse one DER certificate into plain data. Never throws: a certificate that does not parse comes back
  * as a MalformedCert so the chain keeps its indexes and a rule can report it. Results are memoised per
  * DER (a bot sees the same few intermediates over and over), oldest dropped first; treat them as read-only.
+ *
+ * `tlsAccepted`: the DER is one OpenSSL itself decoded in a handshake that completed (its Certificate message
+ * is refused whole when one entry does not decode: RFC 8446 §4.4.2.4, OpenSSL's decode_error), so Node's
+ * X509Certificate of it, which would only say again that OpenSSL accepts it, is made when a signature check
+ * needs it (toNodeCert) rather than here. A leaf is then never made into one: its signature is checked over
+ * its TBS (cert-signature.ts). That object costs ~0.3 ms a certificate on Node 20 (issue 8).
  */
-export function parseCert(der: Uint8Array): SentCert {
+export function parseCert(der: Uint8Array, tlsAccepted = false): SentCert {
   const b64 = Buffer.from(der).toString('base64');
   const hit = parsed.get(b64);
   if (hit) return hit;
   yieldToPeople();
-  const out = describeCert(der);
+  const out = describeCert(der, tlsAccepted);
   if (parsed.size >= PARSED_CERT_MEMO_MAX) parsed.delete(parsed.keys().next().value as string);
   parsed.set(b64, out);
   return out;
@@ -73,15 +81,25 @@ const parsed = new Map<string, SentCert>();
 
 /** Node's view of each CertInfo parseCert made, so signature checks do not parse the DER again. */
 const nodeCerts = new WeakMap<CertInfo, NodeX509>();
+/** The DER bytes of each CertInfo parseCert made (its `der` is base64). */
+const derOf = new WeakMap<CertInfo, Buffer>();
+/** The extensions parseCert read, by OID, so the chain checks do not read the TBS again (a leaf each check). */
+const extensionsRead = new WeakMap<CertInfo, ReadonlyMap<string, Extension>>();
+
+/** The extensions of a CertInfo parseCert made, by OID; undefined for one rebuilt from stored data. */
+export function extensionsOf(cert: CertInfo): ReadonlyMap<string, Extension> | undefined {
+  return extensionsRead.get(cert);
+}
 
 /** parseCert without the memo (benchmarks and differential tests measure the parse itself). */
-export function describeCert(der: Uint8Array): SentCert {
+export function describeCert(der: Uint8Array, tlsAccepted = false): SentCert {
   const buf = Buffer.from(der.buffer, der.byteOffset, der.byteLength);
   try {
     // OpenSSL must accept it too: toNodeCert() and signature checks rely on that.
-    const node = new NodeX509(buf);
-    const info = describe(buf, node);
-    nodeCerts.set(info, node);
+    let node = tlsAccepted ? null : new NodeX509(buf);
+    const info = describe(buf, () => (node ??= new NodeX509(buf)));
+    if (node) nodeCerts.set(info, node);
+    derOf.set(info, buf);
     return info;
   } catch (err) {
     return { malformed: true, der: buf.toString('base64'), error: err instanceof Error ? err.message : String(err) };
@@ -89,7 +107,7 @@ export function describeCert(der: Uint8Array): SentCert {
 }
 
 /** CertInfo from the DER itself (RFC 5280 §4.1): a schema-library parse costs milliseconds per certificate. */
-function describe(der: Buffer, node: NodeX509): CertInfo {
+function describe(der: Buffer, nodeOf: () => NodeX509): CertInfo {
   const tbs = readTbs(der);
   const sigOid = signatureAlgorithmOid(der) ?? 'unknown';
   const names = rawNames(der);
@@ -100,7 +118,7 @@ function describe(der: Buffer, node: NodeX509): CertInfo {
   };
   const bc = tbs.extensions.get(EXT.basicConstraints);
   const selfIssued = names !== null && names.subject === names.issuer;
-  return {
+  const info: CertInfo = {
     der: der.toString('base64'),
     subject: tbs.subject,
     issuer: tbs.issuer,
@@ -123,8 +141,34 @@ function describe(der: Buffer, node: NodeX509): CertInfo {
     mustStaple: read(EXT.tlsFeature, mustStaple) ?? false,
     selfIssued,
     // an absurd key is refused before any verification (key-sanity.ts): its self-signature stays unknown
-    selfSigned: selfIssued ? (derKeyRefused(node) ? null : verifiesWith(node, node)) : false,
+    selfSigned: selfIssued ? selfSignature(nodeOf()) : false,
   };
+  extensionsRead.set(info, tbs.extensions);
+  return info;
+}
+
+function selfSignature(node: NodeX509): boolean | null {
+  return derKeyRefused(node) ? null : verifiesWith(node, node);
+}
+
+/**
+ * Whether `issuer`'s key verifies `child`'s signature: over the TBS bytes when cert-signature.ts decides it
+ * (no X509Certificate of the child is made), else OpenSSL's X509_verify (verifiesWith).
+ */
+export function certVerifiesWith(child: CertInfo, issuer: NodeX509): boolean | null {
+  const der = derOf.get(child);
+  if (der !== undefined) {
+    yieldToPeople();
+    let key: KeyObject | undefined;
+    try {
+      key = issuer.publicKey;
+    } catch {
+      // a key OpenSSL cannot load: verifiesWith answers null for it
+    }
+    const fast = key === undefined ? undefined : verifiesTbs(der, key);
+    if (fast !== undefined) return fast;
+  }
+  return verifiesWith(toNodeCert(child), issuer);
 }
 
 /** Whether `child`'s signature verifies with `issuer`'s public key; null when the check itself failed. */
@@ -140,7 +184,12 @@ export function verifiesWith(child: NodeX509, issuer: NodeX509): boolean | null 
 
 /** Re-create Node's certificate object from our plain data (for signature checks). */
 export function toNodeCert(cert: CertInfo): NodeX509 {
-  return nodeCerts.get(cert) ?? new NodeX509(Buffer.from(cert.der, 'base64'));
+  let node = nodeCerts.get(cert);
+  if (node === undefined) {
+    node = new NodeX509(derOf.get(cert) ?? Buffer.from(cert.der, 'base64'));
+    if (derOf.has(cert)) nodeCerts.set(cert, node);
+  }
+  return node;
 }
 
 /** Whole days from `now` until `iso` (negative when in the past), rounded toward zero. */

@@ -1,6 +1,6 @@
 import type { X509Certificate as NodeX509 } from 'node:crypto';
 import type { AiaResult } from './aia.js';
-import { isMalformed, parseCert, toNodeCert, verifiesWith } from './certinfo.js';
+import { certVerifiesWith, isMalformed, parseCert, toNodeCert } from './certinfo.js';
 import { allProblems, type CheckPolicy } from './chain-checks.js';
 import { keyRefusal } from './key-sanity.js';
 import { CERT_MEMO_MAX } from './memo-bounds.js';
@@ -261,7 +261,7 @@ export class PathWalker {
       this.walk.fetches.push(fetch);
       if (fetch.error) this.walk.hints.push(`AIA ${fetch.error}`);
       const found = ders
-        .map(parseCert)
+        .map((d) => parseCert(d))
         .filter((c): c is CertInfo => !isMalformed(c) && !onPath(path, c) && isCandidate(child.info, c))
         .map((info): Candidate => ({ info, source: 'aia', sentIndex: null, store: null }));
       if (ders.length > 0 && found.length === 0)
@@ -301,7 +301,7 @@ export class PathWalker {
     s.signatureChecks++;
     let ok = verifiedPairs.get(key);
     if (ok === undefined) {
-      ok = verifiesWith(this.#node(child), this.#node(issuer.info)) === true;
+      ok = certVerifiesWith(child, this.#node(issuer.info)) === true;
       if (verifiedPairs.size > CERT_MEMO_MAX) verifiedPairs.clear();
       verifiedPairs.set(key, ok);
     }

@@ -3,6 +3,8 @@
  * (BoringSSL CertPathErrors: collect all, never stop at the first). Validity dates and the leaf's EKU are
  * also judged here for choosing between paths; the rules report those from the chain itself.
  */
+
+import { extensionsOf } from './certinfo.js';
 import type { PathNode } from './chain-build.js';
 import { readTbs } from './der-cert.js';
 import { CERT_MEMO_MAX } from './memo-bounds.js';
@@ -61,7 +63,7 @@ export function unknownCriticalExtensions(cert: CertInfo): readonly string[] {
   let hit = unknownCritical.get(cert.sha256);
   if (hit === undefined) {
     try {
-      const exts = readTbs(Buffer.from(cert.der, 'base64')).extensions;
+      const exts = extensionsOf(cert) ?? readTbs(Buffer.from(cert.der, 'base64')).extensions;
       hit = [...exts].filter(([oid, e]) => e.critical && !KNOWN_EXTENSIONS.has(oid)).map(([oid]) => oid);
     } catch {
       hit = [];

@@ -1,4 +1,4 @@
-import { isMalformed, toNodeCert, verifiesWith } from './certinfo.js';
+import { certVerifiesWith, isMalformed, toNodeCert } from './certinfo.js';
 import type { PathNode } from './chain-build.js';
 import { keyRefusal } from './key-sanity.js';
 import type { CertInfo, ChainLink, SentCert } from './types.js';
@@ -81,7 +81,7 @@ function leafNotFirst(sent: SentCert[], unused: number[]): boolean {
   const issuer = toNodeCert(first);
   return unused.slice(0, 8).some((i) => {
     const c = sent[i]!;
-    return !isMalformed(c) && c.issuer === first.subject && verifiesWith(toNodeCert(c), issuer) === true;
+    return !isMalformed(c) && c.issuer === first.subject && certVerifiesWith(c, issuer) === true;
   });
 }
 

@@ -18,12 +18,15 @@ export function libraryChain(leaf: tls.PeerCertificate | tls.DetailedPeerCertifi
   return out;
 }
 
-/** Parse each certificate once: padded or looping chains repeat the same DER many times. */
-export function parseAll(ders: Buffer[]): SentCert[] {
+/**
+ * Parse each certificate once: padded or looping chains repeat the same DER many times. `tlsAccepted`: the
+ * DERs come from a handshake that completed, so OpenSSL has decoded each of them (certinfo.ts parseCert).
+ */
+export function parseAll(ders: Buffer[], tlsAccepted = false): SentCert[] {
   const seen = new Map<string, SentCert>();
   return ders.map((der) => {
     const key = der.toString('base64');
-    const parsed = seen.get(key) ?? parseCert(der);
+    const parsed = seen.get(key) ?? parseCert(der, tlsAccepted);
     seen.set(key, parsed);
     return parsed;
   });

@@ -231,6 +231,8 @@ export function trafficKeys(cipherSuite: number, secret: Buffer): TrafficKeys {
   };
 }
 
+let recordDecryptionWarm = false;
+
 /**
  * Runs each TLS 1.3 suite's key derivation and decryption once on a made-up record (which fails to
  * authenticate, as it must). OpenSSL 3 looks an algorithm up on its first use in a process (~0.3 ms an HMAC,
@@ -238,6 +240,9 @@ export function trafficKeys(cipherSuite: number, secret: Buffer): TrafficKeys {
  * flight, on a CLI check's way to its GET, does not pay that (issue 12).
  */
 export function warmRecordDecryption(): void {
+  // once per thread: after that the lookups are cached, and each further run cost a sweep check ~0.3 ms (issue 8)
+  if (recordDecryptionWarm) return;
+  recordDecryptionWarm = true;
   for (const suite of Object.keys(SUITES)) {
     try {
       const keys = trafficKeys(Number(suite), Buffer.alloc(48));
@@ -294,8 +299,14 @@ export interface ServerFlight {
  * Recover the Certificate message from everything the server sent during the handshake. For TLS 1.3 the
  * server handshake traffic secret is required (from the key log). Throws RecordError when the chain cannot
  * be recovered, so the caller can fall back to what the TLS library reports.
+ *
+ * `completed`: the handshake completed, so OpenSSL decrypted and accepted every record of the flight; TLS 1.3
+ * decryption then stops at the Certificate message (a CertificateRequest comes before it, RFC 8446 §4.3.2)
+ * instead of also decrypting CertificateVerify and Finished, which nothing here reads (issue 8: two AEAD
+ * contexts per check). A failed handshake's flight is still decrypted to Finished, so a broken later record
+ * keeps costing the partial chain as before.
  */
-export function extractServerCertificates(bytes: Buffer, hsSecret: Buffer | null): ServerFlight {
+export function extractServerCertificates(bytes: Buffer, hsSecret: Buffer | null, completed = false): ServerFlight {
   const { records } = parseRecords(bytes);
   const plain: Buffer[] = [];
   let i = 0;
@@ -313,7 +324,7 @@ export function extractServerCertificates(bytes: Buffer, hsSecret: Buffer | null
   if (hello.version !== 0x0304) return flightOf(hello.version, messages);
   if (!hsSecret) throw new RecordError('TLS 1.3 without a server handshake traffic secret');
   const keys = trafficKeys(hello.cipherSuite, hsSecret);
-  return flightOf(hello.version, decryptFlight(keys, records.slice(i)));
+  return flightOf(hello.version, decryptFlight(keys, records.slice(i), completed));
 }
 
 function flightOf(version: number, messages: HandshakeMessage[]): ServerFlight {
@@ -336,8 +347,11 @@ function lastServerHello(fragments: Buffer[]): ServerHello | undefined {
   return last ? parseServerHello(last.body) : undefined;
 }
 
-/** Decrypt the server's protected handshake records in order until Finished (later records use other keys). */
-function decryptFlight(keys: TrafficKeys, records: TlsRecord[]): HandshakeMessage[] {
+/**
+ * Decrypt the server's protected handshake records in order until Finished (later records use other keys), or
+ * until the Certificate message when `toCertificate`.
+ */
+function decryptFlight(keys: TrafficKeys, records: TlsRecord[], toCertificate: boolean): HandshakeMessage[] {
   const parts: Buffer[] = [];
   let seq = 0;
   for (const rec of records) {
@@ -347,7 +361,8 @@ function decryptFlight(keys: TrafficKeys, records: TlsRecord[]): HandshakeMessag
     if (inner.type !== CONTENT.handshake) break;
     parts.push(inner.content);
     const messages = parseHandshakeMessages(Buffer.concat(parts));
-    if (messages.some((m) => m.type === HANDSHAKE.finished)) return messages;
+    const last = toCertificate ? HANDSHAKE.certificate : HANDSHAKE.finished;
+    if (messages.some((m) => m.type === last)) return messages;
   }
   return parseHandshakeMessages(Buffer.concat(parts));
 }

@@ -291,7 +291,7 @@ class Session {
     }
     const complete = (): boolean => {
       try {
-        if (this.opts.chain !== false) result.sentChain = parseAll(ders);
+        if (this.opts.chain !== false) result.sentChain = parseAll(ders, true);
         return true;
       } catch (err) {
         this.fail(err);
@@ -334,16 +334,16 @@ class Session {
     source: 'wire' | 'tls_library';
     flight: ServerFlight | null;
   } {
-    const flight = this.flight();
+    const flight = this.flight(true);
     if (flight && flight.certificates.length > 0) return { ders: flight.certificates, source: 'wire', flight };
     return { ders: libraryChain(sock.getPeerCertificate(true)), source: 'tls_library', flight };
   }
 
   /** The server's flight as captured so far, or null when it cannot be recovered. */
-  private flight(): ServerFlight | null {
+  private flight(completed = false): ServerFlight | null {
     try {
       const secret = serverHandshakeSecret(this.keylog.join('\n'));
-      return extractServerCertificates(Buffer.concat(this.captured), secret);
+      return extractServerCertificates(Buffer.concat(this.captured), secret, completed);
     } catch {
       // Unusual framing or a cipher we cannot decrypt: Node's view still names the certificates.
       return null;
