@@ -331,8 +331,7 @@ test('sweep batch: observations, intents decided from history with the new obser
       { subscription: a!, observation: obsOf(a!, 'hostname_mismatch'), checkedAt: T0, nextCheckAt: next },
       { subscription: b!, observation: null, checkedAt: T0, nextCheckAt: next },
     ],
-    6,
-    decide,
+    { history: 6, decide },
   );
   assert.equal(intents, 1);
   assert.deepEqual(
@@ -353,8 +352,7 @@ test('sweep batch: observations, intents decided from history with the new obser
   assert.equal(
     await sweeps.commit(
       [{ subscription: a!, observation: obsOf(a!, 'hostname_mismatch'), checkedAt: T0, nextCheckAt: next }],
-      6,
-      decide,
+      { history: 6, decide },
     ),
     0,
     'decided once',
@@ -370,8 +368,7 @@ test('sweep batch: observations, intents decided from history with the new obser
         { subscription: c, observation: obsOf(c, 'x'), checkedAt: T0, nextCheckAt: next },
         { subscription: gone, observation: obsOf(gone, 'x'), checkedAt: T0, nextCheckAt: next },
       ],
-      6,
-      decide,
+      { history: 6, decide },
     ),
     /FOREIGN KEY/,
   );
@@ -410,7 +407,11 @@ test('sweep batch: the ledger forgets the delivered rows and threads `forget` na
   };
   const next = new Date(T0.getTime() + 6 * 3_600_000);
   const obs = { subscriptionId: a.id, at: T0, verdict: 'ok' as const, codes: [], critical: [], endpoints: [] };
-  await sweeps.commit([{ subscription: a, observation: obs, checkedAt: T0, nextCheckAt: next }], 6, () => [], forget);
+  await sweeps.commit([{ subscription: a, observation: obs, checkedAt: T0, nextCheckAt: next }], {
+    history: 6,
+    decide: () => [],
+    forget,
+  });
   assert.deepEqual(seen, [
     [
       'threshold:OLD:30 sent OLD 2026-01-01T00:00:00.000Z',

@@ -8,16 +8,22 @@
  * whole diagnosis (its report, certificates and body sample: about 14 KiB cloned into the main thread per check).
  */
 import type { Attempt, CertInfo, EndpointReport, ProbeReport, ProtocolSupport, SentCert } from '../probe/types.js';
-import type { RuleFinding, Verdict } from '../rules/types.js';
+import type { RuleFinding, RuleResult, Verdict } from '../rules/types.js';
 import type { EndpointObservation, NewObservation } from '../store/types.js';
 
-/** An observation before it is tied to a subscription and a time. */
-export type CheckObservation = Omit<NewObservation, 'subscriptionId' | 'at'>;
+/**
+ * An observation before it is tied to a subscription and a time. `unjudged`: the rules this check could not
+ * evaluate (a step skipped by the sweep profile, or failed); the sweep carries their earlier findings forward
+ * (carry.ts) and never stores the list itself.
+ */
+export type CheckObservation = Omit<NewObservation, 'subscriptionId' | 'at'> & { unjudged?: string[] };
 
 /** What an observation is made of: a Diagnosis has it, and so has the report with judge()'s result. */
 export interface Observable {
   verdict: Verdict;
   findings: readonly RuleFinding[];
+  /** every rule's status (absent: nothing is known to be unjudged) */
+  results?: readonly RuleResult[];
   report: Pick<ProbeReport, 'endpoints' | 'protocols'>;
 }
 
@@ -31,7 +37,8 @@ export function observedOf(d: Observable): CheckObservation {
   const endpoints = d.report.endpoints.map((e, i) =>
     endpointOf(e, d.findings, i === 0 ? d.report.protocols : undefined),
   );
-  return { verdict: d.verdict, codes, critical, endpoints };
+  const unjudged = (d.results ?? []).filter((r) => r.status === 'not_evaluated').map((r) => r.code);
+  return { verdict: d.verdict, codes, critical, endpoints, unjudged: [...new Set(unjudged)].sort() };
 }
 
 function endpointOf(e: EndpointReport, findings: readonly RuleFinding[], primaryProtocols?: Attempt<ProtocolSupport>) {
@@ -56,6 +63,7 @@ function endpointOf(e: EndpointReport, findings: readonly RuleFinding[], primary
     protocols: protocolSet(e.protocols ?? primaryProtocols),
     verdict: verdictOf(mine),
     error: e.handshake.status === 'error' ? e.handshake.code : null,
+    codes: [...new Set(mine.map((f) => f.code))].sort(),
   };
   return obs;
 }

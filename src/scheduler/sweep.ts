@@ -30,6 +30,7 @@ import type {
   SweepOutcome,
   SweepStore,
 } from '../store/types.js';
+import { carryForward } from './carry.js';
 import { observedOf } from './observe.js';
 import { owedReminders } from './policy.js';
 import { forgettable } from './prune.js';
@@ -203,7 +204,12 @@ class OutcomeWriter {
       if (batch.length === 0) return;
       const t0 = performance.now();
       try {
-        this.#result.intents += await this.#deps.sweeps.commit(batch, HISTORY, this.#decide, this.#forget);
+        this.#result.intents += await this.#deps.sweeps.commit(batch, {
+          history: HISTORY,
+          decide: this.#decide,
+          forget: this.#forget,
+          carry: carryForward,
+        });
       } catch (err) {
         // the batch's subscriptions stay due: the next tick checks them again
         this.#deps.log.error({ err, outcomes: batch.length }, 'storing sweep results failed');

@@ -13,7 +13,7 @@ import type { Db } from './db.js';
 import type { SqliteObservationStore } from './observations.js';
 import type { SqliteReminderStore } from './reminders.js';
 import type { SqliteSubscriptionStore } from './subscriptions.js';
-import type { DecideOwed, ForgetDecided, SweepOutcome, SweepStore } from './types.js';
+import type { SweepOutcome, SweepPolicy, SweepStore } from './types.js';
 
 export class SqliteSweepStore implements SweepStore {
   #commit;
@@ -27,27 +27,27 @@ export class SqliteSweepStore implements SweepStore {
     },
   ) {
     const { observations, reminders, subscriptions } = stores;
-    this.#commit = db.transaction(
-      (outcomes: SweepOutcome[], history: number, decide: DecideOwed, forget?: ForgetDecided): number => {
-        let intents = 0;
-        for (const o of outcomes) {
-          const sub = o.subscription;
-          if (o.observation) {
-            observations.recordSync(o.observation);
-            const recent = observations.recentSync(sub.id, history);
-            const ledger = reminders.ledgerSync(sub.id);
-            const owed = decide(sub, recent, ledger, o.checkedAt);
-            if (owed.length > 0) intents += reminders.intendSync(sub.id, sub.channel, owed, o.checkedAt).length;
-            if (forget) reminders.forgetSync(sub.id, forget(recent, ledger, o.checkedAt));
-          }
-          subscriptions.scheduleNextSync(sub.id, o.checkedAt, o.nextCheckAt);
+    this.#commit = db.transaction((outcomes: SweepOutcome[], policy: SweepPolicy): number => {
+      const { history, decide, forget, carry } = policy;
+      let intents = 0;
+      for (const o of outcomes) {
+        const sub = o.subscription;
+        if (o.observation) {
+          const earlier = observations.recentSync(sub.id, history);
+          const observed = carry ? carry(earlier.at(-1), o.observation) : o.observation;
+          const recent = [...earlier, observations.recordSync(observed)].slice(-history);
+          const ledger = reminders.ledgerSync(sub.id);
+          const owed = decide(sub, recent, ledger, o.checkedAt);
+          if (owed.length > 0) intents += reminders.intendSync(sub.id, sub.channel, owed, o.checkedAt).length;
+          if (forget) reminders.forgetSync(sub.id, forget(recent, ledger, o.checkedAt));
         }
-        return intents;
-      },
-    );
+        subscriptions.scheduleNextSync(sub.id, o.checkedAt, o.nextCheckAt);
+      }
+      return intents;
+    });
   }
 
-  async commit(outcomes: SweepOutcome[], history: number, decide: DecideOwed, forget?: ForgetDecided): Promise<number> {
-    return outcomes.length === 0 ? 0 : this.#commit(outcomes, history, decide, forget);
+  async commit(outcomes: SweepOutcome[], policy: SweepPolicy): Promise<number> {
+    return outcomes.length === 0 ? 0 : this.#commit(outcomes, policy);
   }
 }

@@ -165,6 +165,8 @@ export interface EndpointObservation {
   verdict: Verdict;
   /** the handshake's error code when it failed (connection_refused, …), else null */
   error: string | null;
+  /** codes of the findings that hold on this address (absent in observations stored before they were kept) */
+  codes?: string[];
 }
 
 export interface Observation {
@@ -282,6 +284,18 @@ export interface Forgettable {
 
 export type ForgetDecided = (history: Observation[], ledger: StoredLedgerEntry[], now: Date) => Forgettable;
 
+/** The observation to store, from the one before it and the check's (src/scheduler/carry.ts). */
+export type CarryForward = (previous: Observation | undefined, observation: NewObservation) => NewObservation;
+
+/** What a sweep batch decides with (src/scheduler/sweep.ts gives the policy's pure functions). */
+export interface SweepPolicy {
+  /** how many of the latest observations `decide` and `forget` see */
+  history: number;
+  decide: DecideOwed;
+  forget?: ForgetDecided;
+  carry?: CarryForward;
+}
+
 export interface ReminderStore {
   ledger(subscriptionId: string): Promise<LedgerEntry[]>;
   /** record intents (a key already present is skipped); returns the rows inserted */
@@ -344,11 +358,11 @@ export type DecideOwed = (
  */
 export interface SweepStore {
   /**
-   * In one transaction, per outcome: the observation, the intents `decide` owes from the latest `history`
-   * observations and the ledger, and the next check time; then the ledger rows `forget` says no later decision
-   * can need. Resolves with the number of intents recorded.
+   * In one transaction, per outcome: the observation (as `carry` makes it from the one before), the intents
+   * `decide` owes from the latest `history` observations and the ledger, the ledger rows `forget` says no later
+   * decision can need, and the next check time. Resolves with the number of intents recorded.
    */
-  commit(outcomes: SweepOutcome[], history: number, decide: DecideOwed, forget?: ForgetDecided): Promise<number>;
+  commit(outcomes: SweepOutcome[], policy: SweepPolicy): Promise<number>;
 }
 
 /** What the watch commands need (CommandContext.watch): the stores and the sweep settings. */
