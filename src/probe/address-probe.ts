@@ -38,7 +38,9 @@ export interface AddressProbeOptions {
   scan: boolean;
   /** false: no no-SNI handshake (sweep profile) */
   noSni: boolean;
-  /** why scan or noSni is off, for the skipped attempts */
+  /** false: no HTTP request (light sweep profile), whatever `http` says */
+  httpStep?: boolean;
+  /** why scan, noSni or httpStep is off, for the skipped attempts */
   skippedWhy: string;
 }
 
@@ -75,7 +77,7 @@ export async function probeAddress(opts: AddressProbeOptions, onHandshake?: (hs:
     },
   });
   await afterPoll();
-  if (opts.http !== 'off') preloadHttp();
+  if (opts.http !== 'off' && opts.httpStep !== false) preloadHttp();
   warmRecordDecryption();
   const noSni = noSniHandshake(opts, common);
   const scanOpts = { ...common, servername: target.sni, timeoutMs: opts.remaining() };
@@ -133,6 +135,10 @@ function knownFromMain(hs: Attempt<HandshakeResult>): Partial<Record<TlsVersion,
 }
 
 async function httpStep(opts: AddressProbeOptions, main: OpenHandshake): Promise<Attempt<HttpResult>> {
+  if (opts.httpStep === false) {
+    main.socket?.destroy();
+    return { status: 'skipped', why: opts.skippedWhy };
+  }
   const plan = planHttp(opts.target, main, opts.http);
   if (!plan.send) {
     main.socket?.destroy();

@@ -5,7 +5,10 @@
  * (its first check in this process included): server configurations change rarely, certificates and
  * clocks more often, and those two steps cost four of a check's five connections.
  *
- * `light` always skips both: the caller decides when a full check is due. The scheduler does (sweep.ts,
+ * `light` always skips both, and the HTTP request too (its findings, HSTS and the clock, change with a deploy
+ * as rarely; the request costs the server about as much CPU as the handshake's own share, measured in
+ * bench/sweep.ts): the caller decides when a full check is due, and the sweep carries forward what a light check
+ * could not judge (src/scheduler/carry.ts). The scheduler does (sweep.ts,
  * `sweepProfile`), from the subscription and the sweep's time, so the rate holds across restarts and pool
  * threads; `sweep`'s counters are per process and per thread, so after every restart its first sweep ran the
  * full profile on every endpoint.
@@ -15,6 +18,8 @@ export type CheckProfile = 'full' | 'sweep' | 'light';
 export interface ProbeSteps {
   scan: boolean;
   noSni: boolean;
+  /** the HTTP request over the main connection (absent: on) */
+  httpStep?: boolean;
   /** the skipped attempts' reason when a step is off */
   skippedWhy: string;
 }
@@ -27,7 +32,8 @@ const counts = new Map<string, number>();
 export function stepsFor(profile: CheckProfile, targetKey: string, every = SWEEP_FULL_EVERY): ProbeSteps {
   if (profile === 'full') return { scan: true, noSni: true, skippedWhy: '' };
   if (profile === 'light') {
-    return { scan: false, noSni: false, skippedWhy: `sweep profile: runs on every ${every}th sweep of this endpoint` };
+    const skippedWhy = `sweep profile: runs on every ${every}th sweep of this endpoint`;
+    return { scan: false, noSni: false, httpStep: false, skippedWhy };
   }
   const n = counts.get(targetKey) ?? 0;
   counts.delete(targetKey);
