@@ -312,7 +312,6 @@ describe('pool threads run below the main thread (priority.ts)', () => {
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       return { tid, policy: Number(f[41 - 3]), nice: Number(f[19 - 3]) };
     });
-  const withPolicy = (policy: number) => threads().filter((t) => t.policy === policy).length;
   const warm = (p: CheckPool) =>
     Promise.all(
       [0, 1].map(() =>
@@ -323,7 +322,8 @@ describe('pool threads run below the main thread (priority.ts)', () => {
   test('idle (the default): every pool thread is SCHED_IDLE, the main thread is not', {
     skip: !linux && 'needs Linux and chrt(1)',
   }, async () => {
-    const before = withPolicy(SCHED_IDLE);
+    // threads of earlier tests' pools may still be exiting: count only the threads this pool started
+    const before = new Set(threads().map((t) => t.tid));
     const pool = createCheckPool({ size: 2, minThreads: 2 });
     try {
       const ds = await warm(pool);
@@ -332,7 +332,8 @@ describe('pool threads run below the main thread (priority.ts)', () => {
         ['ok', 'ok'],
         'checks still run at idle priority',
       );
-      assert.equal(withPolicy(SCHED_IDLE) - before, 2, JSON.stringify(threads()));
+      const fresh = threads().filter((t) => !before.has(t.tid) && t.policy === SCHED_IDLE);
+      assert.equal(fresh.length, 2, JSON.stringify(threads()));
       const main = threads().find((t) => t.tid === String(process.pid))!;
       assert.deepEqual([main.policy, main.nice], [0, 0], 'the main thread keeps SCHED_OTHER, nice 0');
     } finally {
@@ -343,22 +344,25 @@ describe('pool threads run below the main thread (priority.ts)', () => {
   test('low: nice +10 on the pool threads only; normal: nothing changes', {
     skip: process.platform !== 'linux' && 'per-thread nice is Linux',
   }, async () => {
-    const niceBefore = threads().filter((t) => t.nice === LOW_NICE).length;
-    const idleBefore = withPolicy(SCHED_IDLE);
+    // only the threads each pool started count: earlier pools' threads may still be exiting
+    const fresh = (before: Set<string>) => threads().filter((t) => !before.has(t.tid));
+    const tids = () => new Set(threads().map((t) => t.tid));
+    const beforeLow = tids();
     const low = createCheckPool({ size: 2, minThreads: 2, priority: 'low' });
     try {
       await warm(low);
-      assert.equal(threads().filter((t) => t.nice === LOW_NICE).length - niceBefore, 2, JSON.stringify(threads()));
-      assert.equal(withPolicy(SCHED_IDLE), idleBefore, 'low does not use SCHED_IDLE');
+      const started = fresh(beforeLow);
+      assert.equal(started.filter((t) => t.nice === LOW_NICE).length, 2, JSON.stringify(threads()));
+      assert.equal(started.filter((t) => t.policy === SCHED_IDLE).length, 0, 'low does not use SCHED_IDLE');
     } finally {
       await low.close();
     }
+    const beforeNormal = tids();
     const normal = createCheckPool({ size: 2, minThreads: 2, priority: 'normal' });
     try {
-      const count = () => threads().filter((t) => t.nice !== 0 || t.policy !== 0).length;
-      const changedBefore = count();
       await warm(normal);
-      assert.equal(count(), changedBefore, JSON.stringify(threads()));
+      const changed = fresh(beforeNormal).filter((t) => t.nice !== 0 || t.policy !== 0);
+      assert.deepEqual(changed, [], JSON.stringify(threads()));
     } finally {
       await normal.close();
     }
