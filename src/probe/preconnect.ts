@@ -11,6 +11,23 @@
  * and probe exactly as before. Each offer is taken at most once.
  */
 import type net from 'node:net';
+import { trace } from '../trace.js';
+import type { TlsVersion } from './types.js';
+
+/**
+ * The protocol scan's versions probed as soon as an address's main handshake has started (address-probe.ts);
+ * TLS 1.3 waits for the main handshake, which usually answers it.
+ */
+export const SCAN_AT_ONCE: readonly TlsVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2'];
+
+/**
+ * The TCP connections a full-profile probe opens to an address at once (address-probe.ts): the main
+ * handshake, the no-SNI handshake (a named target; an IP target's handshake has no SNI already) and the
+ * scan's first probes. The launcher opens exactly these early, so each is taken and none is left over.
+ */
+export function connectionsAtOnce(sni: string | null): number {
+  return 1 + (sni === null ? 0 : 1) + SCAN_AT_ONCE.length;
+}
 
 type Answers = Promise<{ address: string; family: 4 | 6 }[]>;
 
@@ -89,7 +106,10 @@ export function offerConnection(connect: () => net.Socket, address: string, port
   return early;
 }
 
-/** The early connection to `address`:`port`, if one is still usable; the caller owns it from now on. */
+/**
+ * An early connection to `address`:`port`, the oldest first (the main handshake, which starts first, gets the
+ * first one opened), if one is still usable; the caller owns it from now on.
+ */
 export function takeConnection(address: string, port: number): EarlyConnection | undefined {
   const list = offers(false)?.connections;
   const at = list?.findIndex((c) => c.address === address && c.port === port) ?? -1;
@@ -97,5 +117,6 @@ export function takeConnection(address: string, port: number): EarlyConnection |
   const [early] = list.splice(at, 1);
   if (early!.failed || early!.socket.destroyed) return undefined;
   early!.release();
+  trace(`preconnect: taken ${address} port ${port} (${list.length} left)`);
   return early;
 }

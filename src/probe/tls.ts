@@ -149,7 +149,7 @@ class Session {
   private connect(): void {
     const { opts } = this;
     // a one-shot CLI check may have opened this connection before the program loaded (preconnect.ts)
-    const early = opts.keepOpen ? takeConnection(opts.address, opts.port) : undefined;
+    const early = takeConnection(opts.address, opts.port);
     if (early) this.started = early.startedAt;
     const raw = early?.socket ?? net.connect({ host: opts.address, port: opts.port });
     this.raw = raw;
