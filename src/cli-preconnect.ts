@@ -1,9 +1,9 @@
 /**
  * The first step of a one-shot `cert-doctor check TARGET` (issue 12), run by bin/cert-doctor.cjs from its own
  * small bundle (dist/cli-preconnect.cjs) before the program (dist/cli-bundle.cjs, ~20-40 ms to load) is loaded:
- * it opens the TCP connections the probe opens at once (the main handshake's first, then the no-SNI handshake's
- * and the protocol scan's), so their connect round trip overlaps with that load instead of following it. The
- * probe takes the connections and the DNS answer (src/probe/preconnect.ts).
+ * it opens the main handshake's TCP connection (then the protocol scan's), so the connect round trip overlaps
+ * with that load instead of following it. The probe takes the connections and the DNS answer
+ * (src/probe/preconnect.ts).
  *
  * It connects only where the check itself would, and only once the check could not fail on its input: the
  * same option parser, target parser, allow-list and address policy (public addresses plus --allow /
@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { allowList, CHECK_OPTIONS, caBundles, httpMode, intOption, ruleOptions } from './cli-inputs.js';
 import { createAddressPolicy } from './probe/address-policy.js';
 import { warmIsIp } from './probe/isip-warmup.js';
-import { connectionsAtOnce, offerAnswers, offerConnection } from './probe/preconnect.js';
+import { EARLY_CONNECTIONS, offerAnswers, offerConnection } from './probe/preconnect.js';
 import { lookupNow, probeAddresses, resolveTarget } from './probe/resolve.js';
 import { parseTarget } from './probe/target.js';
 import { customAnchors } from './probe/trust-anchors.js';
@@ -38,7 +38,7 @@ export async function preconnect(
   try {
     const plan = await connectPlan(args, env, waitMs);
     if (plan === null) return;
-    // every connection the probe opens to that address at once, the main handshake's first (preconnect.ts)
+    // the main handshake's connection first, then the protocol scan's (preconnect.ts EARLY_CONNECTIONS)
     for (let i = 0; i < plan.connections; i++) {
       offerConnection(() => net.connect({ host: plan.address, port: plan.port }), plan.address, plan.port);
     }
@@ -104,7 +104,5 @@ async function connectPlan(
   });
   if (resolution.status !== 'completed') return null;
   const first = probeAddresses(resolution.result, 1)[0];
-  return first === undefined
-    ? null
-    : { address: first.address, port: target.port, connections: connectionsAtOnce(target.sni) };
+  return first === undefined ? null : { address: first.address, port: target.port, connections: EARLY_CONNECTIONS };
 }

@@ -21,13 +21,14 @@ import type { TlsVersion } from './types.js';
 export const SCAN_AT_ONCE: readonly TlsVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2'];
 
 /**
- * The TCP connections a full-profile probe opens to an address at once (address-probe.ts): the main
- * handshake, the no-SNI handshake (a named target; an IP target's handshake has no SNI already) and the
- * scan's first probes. The launcher opens exactly these early, so each is taken and none is left over.
+ * The TCP connections the launcher opens early for a full-profile probe of an address: the main handshake's
+ * (its first) and the scan's first probes' (address-probe.ts). Each is taken, none is left over. Not the
+ * no-SNI handshake's: its ClientHello, ready a few ms after the main one, would then leave with it once the
+ * connect completes, and its flight would arrive with the main flight, whose handling (the HTTP request
+ * leaves from it) it delays by its own (~5 ms of decrypting and parsing a chain); opened by the probe, it
+ * finishes while the request is on the wire. A version probe's answer costs next to nothing to read.
  */
-export function connectionsAtOnce(sni: string | null): number {
-  return 1 + (sni === null ? 0 : 1) + SCAN_AT_ONCE.length;
-}
+export const EARLY_CONNECTIONS = 1 + SCAN_AT_ONCE.length;
 
 type Answers = Promise<{ address: string; family: 4 | 6 }[]>;
 
