@@ -38,12 +38,14 @@ export async function preconnect(
   try {
     const plan = await connectPlan(args, env, waitMs);
     if (plan === null) return;
-    // the main handshake's connection first, then the protocol scan's (preconnect.ts EARLY_CONNECTIONS)
-    for (let i = 0; i < plan.connections; i++) {
+    // the main handshake's connection first, then the protocol scan's (preconnect.ts EARLY_CONNECTIONS); net.connect
+    // sends its SYN from a nextTick: the main one leaves before the others are made, all before the program loads
+    const connect = () =>
       offerConnection(() => net.connect({ host: plan.address, port: plan.port }), plan.address, plan.port);
-    }
+    connect();
+    await new Promise<void>((resolve) => process.nextTick(resolve));
+    for (let i = 1; i < plan.connections; i++) connect();
     trace(`preconnect: connecting ${plan.address} port ${plan.port} (${plan.connections} connections)`);
-    // net.connect sends its SYN from a nextTick: let it run before the launcher loads the program
     await new Promise<void>((resolve) => process.nextTick(resolve));
   } catch {
     // an optimisation only: the check meets whatever this met, and reports it
