@@ -76,9 +76,13 @@ export async function probeAddress(opts: AddressProbeOptions, onHandshake?: (hs:
     },
   });
   await afterPoll();
+  // The no-SNI handshake next, and its SYN and ClientHello out (they leave from nextTicks, run once this turn's
+  // work is done) before the rest: the scan's connections may be open already (the CLI's launcher opens them,
+  // preconnect.ts) and its ClientHellos take a few ms to make; the HTTP warm-up only has to precede the flight.
+  const noSni = noSniHandshake(opts, common);
+  await new Promise<void>((resolve) => setImmediate(resolve));
   if (opts.http !== 'off') preloadHttp();
   warmRecordDecryption();
-  const noSni = noSniHandshake(opts, common);
   const scanOpts = { ...common, servername: target.sni, timeoutMs: opts.remaining() };
   const early = opts.scan ? SCAN_AT_ONCE.map((v) => [v, tryVersion(scanOpts, v)] as const) : [];
   const main = await opening;
