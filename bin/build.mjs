@@ -30,15 +30,44 @@ const entryPoints = Object.fromEntries(
 );
 
 /**
- * Bundled rather than loaded from node_modules: pure JavaScript a check needs before its first handshake
- * (the address policy's range table). Loading a CommonJS package from an ES module costs a check ~5 ms
- * (the CJS loader, cjs-module-lexer); compiled into the chunk it costs nothing extra.
+ * Bundled rather than loaded from node_modules: pure JavaScript a check needs before its first handshake.
+ * Loading a CommonJS package from an ES module costs a check ~5 ms (the CJS loader, cjs-module-lexer);
+ * compiled into the chunk it costs nothing extra. (ipaddr.js: only at build time now, see below.)
  */
 const BUNDLED = new Set(['ipaddr.js']);
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const external = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
   .filter((name) => !BUNDLED.has(name))
   .flatMap((name) => [name, `${name}/*`]);
+
+/**
+ * The address policy's special-purpose table (src/probe/special-ranges.ts derives it from ipaddr.js's ranges
+ * plus our own entries), computed here once instead of at every start: built at module load it cost a CLI
+ * check ~2-4 ms before its first SYN (ipaddr.js's set-up, then formatting ~50 ranges), and ipaddr.js is needed
+ * for nothing else. The source module runs as it is (bundled, evaluated from memory) and the programs get its
+ * result as data; tests and `npm run` scripts keep deriving it from source.
+ */
+const derived = await build({
+  entryPoints: [join(root, 'src/probe/special-ranges.ts')],
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  write: false,
+  logLevel: 'warning',
+});
+const { SPECIAL_RANGES } = await import(
+  `data:text/javascript;base64,${Buffer.from(derived.outputFiles[0].contents).toString('base64')}`
+);
+const specialRangesAsData = {
+  name: 'special-ranges-as-data',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]probe[\\/]special-ranges\.ts$/ }, () => ({
+      contents: `export const SPECIAL_RANGES = ${JSON.stringify(SPECIAL_RANGES)};`,
+      loader: 'js',
+    }));
+  },
+};
+const plugins = [specialRangesAsData];
 
 rmSync(outdir, { recursive: true, force: true });
 const result = await build({
@@ -56,6 +85,7 @@ const result = await build({
   legalComments: 'none',
   logLevel: 'warning',
   metafile: process.argv.includes('--metafile'),
+  plugins,
 });
 if (result.metafile) console.log(JSON.stringify(result.metafile));
 
@@ -85,6 +115,7 @@ await build({
   define: { 'import.meta.url': 'import_meta_url', 'import.meta.resolve': 'import_meta_resolve' },
   legalComments: 'none',
   logLevel: 'warning',
+  plugins,
 });
 // charset 'ascii' escapes strings but not regular expression literals: bin/code-cache.cjs reads an ASCII bundle
 // as latin1 (a copy) and anything else as UTF-8 (~1.5 ms more per start); write \uXXXX in a pattern instead
@@ -113,4 +144,5 @@ await build({
   define: { 'import.meta.url': 'import_meta_url', 'import.meta.resolve': 'import_meta_resolve' },
   legalComments: 'none',
   logLevel: 'warning',
+  plugins,
 });

@@ -59,8 +59,13 @@ async function run() {
     const bundle = loader.loadCliBundle(dist, args);
     if (trace) stamp(`bin: bundle loaded (code cache ${bundle.cache})`);
     process.exitCode = await bundle.main(args, io);
-    bundle.save();
-    early?.save();
+    // A check that reached no answer (exit 3: refused, unresolvable, a usage error) ran little of the probe: a
+    // cache made from it would leave the handshake and HTTP code to compile lazily in every later run, between
+    // the server's flight and our request. It saves none; the next check that gets a verdict does.
+    if (args[0] !== 'check' || process.exitCode !== 3) {
+      bundle.save();
+      early?.save();
+    }
     // A check's work is done and its output written: Node's own teardown (freeing the environment and the V8
     // heap, ~1-3 ms) is skipped, but only when every stream it wrote to has handed all its bytes to the kernel
     // (a write a pipe could not take at once stays buffered: then the process ends the usual way).

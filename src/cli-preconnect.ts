@@ -1,8 +1,9 @@
 /**
  * The first step of a one-shot `cert-doctor check TARGET` (issue 12), run by bin/cert-doctor.cjs from its own
  * small bundle (dist/cli-preconnect.cjs) before the program (dist/cli-bundle.cjs, ~20-40 ms to load) is loaded:
- * it opens the main handshake's TCP connection, so the connect round trip overlaps with that load instead of
- * following it. The probe takes the connection and the DNS answer (src/probe/preconnect.ts).
+ * it opens the main handshake's TCP connection (then the protocol scan's), so the connect round trip overlaps
+ * with that load instead of following it. The probe takes the connections and the DNS answer
+ * (src/probe/preconnect.ts).
  *
  * It connects only where the check itself would, and only once the check could not fail on its input: the
  * same option parser, target parser, allow-list and address policy (public addresses plus --allow /
@@ -16,13 +17,17 @@ import { parseArgs } from 'node:util';
 import { allowList, CHECK_OPTIONS, caBundles, httpMode, intOption, ruleOptions } from './cli-inputs.js';
 import { createAddressPolicy } from './probe/address-policy.js';
 import { warmIsIp } from './probe/isip-warmup.js';
-import { offerAnswers, offerConnection } from './probe/preconnect.js';
+import { EARLY_CONNECTIONS, offerAnswers, offerConnection } from './probe/preconnect.js';
 import { lookupNow, probeAddresses, resolveTarget } from './probe/resolve.js';
 import { parseTarget } from './probe/target.js';
 import { customAnchors } from './probe/trust-anchors.js';
 import { trace } from './trace.js';
 
-/** How long the launcher waits for the DNS answer before loading the program anyway (about that load's time). */
+/**
+ * How long the launcher waits for the DNS answer, once everything else is ready, before loading the program
+ * anyway (about that load's time). Only the wait counts: under CPU load the parsing takes longer, and a
+ * patience that counted it gave up on lookups that had long answered.
+ */
 export const PRECONNECT_WAIT_MS = 25;
 
 export async function preconnect(
@@ -30,29 +35,42 @@ export async function preconnect(
   env: NodeJS.ProcessEnv,
   waitMs: number = PRECONNECT_WAIT_MS,
 ): Promise<void> {
-  let gaveUp = false;
-  let timer: NodeJS.Timeout | undefined;
-  const patience = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
-      gaveUp = true;
-      resolve();
-    }, waitMs);
-  });
-  const work = (async () => {
-    const plan = await connectPlan(args, env);
-    // a late answer connects nothing: by now the check is loading and connects by itself
-    if (plan === null || gaveUp) return;
-    offerConnection(() => net.connect({ host: plan.address, port: plan.port }), plan.address, plan.port);
-    trace(`preconnect: connecting ${plan.address} port ${plan.port}`);
-    // net.connect sends its SYN from a nextTick: let it run before the launcher loads the program
+  try {
+    const plan = await connectPlan(args, env, waitMs);
+    if (plan === null) return;
+    // the main handshake's connection first, then the protocol scan's (preconnect.ts EARLY_CONNECTIONS); net.connect
+    // sends its SYN from a nextTick: the main one leaves before the others are made, all before the program loads
+    const connect = () =>
+      offerConnection(() => net.connect({ host: plan.address, port: plan.port }), plan.address, plan.port);
+    connect();
     await new Promise<void>((resolve) => process.nextTick(resolve));
-  })().catch(() => undefined);
-  await Promise.race([work, patience]);
-  clearTimeout(timer);
+    for (let i = 1; i < plan.connections; i++) connect();
+    trace(`preconnect: connecting ${plan.address} port ${plan.port} (${plan.connections} connections)`);
+    await new Promise<void>((resolve) => process.nextTick(resolve));
+  } catch {
+    // an optimisation only: the check meets whatever this met, and reports it
+  }
+}
+
+/** The answers, or null when they take longer than `waitMs` (a late answer still reaches the check). */
+async function within<T>(answers: Promise<T>, waitMs: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), waitMs);
+  });
+  try {
+    return await Promise.race([answers, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Where the check's main handshake will connect, or null when the check would do otherwise (or fail). */
-async function connectPlan(args: string[], env: NodeJS.ProcessEnv): Promise<{ address: string; port: number } | null> {
+async function connectPlan(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  waitMs: number,
+): Promise<{ address: string; port: number; connections: number } | null> {
   if (args[0] !== 'check') return null;
   const { values, positionals } = parseArgs({
     args: args.slice(1),
@@ -79,6 +97,8 @@ async function connectPlan(args: string[], env: NodeJS.ProcessEnv): Promise<{ ad
   const bundles = await caBundles(values.ca ?? [], env);
   // the check's own validation (trust.ts loadTrustStore parses each extra bundle with it)
   bundles.forEach(customAnchors);
+  // a lookup still under way after all that: the check takes its answer when it comes, and connects itself
+  if (answers !== null && (await within(answers, waitMs)) === null) return null;
   const resolution = await resolveTarget(target, {
     policy,
     timeoutMs: 10_000,
@@ -86,5 +106,5 @@ async function connectPlan(args: string[], env: NodeJS.ProcessEnv): Promise<{ ad
   });
   if (resolution.status !== 'completed') return null;
   const first = probeAddresses(resolution.result, 1)[0];
-  return first === undefined ? null : { address: first.address, port: target.port };
+  return first === undefined ? null : { address: first.address, port: target.port, connections: EARLY_CONNECTIONS };
 }

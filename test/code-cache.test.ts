@@ -7,8 +7,18 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -187,6 +197,27 @@ test('the bundle, cached or not, diagnoses like the ES module build the bot runs
   assert.deepEqual(summary(cold.stdout), expected);
   assert.deepEqual(summary(warm.stdout), expected);
   assert.equal(cacheFiles('check').length, 1, 'check has its own cache');
+});
+
+test('a check that reached no server writes no cache: the next one that does writes it', async () => {
+  // a loopback port nobody listens on: connection_refused, exit 3, and most of the probe never ran
+  const closed = await new Promise<number>((resolve) => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+  const common = ['--allow', '127.0.0.0/8', '--ca', caFile, '--json'];
+  rmSync(cacheDir, { recursive: true, force: true });
+  const refused = await run(['check', `https://localhost:${closed}/`, ...common]);
+  assert.equal(refused.code, 3);
+  assert.equal(refused.cache, 'none');
+  assert.deepEqual(existsSync(cacheDir) ? cacheFiles('check') : [], []);
+  const first = await run(['check', `https://localhost:${server.port}/`, ...common]);
+  const second = await run(['check', `https://localhost:${server.port}/`, ...common]);
+  assert.deepEqual([first.code, first.cache, second.cache], [0, 'none', 'used']);
+  assert.equal(cacheFiles('check').length, 1);
 });
 
 test('cacheDir: CERT_DOCTOR_CACHE_DIR, else dist/.cache when dist/ is writable, else the XDG cache directory', () => {

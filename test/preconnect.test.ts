@@ -82,6 +82,26 @@ test('the main handshake rides the connection opened before the program loaded; 
   assert.equal(early.connections, plain.connections, 'no connection more than the check makes by itself');
   const report = JSON.parse(early.stdout) as { endpoints: { handshake: { status: string } }[] };
   assert.equal(report.endpoints[0]?.handshake.status, 'completed');
+  // the scan's three first probes ride early connections too, each taken once
+  assert.deepEqual(opened(early), { offered: 4, taken: 4 }, early.stderr);
+  assert.deepEqual(opened(plain), { offered: 0, taken: 0 }, plain.stderr);
+});
+
+/** Early connections the launcher opened, and how many of them the probe took. */
+function opened(r: Run): { offered: number; taken: number } {
+  const line = r.steps.find((s) => s.startsWith('preconnect: connecting'));
+  const offered = line === undefined ? 0 : Number(/\((\d+) connections\)/.exec(line)?.[1]);
+  return { offered, taken: r.steps.filter((s) => s.startsWith('preconnect: taken')).length };
+}
+
+test('an IP target (no no-SNI handshake): the same early connections, all taken, same connections', async () => {
+  const args = ['check', `https://127.0.0.1:${server.port}/`, '--allow', '127.0.0.0/8', '--ca', caFile, '--json'];
+  const early = await run(args);
+  const plain = await run(args, { CERT_DOCTOR_PRECONNECT: '0' });
+  assert.deepEqual(opened(early), { offered: 4, taken: 4 }, early.stderr);
+  assert.equal(early.code, plain.code);
+  assert.equal(codes(early), codes(plain));
+  assert.equal(early.connections, plain.connections);
 });
 
 test('a broken --ca is the one-line error, with nothing connected', async () => {

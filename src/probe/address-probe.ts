@@ -12,6 +12,7 @@
 import { afterPoll } from '../event-loop.js';
 import { preloadHttp, requestOver } from './http.js';
 import { type HttpMode, planHttp } from './http-plan.js';
+import { SCAN_AT_ONCE } from './preconnect.js';
 import { scanProtocols, tryVersion } from './protocols.js';
 import { type HandshakeOptions, handshake, handshakeOpen, type OpenHandshake } from './tls.js';
 import { warmRecordDecryption } from './tls-records.js';
@@ -77,13 +78,15 @@ export async function probeAddress(opts: AddressProbeOptions, onHandshake?: (hs:
     },
   });
   await afterPoll();
+  // The no-SNI handshake next, and its SYN and ClientHello out (they leave from nextTicks, run once this turn's
+  // work is done) before the rest: the scan's connections may be open already (the CLI's launcher opens them,
+  // preconnect.ts) and its ClientHellos take a few ms to make; the HTTP warm-up only has to precede the flight.
+  const noSni = noSniHandshake(opts, common);
+  if (opts.noSni && target.sni !== null) await new Promise<void>((resolve) => setImmediate(resolve));
   if (opts.http !== 'off' && opts.httpStep !== false) preloadHttp();
   warmRecordDecryption();
-  const noSni = noSniHandshake(opts, common);
   const scanOpts = { ...common, servername: target.sni, timeoutMs: opts.remaining() };
-  const early = opts.scan
-    ? (['TLSv1', 'TLSv1.1', 'TLSv1.2'] as const).map((v) => [v, tryVersion(scanOpts, v)] as const)
-    : [];
+  const early = opts.scan ? SCAN_AT_ONCE.map((v) => [v, tryVersion(scanOpts, v)] as const) : [];
   const main = await opening;
   const http = httpEarly ?? httpStep(opts, main);
   onHandshake?.(main.attempt);

@@ -13,6 +13,7 @@ import net from 'node:net';
 import { Duplex } from 'node:stream';
 import tls, { type SecureVersion } from 'node:tls';
 import { type ErrorContext, hostPort, normaliseError, ProbeError, quote } from './errors.js';
+import { takeConnection } from './preconnect.js';
 import { needsStarttls, negotiateStarttls } from './starttls.js';
 import { clientContext } from './tls-context.js';
 import {
@@ -131,7 +132,9 @@ export async function probeVersion(opts: VersionProbeOptions): Promise<Attempt<b
 function exchange(opts: VersionProbeOptions, ctx: ErrorContext, hello: Buffer): Promise<boolean> {
   const where = `${hostPort(opts.address, opts.port)} (SNI ${opts.servername ?? 'none'})`;
   return new Promise<boolean>((resolve, reject) => {
-    const sock = net.connect({ host: opts.address, port: opts.port });
+    // a one-shot CLI check may have opened this connection before the program loaded (preconnect.ts)
+    const early = takeConnection(opts.address, opts.port);
+    const sock = early?.socket ?? net.connect({ host: opts.address, port: opts.port });
     let got = Buffer.alloc(0);
     let done = false;
     const finish = (err: unknown, accepted?: boolean) => {
@@ -158,7 +161,7 @@ function exchange(opts: VersionProbeOptions, ctx: ErrorContext, hello: Buffer): 
       const err = new Error(`${where} closed the connection before answering our ClientHello`);
       finish(Object.assign(err, { code: 'ECONNRESET' }));
     });
-    sock.once('connect', () => {
+    const connected = () => {
       ctx.phase = 'handshake';
       const send = () => {
         if (done) return;
@@ -176,7 +179,9 @@ function exchange(opts: VersionProbeOptions, ctx: ErrorContext, hello: Buffer): 
       };
       if (!needsStarttls(opts.starttls)) return send();
       negotiateStarttls(sock, opts.starttls, { host: opts.servername, timeoutMs: opts.timeoutMs }).then(send, finish);
-    });
+    };
+    if (early !== undefined && early.connectedAt !== null) connected();
+    else sock.once('connect', connected);
   });
 }
 

@@ -11,6 +11,24 @@
  * and probe exactly as before. Each offer is taken at most once.
  */
 import type net from 'node:net';
+import { trace } from '../trace.js';
+import type { TlsVersion } from './types.js';
+
+/**
+ * The protocol scan's versions probed as soon as an address's main handshake has started (address-probe.ts);
+ * TLS 1.3 waits for the main handshake, which usually answers it.
+ */
+export const SCAN_AT_ONCE: readonly TlsVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2'];
+
+/**
+ * The TCP connections the launcher opens early for a full-profile probe of an address: the main handshake's
+ * (its first) and the scan's first probes' (address-probe.ts). Each is taken, none is left over. Not the
+ * no-SNI handshake's: its ClientHello, ready a few ms after the main one, would then leave with it once the
+ * connect completes, and its flight would arrive with the main flight, whose handling (the HTTP request
+ * leaves from it) it delays by its own (~5 ms of decrypting and parsing a chain); opened by the probe, it
+ * finishes while the request is on the wire. A version probe's answer costs next to nothing to read.
+ */
+export const EARLY_CONNECTIONS = 1 + SCAN_AT_ONCE.length;
 
 type Answers = Promise<{ address: string; family: 4 | 6 }[]>;
 
@@ -89,7 +107,10 @@ export function offerConnection(connect: () => net.Socket, address: string, port
   return early;
 }
 
-/** The early connection to `address`:`port`, if one is still usable; the caller owns it from now on. */
+/**
+ * An early connection to `address`:`port`, the oldest first (the main handshake, which starts first, gets the
+ * first one opened), if one is still usable; the caller owns it from now on.
+ */
 export function takeConnection(address: string, port: number): EarlyConnection | undefined {
   const list = offers(false)?.connections;
   const at = list?.findIndex((c) => c.address === address && c.port === port) ?? -1;
@@ -97,5 +118,6 @@ export function takeConnection(address: string, port: number): EarlyConnection |
   const [early] = list.splice(at, 1);
   if (early!.failed || early!.socket.destroyed) return undefined;
   early!.release();
+  trace(`preconnect: taken ${address} port ${port} (${list.length} left)`);
   return early;
 }

@@ -30,9 +30,22 @@ export class TapStream extends Duplex {
     this.raw.resume();
   }
 
+  /**
+   * Ready for the next write as soon as the socket has taken this one, not once libuv reports it flushed (a
+   * loop turn later): TLS writes one record at a time through this stream, so an HTTP request written right
+   * after our Finished would otherwise wait that turn and whatever runs in it (issue 12). A full socket
+   * buffer still holds the next write until it drains; a write error reaches us as the socket's 'error'.
+   */
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     if (this.raw.destroyed) cb();
-    else this.raw.write(chunk, (err) => cb(err ?? null));
+    else if (this.raw.write(chunk)) cb();
+    else {
+      const next = () => {
+        this.raw.off('drain', next).off('close', next);
+        cb();
+      };
+      this.raw.on('drain', next).on('close', next);
+    }
   }
 
   override _final(cb: (err?: Error | null) => void): void {

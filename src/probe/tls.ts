@@ -148,7 +148,8 @@ class Session {
 
   private connect(): void {
     const { opts } = this;
-    // a one-shot CLI check may have opened this connection before the program loaded (preconnect.ts)
+    // a one-shot CLI check may have opened this connection before the program loaded (preconnect.ts): the
+    // main handshake's, never the no-SNI one's (EARLY_CONNECTIONS says why)
     const early = opts.keepOpen ? takeConnection(opts.address, opts.port) : undefined;
     if (early) this.started = early.startedAt;
     const raw = early?.socket ?? net.connect({ host: opts.address, port: opts.port });
@@ -311,10 +312,14 @@ class Session {
     } catch {
       // the caller's hook never changes this handshake's outcome
     }
-    setImmediate(() => {
-      this.succeeding = false;
-      if (complete()) this.settle({ status: 'completed', result });
-    });
+    // Two turns: our Finished's write completes in the first (node's JS stream socket reports it from an
+    // immediate), and the request queued behind it leaves then, ahead of this parse.
+    setImmediate(() =>
+      setImmediate(() => {
+        this.succeeding = false;
+        if (complete()) this.settle({ status: 'completed', result });
+      }),
+    );
   }
 
   private timings(until: number | null): PhaseTimings {
