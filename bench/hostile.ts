@@ -13,6 +13,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -128,8 +129,17 @@ export async function runHostileBench(
   const hostile = await peer(['hostile'], DEADLINE_MS);
   const tls = JSON.parse(normal.line) as { port: number; rootPem: string };
   const bad = JSON.parse(hostile.line) as { port: number; rootPem: string };
+  // BENCH_HOSTILE_CONTROL=1: the 8 checks go to a port that accepts and never answers instead (benign checks in
+  // flight for their whole timeout): what checks in flight cost the acks, hostile or not
+  const control = process.env.BENCH_HOSTILE_CONTROL ? await silentServer() : null;
   const workers = Number(process.env.BENCH_WORKERS ?? defaultPoolSize());
-  const pool = createCheckPool({ size: workers, minThreads: workers });
+  // BENCH_YIELD_WAIT_MS: the yield gate's longest wait (default yield-gate.ts MAX_WAIT_MS), to compare settings
+  const maxWaitMs = Number(process.env.BENCH_YIELD_WAIT_MS) || undefined;
+  const pool = createCheckPool({
+    size: workers,
+    minThreads: workers,
+    ...(maxWaitMs ? { yieldTimes: { maxWaitMs } } : {}),
+  });
   const h = await startHarness({
     extraCaPem: [tls.rootPem, bad.rootPem],
     check: pool.check,
@@ -214,7 +224,7 @@ export async function runHostileBench(
       const loudPeer = await readyPeer(n);
       const before = hostileAnswers;
       const hostileSent = Array.from({ length: HOSTILE_CHECKS }, (_, i) =>
-        h.req.command({ text: `check 127.0.0.1:${bad.port}`, channel: `CH${i}`, user: `UH${i}` }),
+        h.req.command({ text: `check 127.0.0.1:${control?.port ?? bad.port}`, channel: `CH${i}`, user: `UH${i}` }),
       );
       await Promise.all(hostileSent);
       await h.fake.waitUntil(
@@ -297,4 +307,16 @@ export function formatHostileReport(r: HostileReport): string {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   console.log(formatHostileReport(await runHostileBench()));
+}
+
+/** Accepts connections and never writes: a check against it waits out its timeout. */
+async function silentServer(): Promise<{ port: number }> {
+  const held: Socket[] = [];
+  const server = createServer((socket) => {
+    held.push(socket);
+    socket.on('error', () => {});
+  });
+  server.unref();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as AddressInfo).port };
 }
