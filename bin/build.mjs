@@ -97,8 +97,8 @@ if (result.metafile) console.log(JSON.stringify(result.metafile));
  * the probe. import.meta.url stands for dist/cli.js's URL, so package.json and check-worker.js resolve as
  * from the ES module build; the bot (start, serve, shell) keeps running that build.
  */
-await build({
-  entryPoints: { [CLI_BUNDLE]: join(root, 'src/cli.ts') },
+/** Both CommonJS files run through bin/code-cache.cjs: the same format, minification and import.meta stand-ins. */
+const codeCached = {
   outdir,
   bundle: true,
   format: 'cjs',
@@ -116,7 +116,8 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
   plugins,
-});
+};
+await build({ ...codeCached, entryPoints: { [CLI_BUNDLE]: join(root, 'src/cli.ts') } });
 // charset 'ascii' escapes strings but not regular expression literals: bin/code-cache.cjs reads an ASCII bundle
 // as latin1 (a copy) and anything else as UTF-8 (~1.5 ms more per start); write \uXXXX in a pattern instead
 const bundleBytes = readFileSync(join(outdir, `${CLI_BUNDLE}.cjs`));
@@ -128,21 +129,4 @@ if (!isAscii(bundleBytes)) console.warn(`build: dist/${CLI_BUNDLE}.cjs is not AS
  * parsers, the address policy, the resolver and the CA bundle parser. Run by bin/code-cache.cjs like the bundle
  * above (its own code cache), so the same import.meta stand-ins.
  */
-await build({
-  entryPoints: { 'cli-preconnect': join(root, 'src/cli-preconnect.ts') },
-  outdir,
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  external,
-  outExtension: { '.js': '.cjs' },
-  minifyWhitespace: true,
-  minifySyntax: true,
-  charset: 'ascii',
-  supported: { 'dynamic-import': false },
-  define: { 'import.meta.url': 'import_meta_url', 'import.meta.resolve': 'import_meta_resolve' },
-  legalComments: 'none',
-  logLevel: 'warning',
-  plugins,
-});
+await build({ ...codeCached, entryPoints: { 'cli-preconnect': join(root, 'src/cli-preconnect.ts') } });
