@@ -187,20 +187,21 @@ describe('the sweep lane: several sweep checks per thread of its own', () => {
     await Promise.all(sweeps);
   });
 
+  /** Two sweep checks of `target` running on the sweep thread (both reported their first phase, by thread). */
+  const twoBesideEachOther = async (target: string, timeoutMs: number) => {
+    const threads: string[] = [];
+    const waiting = [0, 1].map(() =>
+      pool.observe(target, { now, lane: 'sweep', timeoutMs, onPhase: (p, d) => p === 'resolved' && threads.push(d) }),
+    );
+    await waitFor(() => threads.length === 2);
+    return { threads, waiting };
+  };
+
   test('a sweep check past its deadline ends its thread: the checks beside it run again on a new thread, the pool goes on', async () => {
     await warm();
     const before = pool.stats();
-    const threads: string[] = [];
     const t0 = performance.now();
-    const waiting = [0, 1].map(() =>
-      pool.observe('wait3000.test', {
-        now,
-        lane: 'sweep',
-        timeoutMs: 9000,
-        onPhase: (p, d) => p === 'resolved' && threads.push(d),
-      }),
-    );
-    await waitFor(() => threads.length === 2);
+    const { threads, waiting } = await twoBesideEachOther('wait3000.test', 9000);
     const firstThread = threads[0]!;
     const stuck = await pool.observe('spinforever.test', { now, timeoutMs: 600, lane: 'sweep' });
     const [a, b] = await Promise.all(waiting);
@@ -222,17 +223,8 @@ describe('the sweep lane: several sweep checks per thread of its own', () => {
   test('a co-running sweep check with too little time left is not run again: it answers its partial observation', async () => {
     await warm();
     const before = pool.stats();
-    const threads: string[] = [];
     const t0 = performance.now();
-    const waiting = [0, 1].map(() =>
-      pool.observe('wait5000.test', {
-        now,
-        lane: 'sweep',
-        timeoutMs: 4000,
-        onPhase: (p, d) => p === 'resolved' && threads.push(d),
-      }),
-    );
-    await waitFor(() => threads.length === 2);
+    const { waiting } = await twoBesideEachOther('wait5000.test', 4000);
     const stuck = await pool.observe('spinforever.test', { now, timeoutMs: 3200, lane: 'sweep' });
     const [a, b] = await Promise.all(waiting);
     const took = performance.now() - t0;

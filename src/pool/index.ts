@@ -10,8 +10,9 @@
  * server, and one per thread left the machine idle between hops (issue 8). A sweep check is handed over only
  * while people's checks leave room (threads in use, counting a sweep thread as busy, below `size`, and none of
  * theirs queued), so sweeps yield to people. The price of sharing a thread: the hard deadline of one sweep
- * check ends its thread, and with it the sweep checks running beside it; they answer what they observed so
- * far (a partial observation, stored; the next sweep checks them again), never an error.
+ * check ends its thread, and with it the sweep checks running beside it; they run once more on a new thread
+ * if their own deadline leaves time, else answer what they observed so far (a partial observation, stored; the
+ * next sweep checks them again), never an error.
  */
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
@@ -265,30 +266,27 @@ export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
     const sweep = opts.lane === 'sweep';
     const lane = sweep ? sweepPiscina : piscina;
     try {
-      return await lane.run(task, { signal: abort.signal });
-    } catch (err) {
-      const ownDeadline = abort.signal.aborted;
-      if (!ownDeadline && !(sweep && sweepCoRunnerEnded(err))) throw err;
-      if (ownDeadline) expired++;
-      else interrupted++;
-      // Ended by another check's deadline, through no fault of its endpoint: run once more, on a new thread,
-      // within the same deadline. A blind observation would count towards the policy's `unreachable` (two in a
-      // row), and the next sweep is hours away. A thread that died (out of memory, exit) is not retried: which of
-      // its checks killed it is unknown, and running them again could end the new thread the same way.
-      const retry =
-        !ownDeadline &&
-        !closed &&
-        terminatedByOther(err) &&
-        task.deadlineAt - Date.now() >= Math.max(RETRY_MIN_MS, timeoutMs / 4);
-      if (retry) {
-        retried++;
-        phases.length = 0;
+      for (let attempt = 1; ; attempt++) {
         try {
           return await lane.run(task, { signal: abort.signal });
-        } catch (again) {
-          if (!abort.signal.aborted && !sweepCoRunnerEnded(again)) throw again;
-          if (abort.signal.aborted) expired++;
+        } catch (err) {
+          const ownDeadline = abort.signal.aborted;
+          if (!ownDeadline && !(sweep && sweepCoRunnerEnded(err))) throw err;
+          if (ownDeadline) expired++;
           else interrupted++;
+          // Ended by another check's deadline, through no fault of its endpoint: run once more, on a new thread,
+          // within the same deadline. A blind observation would count towards the policy's `unreachable` (two in
+          // a row), and the next sweep is hours away. A thread that died (out of memory, exit) is not retried:
+          // which of its checks killed it is unknown, and running them again could end the new thread the same way.
+          const retry =
+            attempt === 1 &&
+            !ownDeadline &&
+            !closed &&
+            terminatedByOther(err) &&
+            task.deadlineAt - Date.now() >= Math.max(RETRY_MIN_MS, timeoutMs / 4);
+          if (!retry) break;
+          retried++;
+          phases.length = 0;
         }
       }
       const partial = await partialDiagnosis({

@@ -28,7 +28,7 @@ export interface WorkerTask {
    * 'none': post none. Set for an observation without onPhase (the sweep's): an observation of a partial
    * diagnosis is the same whatever phases it saw (its endpoints are empty and its only code is
    * check_deadline_exceeded; the phases only fill the finding's reached/unfinished, which no observation keeps),
-   * so the three messages (~0.3 ms of both threads per sweep check) bought nothing. test/pool.test.ts.
+   * so the three messages (~0.3 ms of both threads per sweep check) bought nothing. test/sweep-observe.test.ts.
    */
   phases?: 'deadline' | 'none';
 }

@@ -85,17 +85,15 @@ function rsaExponentDer(der: Buffer): Buffer | null {
 }
 
 function exponentOf(bytes: Buffer): { bits: number; odd: boolean; hex: string } {
-  {
-    let i = 0;
-    while (i < bytes.length && bytes[i] === 0) i++;
-    if (i === bytes.length) return { bits: 0, odd: false, hex: '0' };
-    const bits = (bytes.length - i - 1) * 8 + (32 - Math.clz32(bytes[i]!));
-    const hex =
-      bytes.length - i > 8
-        ? `${bytes.subarray(i, i + 4).toString('hex')}… (${bits} bits)`
-        : bytes.subarray(i).toString('hex');
-    return { bits, odd: (bytes[bytes.length - 1]! & 1) === 1, hex };
-  }
+  let i = 0;
+  while (i < bytes.length && bytes[i] === 0) i++;
+  if (i === bytes.length) return { bits: 0, odd: false, hex: '0' };
+  const bits = (bytes.length - i - 1) * 8 + (32 - Math.clz32(bytes[i]!));
+  const hex =
+    bytes.length - i > 8
+      ? `${bytes.subarray(i, i + 4).toString('hex')}… (${bits} bits)`
+      : bytes.subarray(i).toString('hex');
+  return { bits, odd: (bytes[bytes.length - 1]! & 1) === 1, hex };
 }
 
 /** The same test on raw DER, for parse-time checks (a self-signature is verified while parsing). */

@@ -5,13 +5,12 @@
  * (its first check in this process included): server configurations change rarely, certificates and
  * clocks more often, and those two steps cost four of a check's five connections.
  *
- * `light` always skips both, and the HTTP request too (its findings, HSTS and the clock, change with a deploy
- * as rarely; the request costs the server about as much CPU as the handshake's own share, measured in
- * bench/sweep.ts): the caller decides when a full check is due, and the sweep carries forward what a light check
- * could not judge (src/scheduler/carry.ts). The scheduler does (sweep.ts,
+ * `light` always skips both, and the HTTP request too (what it shows, HSTS and the server's clock, changes with
+ * a deploy as rarely): the caller decides when a full check is due. The scheduler does (sweep.ts,
  * `sweepProfile`), from the subscription and the sweep's time, so the rate holds across restarts and pool
  * threads; `sweep`'s counters are per process and per thread, so after every restart its first sweep ran the
- * full profile on every endpoint.
+ * full profile on every endpoint. What a light check could not judge, the sweep carries forward from the last
+ * check that did (src/scheduler/carry.ts).
  */
 export type CheckProfile = 'full' | 'sweep' | 'light';
 

@@ -22,12 +22,12 @@ import type { Logger } from '../log.js';
 import { SWEEP_FULL_EVERY } from '../probe/profile.js';
 import type {
   DecideOwed,
-  ForgetDecided,
   ObservationStore,
   ReminderStore,
   Subscription,
   SubscriptionStore,
   SweepOutcome,
+  SweepPolicy,
   SweepStore,
 } from '../store/types.js';
 import { carryForward } from './carry.js';
@@ -164,28 +164,37 @@ class OutcomeWriter {
   #buffer: SweepOutcome[] = [];
   #since: number;
   #chain: Promise<void> = Promise.resolve();
-  #decide: DecideOwed;
-  #forget: ForgetDecided;
+  #policy: SweepPolicy;
 
   constructor(deps: SweepDeps, result: SweepResult) {
     this.#deps = deps;
     this.#result = result;
     this.#since = deps.clock().getTime();
-    this.#decide = (subscription, history, ledger, now) => {
-      try {
-        return owedReminders({ subscription, history, ledger, now });
-      } catch (err) {
-        deps.log.error({ err, subscription: subscription.id }, 'reminder policy failed');
-        return [];
-      }
-    };
-    this.#forget = (history, ledger, now) => {
-      try {
-        return forgettable(history, ledger, now);
-      } catch (err) {
-        deps.log.error({ err }, 'deciding which reminders to forget failed');
-        return { ids: [], fingerprints: [] };
-      }
+    // The policy's pure functions never fail a batch: a throw is logged, and the batch goes on without their say
+    // (nothing owed, nothing forgotten, the observation stored as the check saw it).
+    const guard =
+      <A extends unknown[], R>(what: string, fn: (...a: A) => R, fallback: (...a: A) => R) =>
+      (...a: A): R => {
+        try {
+          return fn(...a);
+        } catch (err) {
+          deps.log.error({ err }, what);
+          return fallback(...a);
+        }
+      };
+    this.#policy = {
+      history: HISTORY,
+      decide: guard<Parameters<DecideOwed>, ReturnType<DecideOwed>>(
+        'reminder policy failed',
+        (subscription, history, ledger, now) => owedReminders({ subscription, history, ledger, now }),
+        () => [],
+      ),
+      forget: guard('deciding which reminders to forget failed', forgettable, () => ({ ids: [], fingerprints: [] })),
+      carry: guard(
+        'carrying findings forward failed',
+        carryForward,
+        (_previous, { unjudged: _u, ...observed }) => observed,
+      ),
     };
   }
 
@@ -204,12 +213,7 @@ class OutcomeWriter {
       if (batch.length === 0) return;
       const t0 = performance.now();
       try {
-        this.#result.intents += await this.#deps.sweeps.commit(batch, {
-          history: HISTORY,
-          decide: this.#decide,
-          forget: this.#forget,
-          carry: carryForward,
-        });
+        this.#result.intents += await this.#deps.sweeps.commit(batch, this.#policy);
       } catch (err) {
         // the batch's subscriptions stay due: the next tick checks them again
         this.#deps.log.error({ err, outcomes: batch.length }, 'storing sweep results failed');
