@@ -181,7 +181,11 @@ async function probeFor(
       opts.onPhase?.(phase, detail);
     },
     http: opts.http,
-    steps: stepsFor(opts.profile ?? 'full', `${target.protocol}://${target.host}:${target.port}`),
+    steps: {
+      ...stepsFor(opts.profile ?? 'full', `${target.protocol}://${target.host}:${target.port}`),
+      // a sweep's full checks too: their no-SNI handshake needs no connection afterwards (issue 8)
+      ...(opts.lane === 'sweep' ? { flightRead: true } : {}),
+    },
   });
   const report = await probing;
   trace('check: probe done');

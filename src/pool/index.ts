@@ -257,6 +257,7 @@ export function createCheckPool(opts: CheckPoolOptions = {}): CheckPool {
         caFiles: opts.caFiles,
         http: opts.http,
         profile: opts.profile,
+        lane: opts.lane,
       },
       nowIso: now.toISOString(),
       deadlineAt: Date.now() + timeoutMs,

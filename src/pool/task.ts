@@ -4,7 +4,7 @@ import type { CheckOptions } from '../check.js';
 
 export type TransferableOptions = Pick<
   CheckOptions,
-  'allow' | 'extraCaPem' | 'ruleOptions' | 'caFiles' | 'http' | 'profile'
+  'allow' | 'extraCaPem' | 'ruleOptions' | 'caFiles' | 'http' | 'profile' | 'lane'
 >;
 
 export interface WorkerTask {

@@ -10,6 +10,7 @@
  */
 
 import { afterPoll } from '../event-loop.js';
+import { readFlight } from './flight-read.js';
 import { preloadHttp, requestOver } from './http.js';
 import { type HttpMode, planHttp } from './http-plan.js';
 import { SCAN_AT_ONCE } from './preconnect.js';
@@ -41,6 +42,8 @@ export interface AddressProbeOptions {
   noSni: boolean;
   /** false: no HTTP request (light sweep profile), whatever `http` says */
   httpStep?: boolean;
+  /** true: the no-SNI handshake, and the main one when no HTTP request rides on it, read the flight (flight-read.ts) */
+  flightRead?: boolean;
   /** why scan, noSni or httpStep is off, for the skipped attempts */
   skippedWhy: string;
 }
@@ -71,12 +74,15 @@ export async function probeAddress(opts: AddressProbeOptions, onHandshake?: (hs:
   // ClientHello is written (src/event-loop.ts); making theirs (cold: a SecureContext each) would otherwise delay it.
   // the request leaves as soon as the handshake completes, before its chain is parsed (tls.ts onReady)
   let httpEarly: Promise<Attempt<HttpResult>> | undefined;
-  const opening = handshakeOpen({
-    ...mainOpts,
-    onReady: (ready) => {
-      httpEarly = httpStep(opts, ready);
-    },
-  });
+  const opening: Promise<OpenHandshake> =
+    opts.flightRead && (opts.httpStep === false || opts.http === 'off')
+      ? readFlight(mainOpts).then((attempt) => ({ attempt, socket: null }))
+      : handshakeOpen({
+          ...mainOpts,
+          onReady: (ready) => {
+            httpEarly = httpStep(opts, ready);
+          },
+        });
   await afterPoll();
   // The no-SNI handshake next, and its SYN and ClientHello out (they leave from nextTicks, run once this turn's
   // work is done) before the rest: the scan's connections may be open already (the CLI's launcher opens them,
@@ -113,7 +119,7 @@ function noSniHandshake(
     return Promise.resolve({ status: 'skipped', why: 'IP target: the handshake already has no SNI' });
   }
   if (!opts.noSni) return Promise.resolve({ status: 'skipped', why: opts.skippedWhy });
-  return handshake({
+  return (opts.flightRead ? readFlight : handshake)({
     ...common,
     servername: null,
     starttlsHost: opts.target.sni,

@@ -19,6 +19,11 @@ export interface ProbeSteps {
   noSni: boolean;
   /** the HTTP request over the main connection (absent: on) */
   httpStep?: boolean;
+  /**
+   * handshakes whose connection nothing uses afterwards (the no-SNI one; the main one when no HTTP request
+   * rides on it) read the server's flight without OpenSSL's client (flight-read.ts): sweeps (absent: off)
+   */
+  flightRead?: boolean;
   /** the skipped attempts' reason when a step is off */
   skippedWhy: string;
 }
@@ -32,7 +37,7 @@ export function stepsFor(profile: CheckProfile, targetKey: string, every = SWEEP
   if (profile === 'full') return { scan: true, noSni: true, skippedWhy: '' };
   if (profile === 'light') {
     const skippedWhy = `sweep profile: runs on every ${every}th sweep of this endpoint`;
-    return { scan: false, noSni: false, httpStep: false, skippedWhy };
+    return { scan: false, noSni: false, httpStep: false, flightRead: true, skippedWhy };
   }
   const n = counts.get(targetKey) ?? 0;
   counts.delete(targetKey);

@@ -96,7 +96,7 @@ export function parseHandshakeMessages(stream: Buffer): HandshakeMessage[] {
 }
 
 /** A cursor that throws RecordError on any read beyond the buffer. */
-class Reader {
+export class Reader {
   off = 0;
   constructor(readonly buf: Buffer) {}
   uint(n: number): number {
@@ -188,7 +188,7 @@ function distinguishedNames(list: Buffer): Buffer[] {
 }
 
 /** RFC 8446 §7.3 traffic-key parameters per TLS 1.3 cipher suite. */
-const SUITES: Record<number, { hash: 'sha256' | 'sha384'; cipher: string; keyLength: number }> = {
+export const SUITES: Record<number, { hash: 'sha256' | 'sha384'; cipher: string; keyLength: number }> = {
   4865: { hash: 'sha256', cipher: 'aes-128-gcm', keyLength: 16 },
   4866: { hash: 'sha384', cipher: 'aes-256-gcm', keyLength: 32 },
   4867: { hash: 'sha256', cipher: 'chacha20-poly1305', keyLength: 32 },
@@ -207,10 +207,17 @@ function hkdfExpand(hash: string, prk: Buffer, info: Buffer, length: number): Bu
   return Buffer.concat(blocks).subarray(0, length);
 }
 
-/** HKDF-Expand-Label (RFC 8446 §7.1) with an empty context. */
-export function hkdfExpandLabel(hash: string, secret: Buffer, label: string, length: number): Buffer {
+/** HKDF-Expand-Label (RFC 8446 §7.1); the context is empty unless given (a transcript hash). */
+export function hkdfExpandLabel(
+  hash: string,
+  secret: Buffer,
+  label: string,
+  length: number,
+  context: Buffer = Buffer.alloc(0),
+): Buffer {
   const full = Buffer.from(`tls13 ${label}`, 'ascii');
-  const info = Buffer.concat([Buffer.from([length >> 8, length & 0xff, full.length]), full, Buffer.from([0])]);
+  const head = Buffer.from([length >> 8, length & 0xff, full.length]);
+  const info = Buffer.concat([head, full, Buffer.from([context.length]), context]);
   return hkdfExpand(hash, secret, info, length);
 }
 
