@@ -137,7 +137,10 @@ class FlightRead {
   }
 
   start(): void {
-    if (this.opts.signal?.aborted) return this.onAbort();
+    if (this.opts.signal?.aborted) {
+      this.onAbort();
+      return;
+    }
     this.opts.signal?.addEventListener('abort', this.onAbort, { once: true });
     this.timer = setTimeout(() => this.timeout(`within ${this.opts.timeoutMs} ms`), this.opts.timeoutMs);
     const hello = flightHello(this.opts.servername, this.opts.alpn ?? ['h2', 'http/1.1']);
