@@ -16,7 +16,7 @@
 import { constants, createHash, createHmac, createPublicKey, diffieHellman, type KeyObject, verify } from 'node:crypto';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { readTlv, TAG } from './der-reader.js';
+import { isMalformed, toNodeCert } from './certinfo.js';
 import { type ErrorContext, hostPort, normaliseError, ProbeError } from './errors.js';
 import { flightHello } from './flight-hello.js';
 import { type HandshakeOptions, handshake } from './tls.js';
@@ -33,7 +33,7 @@ import {
   type TrafficKeys,
   trafficKeys,
 } from './tls-records.js';
-import type { Attempt, HandshakeResult } from './types.js';
+import type { Attempt, HandshakeResult, SentCert } from './types.js';
 
 const EXT_KEY_SHARE = 0x0033;
 const EXT_SUPPORTED_VERSIONS = 0x002b;
@@ -269,8 +269,14 @@ class FlightRead {
   }
 
   private certificateVerify(body: Buffer): void {
-    const leaf = this.ders?.[0];
-    if (this.keys === null || leaf === undefined) throw new NotPlain('CertificateVerify without a certificate');
+    if (this.keys === null || this.ders === null || this.ders.length === 0) {
+      throw new NotPlain('CertificateVerify without a certificate');
+    }
+    // Parsed as any certificate not from a completed handshake (OpenSSL decodes each, certinfo.ts): a leaf it
+    // refuses is not the plain case, and OpenSSL's own handshake then says so as a full check would.
+    const chain = parseAll(this.ders);
+    const leaf = chain[0]!;
+    if (isMalformed(leaf)) throw new NotPlain('the leaf does not decode');
     const r = new Reader(body);
     const scheme = SCHEMES[r.uint(2)];
     const signature = r.vector(2);
@@ -283,7 +289,8 @@ class FlightRead {
       Buffer.from('TLS 1.3, server CertificateVerify\0', 'latin1'),
       digest.digest(),
     ]);
-    const key = publicKeyOf(spkiOf(leaf));
+    // the key OpenSSL decoded with the certificate (no second decode of it)
+    const key = toNodeCert(leaf).publicKey;
     const ok =
       scheme.pss === undefined
         ? verify(scheme.hash, signed, key, signature)
@@ -294,18 +301,17 @@ class FlightRead {
             signature,
           );
     if (!ok) throw new NotPlain('CertificateVerify does not verify');
-    this.complete();
+    this.complete(chain);
   }
 
-  private complete(): void {
-    const ders = this.ders ?? [];
+  private complete(sentChain: SentCert[]): void {
     const now = performance.now();
     const connectedAt = this.connectedAt ?? now;
     const result: HandshakeResult = {
       protocol: 'TLSv1.3',
       cipher: this.cipher,
       alpn: this.alpn,
-      sentChain: parseAll(ders),
+      sentChain,
       sentChainSource: 'wire',
       ocspStaple: this.staple ? this.staple.toString('base64') : null,
       timings: { connectMs: round(connectedAt - this.started), tlsMs: round(now - connectedAt) },
@@ -371,56 +377,6 @@ function stapleOf(body: Buffer): Buffer | null {
     }
   }
   return null;
-}
-
-/** The SubjectPublicKeyInfo of a DER certificate (RFC 5280 §4.1): the 7th field of its TBSCertificate. */
-function spkiOf(der: Buffer): Buffer {
-  const cert = readTlv(der, 0);
-  const tbs = readTlv(der, cert.body, cert.end);
-  if (cert.tag !== TAG.SEQUENCE || tbs.tag !== TAG.SEQUENCE) throw new NotPlain('leaf is not a certificate');
-  let el = readTlv(der, tbs.body, tbs.end);
-  if (el.tag === 0xa0) el = readTlv(der, el.end, tbs.end);
-  // serialNumber, signature, issuer, validity, subject, then subjectPublicKeyInfo
-  let start = el.end;
-  for (let i = 0; i < 5; i++) {
-    start = el.end;
-    el = readTlv(der, el.end, tbs.end);
-  }
-  return der.subarray(start, el.end);
-}
-
-/** OIDs of the named curves a JWK can name (RFC 5480 §2.1.1.1) */
-const CURVES: Record<string, string> = {
-  '06082a8648ce3d030107': 'P-256',
-  '06052b81040022': 'P-384',
-  '06052b81040023': 'P-521',
-};
-const EC_PUBLIC_KEY = '06072a8648ce3d0201';
-const ED25519 = '06032b6570';
-
-/**
- * The leaf's key for node:crypto. EC and Ed25519 keys go in as JWKs built from the SPKI's point: OpenSSL 3.0's
- * DER decoder costs ~145 µs a P-256 key, the JWK ~80 (every light check verifies one CertificateVerify).
- * Anything else, or a point that is not an uncompressed one, goes through the DER decoder.
- */
-function publicKeyOf(spki: Buffer): KeyObject {
-  const der = () => createPublicKey({ key: spki, format: 'der', type: 'spki' });
-  const outer = readTlv(spki, 0);
-  const alg = readTlv(spki, outer.body, outer.end);
-  const bits = readTlv(spki, alg.end, outer.end);
-  const oid = readTlv(spki, alg.body, alg.end);
-  const algOid = spki.subarray(alg.body, oid.end).toString('hex');
-  const point = spki.subarray(bits.body + 1, bits.end);
-  if (bits.tag !== TAG.BIT_STRING || spki[bits.body] !== 0) return der();
-  if (algOid === ED25519 && oid.end === alg.end && point.length === 32) {
-    return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: point.toString('base64url') }, format: 'jwk' });
-  }
-  const crv = CURVES[spki.subarray(oid.end, alg.end).toString('hex')];
-  if (algOid !== EC_PUBLIC_KEY || crv === undefined || point[0] !== 4 || point.length % 2 !== 1) return der();
-  const half = (point.length - 1) / 2;
-  const x = point.subarray(1, 1 + half).toString('base64url');
-  const y = point.subarray(1 + half).toString('base64url');
-  return createPublicKey({ key: { kty: 'EC', crv, x, y }, format: 'jwk' });
 }
 
 function round(ms: number): number {
