@@ -19,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { isMalformed, toNodeCert } from './certinfo.js';
 import { type ErrorContext, hostPort, normaliseError, ProbeError } from './errors.js';
 import { flightHello } from './flight-hello.js';
+import { keyRefusal } from './key-sanity.js';
 import { type HandshakeOptions, handshake } from './tls.js';
 import { parseAll } from './tls-chain.js';
 import {
@@ -277,6 +278,8 @@ class FlightRead {
     const chain = parseAll(this.ders);
     const leaf = chain[0]!;
     if (isMalformed(leaf)) throw new NotPlain('the leaf does not decode');
+    // an absurd RSA key (a huge exponent: seconds of verification) is refused before any use, as everywhere
+    if (keyRefusal(leaf) !== null) throw new NotPlain('the leaf key is refused');
     const r = new Reader(body);
     const scheme = SCHEMES[r.uint(2)];
     const signature = r.vector(2);
