@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { check } from '../src/check.js';
+import { flightReadCounts } from '../src/probe/flight-read.js';
 import { stepsFor } from '../src/probe/profile.js';
 import type { Attempt, ProtocolSupport } from '../src/probe/types.js';
 import type { Diagnosis } from '../src/rules/types.js';
@@ -119,6 +120,24 @@ test('light profile (the scheduler decides when a full check is due): always 1 c
     assert.equal(d.results.find((r) => r.code === 'hsts_missing')?.status, 'not_evaluated');
   }
   assert.deepEqual(await settled(server), { accepts: 2, handshakes: 2, requests: 0 });
+});
+
+test("flight reads: a light check's handshake and a sweep's no-SNI one; never an interactive check's", async () => {
+  const server = await countingServer();
+  const reads = () => flightReadCounts().read;
+  let before = reads();
+  await run(server.port, { profile: 'light', lane: 'sweep' });
+  assert.equal(reads() - before, 1, 'the light check read the flight');
+  before = reads();
+  const full = await run(server.port, { profile: 'full', lane: 'sweep' });
+  assert.equal(reads() - before, 1, "a sweep's full check: the no-SNI handshake");
+  assert.equal(full.report.endpoints[0]?.noSni.status, 'completed');
+  assert.equal(full.report.http.status, 'completed');
+  before = reads();
+  await run(server.port);
+  assert.equal(reads() - before, 0, 'an interactive check runs OpenSSL throughout');
+  // light: 1 connection; full: main (with the GET) + no-SNI + 3 version probes, twice
+  assert.deepEqual(await settled(server), { accepts: 11, handshakes: 5, requests: 2 });
 });
 
 test('--no-http: no request, the step says why', async () => {

@@ -68,6 +68,13 @@ const MAX_FLIGHT_BYTES = 256 * 1024;
 const OLDER = new Map<string, true>();
 const MAX_OLDER = 4096;
 
+const counts = { read: 0, handedOver: 0 };
+
+/** Flight reads this thread finished itself, and those it handed to OpenSSL's handshake (tests, benches). */
+export function flightReadCounts(): { read: number; handedOver: number } {
+  return { ...counts };
+}
+
 /** Thrown inside the reader: not the plain case, let OpenSSL do the handshake. */
 class NotPlain extends Error {
   constructor(
@@ -87,7 +94,11 @@ export async function readFlight(opts: HandshakeOptions): Promise<Attempt<Handsh
   const outcome = await new Promise<Attempt<HandshakeResult> | NotPlain>((resolve) => {
     new FlightRead(opts, started, resolve).start();
   });
-  if (!(outcome instanceof NotPlain)) return outcome;
+  if (!(outcome instanceof NotPlain)) {
+    counts.read++;
+    return outcome;
+  }
+  counts.handedOver++;
   if (outcome.older) {
     if (OLDER.size >= MAX_OLDER) OLDER.delete(OLDER.keys().next().value!);
     OLDER.set(key, true);
