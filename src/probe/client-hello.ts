@@ -10,12 +10,11 @@
  * not write a ClientHello without ciphers it allows); no connection is made at that level.
  */
 import net from 'node:net';
-import { Duplex } from 'node:stream';
-import tls, { type SecureVersion } from 'node:tls';
+import type { SecureVersion } from 'node:tls';
 import { type ErrorContext, hostPort, normaliseError, ProbeError, quote } from './errors.js';
+import { helloTemplate, remakeHello } from './hello-template.js';
 import { takeConnection } from './preconnect.js';
 import { needsStarttls, negotiateStarttls } from './starttls.js';
-import { clientContext } from './tls-context.js';
 import {
   CONTENT,
   HANDSHAKE,
@@ -52,55 +51,19 @@ const LEGACY_CIPHERS = 'DEFAULT:@SECLEVEL=0';
 const MAX_ANSWER_BYTES = 32 * 1024;
 
 /**
- * ClientHellos made, by version, SNI and ALPN. Making one costs ~1 ms of CPU (an SSL object, a key share); a
- * probe never completes a handshake, so sending the same bytes again (same random, same unused key share)
- * reveals nothing and lets a sweep over many endpoints reuse them.
+ * OpenSSL's ClientHello record for one version, SNI and ALPN: its offer captured once per version and ALPN, the
+ * name spliced in (hello-template.ts). A probe never completes a handshake, so sending the captured random and
+ * unused key share again reveals nothing, as sending the same hello to many endpoints always did here.
  */
-const hellos = new Map<string, Promise<Buffer>>();
-const MAX_HELLOS = 512;
-
-/** OpenSSL's ClientHello record for one version, SNI and ALPN (cached; see `hellos`). */
-export function clientHello(version: TlsVersion, servername: string | null, alpn?: string[]): Promise<Buffer> {
-  const key = `${version}|${servername ?? ''}|${alpn?.join(',') ?? ''}`;
-  let hello = hellos.get(key);
-  if (hello === undefined) {
-    hello = makeClientHello(version, servername, alpn);
-    hello.catch(() => hellos.delete(key));
-    if (hellos.size >= MAX_HELLOS) hellos.delete(hellos.keys().next().value!);
-    hellos.set(key, hello);
-  }
-  return hello;
-}
-
-/** Captured from a tls.connect over an in-memory stream: nothing leaves the process. */
-function makeClientHello(version: TlsVersion, servername: string | null, alpn?: string[]): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    let held = Buffer.alloc(0);
-    const sink = new Duplex({
-      read() {},
-      write(chunk: Buffer, _enc, cb) {
-        held = Buffer.concat([held, chunk]);
-        if (held.length >= 5 && held.length >= 5 + held.readUInt16BE(3)) {
-          resolve(held);
-          setImmediate(() => sock.destroy());
-        }
-        cb();
-      },
-    });
-    const legacy = version === 'TLSv1' || version === 'TLSv1.1';
-    const sock = tls.connect({
-      socket: sink,
-      servername: servername ?? undefined,
-      rejectUnauthorized: false,
-      ALPNProtocols: alpn,
-      secureContext: clientContext({
-        minVersion: version as SecureVersion,
-        maxVersion: version as SecureVersion,
-        ciphers: legacy ? LEGACY_CIPHERS : undefined,
-      }),
-    });
-    sock.on('error', reject);
+export async function clientHello(version: TlsVersion, servername: string | null, alpn?: string[]): Promise<Buffer> {
+  const legacy = version === 'TLSv1' || version === 'TLSv1.1';
+  const template = await helloTemplate({
+    minVersion: version as SecureVersion,
+    maxVersion: version as SecureVersion,
+    ciphers: legacy ? LEGACY_CIPHERS : undefined,
+    alpn,
   });
+  return remakeHello(template, servername).record;
 }
 
 /**
