@@ -4,8 +4,9 @@
  *  1. start-up: `cert-doctor --help` vs `node -e 0`                                  target ≤ 1.5×
  *  2. a whole CLI check over a 50 ms round trip (connect delayed too) vs `openssl s_client`,
  *     and vs check_ssl_cert when installed                                          targets ≤ 2×, ≤ 0.25×
- *  3. checks per second at concurrency 16/64/256 vs raw node:tls handshakes/s, full and sweep profile,
- *     and peak RSS per check in flight                                              targets ≥ 0.35×, ≥ 0.6×
+ *  3. checks per second at concurrency 16/64/256 vs raw node:tls handshakes/s, full checks and the
+ *     scheduler's sweep checks (light, a full one in 10, sweep lane: throughput-worker.ts), and peak RSS
+ *     per check in flight                                                          targets ≥ 0.35×, ≥ 0.6×
  *  4. the in-process figures (bare handshake vs check, loopback and delayed), the Slack bench and the
  *     per-certificate parse cost.
  * BENCH_ROOT=/path/to/other/checkout measures that tree's CLI and check() with these same commands

@@ -28,14 +28,18 @@ function handshake(): Promise<void> {
 }
 
 const lookup = async () => [{ address: '127.0.0.1', family: 4 }];
+let started = 0;
 async function oneCheck(): Promise<void> {
+  // sweep: what the scheduler runs (src/scheduler/sweep.ts sweepProfile): a full check on one sweep in
+  // SWEEP_FULL_EVERY (10) of an endpoint, the light profile otherwise, both in the sweep lane
+  const sweep = mode === 'sweep' ? { profile: started++ % 10 === 0 ? 'full' : 'light', lane: 'sweep' } : {};
   const d = await check(`https://localhost:${port}/`, {
     now: () => new Date(),
     allow: ['127.0.0.0/8'],
     extraCaPem: [ca],
     timeoutMs: 30_000,
     lookup,
-    ...(mode === 'sweep' ? { profile: 'sweep' } : {}),
+    ...sweep,
   });
   if (d.verdict !== 'ok') throw new Error(`benchmark endpoint diagnosed as ${d.verdict}`);
 }
