@@ -6,7 +6,8 @@
  * clocks more often, and those two steps cost four of a check's five connections.
  *
  * `light` always skips both, and the HTTP request too (what it shows, HSTS and the server's clock, changes with
- * a deploy as rarely): the caller decides when a full check is due. The scheduler does (sweep.ts,
+ * a deploy as rarely), and its main handshake reads the server's flight without OpenSSL's client when the
+ * server allows (flight-read.ts): the caller decides when a full check is due. The scheduler does (sweep.ts,
  * `sweepProfile`), from the subscription and the sweep's time, so the rate holds across restarts and pool
  * threads; `sweep`'s counters are per process and per thread, so after every restart its first sweep ran the
  * full profile on every endpoint. What a light check could not judge, the sweep carries forward from the last
