@@ -14,7 +14,14 @@ import { readFlight } from '../src/probe/flight-read.js';
 import { type HandshakeOptions, handshake } from '../src/probe/tls.js';
 import type { Attempt, HandshakeResult } from '../src/probe/types.js';
 import { type Chain, makeCert, makeChain, pemOf } from './support/pki.js';
-import { type Running, startPlainHttp, startSilent, startTlsServer, type TlsServerOptions } from './support/servers.js';
+import {
+  type Running,
+  startPlainHttp,
+  startRaw,
+  startSilent,
+  startTlsServer,
+  type TlsServerOptions,
+} from './support/servers.js';
 
 const open: Running[] = [];
 let ec: Chain;
@@ -155,6 +162,40 @@ describe('what the flight read hands to OpenSSL', () => {
     assert.equal((light as { code?: string }).code, 'not_tls');
   });
 
+  test('a TLS 1.3 ServerHello, then bytes that do not decrypt: the same error as OpenSSL gives', async () => {
+    const ext = (type: number, data: Buffer) => Buffer.concat([u16(type), u16(data.length), data]);
+    const extensions = Buffer.concat([
+      ext(0x002b, u16(0x0304)),
+      ext(0x0033, Buffer.concat([u16(0x001d), u16(32), Buffer.alloc(32, 9)])),
+    ]);
+    const body = Buffer.concat([
+      u16(0x0303),
+      Buffer.alloc(32, 7),
+      Buffer.from([32]),
+      Buffer.alloc(32, 1),
+      u16(0x1301),
+      Buffer.from([0]),
+      u16(extensions.length),
+      extensions,
+    ]);
+    const hello = Buffer.concat([Buffer.from([2, 0]), u16(body.length), body]);
+    const garbage = Buffer.alloc(48, 0x5a);
+    const reply = Buffer.concat([
+      Buffer.from([22, 3, 3]),
+      u16(hello.length),
+      hello,
+      Buffer.from([23, 3, 3]),
+      u16(garbage.length),
+      garbage,
+    ]);
+    const s = await startRaw(reply);
+    open.push(s);
+    const full = facts(await handshake(options(s.port)));
+    const light = facts(await readFlight(options(s.port)));
+    assert.equal(full.status, 'error');
+    assert.deepEqual(light, full);
+  });
+
   test('a refused port: the same error, no second attempt needed', async () => {
     const probe = net.createServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
@@ -192,4 +233,8 @@ async function suiteServer(opts: TlsServerOptions, suite: string): Promise<{ por
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   open.push({ port: 0, url: '', close: () => new Promise((r) => server.close(() => r())) });
   return { port: (server.address() as net.AddressInfo).port, accepted: () => n };
+}
+
+function u16(n: number): Buffer {
+  return Buffer.from([n >> 8, n & 0xff]);
 }
