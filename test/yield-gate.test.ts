@@ -106,10 +106,23 @@ describe('a pool thread at the gate', () => {
 });
 
 describe('AckFirst tells when a burst starts and ends', () => {
-  test('once at the first arrival, once when it is over; work waiting or not', async () => {
+  test('a lone request holds nothing; requests further apart than quietMs neither', async () => {
     const told: boolean[] = [];
     const gate = new AckFirst({ quietMs: 20, onBurst: (busy) => told.push(busy) });
     gate.arrived();
+    await gate.run(async () => {});
+    await sleep(40);
+    gate.arrived();
+    await sleep(40);
+    gate.arrived();
+    assert.deepEqual(told, []);
+  });
+
+  test('once at the second arrival within quietMs, once when it is over; work waiting or not', async () => {
+    const told: boolean[] = [];
+    const gate = new AckFirst({ quietMs: 20, onBurst: (busy) => told.push(busy) });
+    gate.arrived();
+    assert.deepEqual(told, []);
     gate.arrived();
     gate.arrived();
     assert.deepEqual(told, [true]);
@@ -117,6 +130,7 @@ describe('AckFirst tells when a burst starts and ends', () => {
     assert.deepEqual(told, [true, false]);
     // a burst with work queued: the end is told before the work is released
     const order: string[] = [];
+    gate.arrived();
     gate.arrived();
     const work = gate.run(async () => void order.push('work'));
     const at = told.length;
@@ -198,12 +212,21 @@ describe('the check pool honours the gate (real check-worker, loopback TLS)', ()
 });
 
 describe('wiring: the Slack app tells the pool', () => {
-  test('a signed slash command over HTTP holds the checks while it is acked, then lets them go', async () => {
+  test('signed slash commands over HTTP arriving together hold the checks while acked, then let them go; a lone one does not', async () => {
     const told: boolean[] = [];
     const h = await startHarness({ holdChecks: (busy) => told.push(busy) });
     try {
-      const res = await h.req.command({ text: 'help', channel: 'C-yield' });
-      assert.equal(res.status, 200);
+      const lone = await h.req.command({ text: 'help', channel: 'C-yield' });
+      assert.equal(lone.status, 200);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(told, []);
+      const burst = await Promise.all(
+        Array.from({ length: 16 }, (_, i) => h.req.command({ text: 'help', channel: `C-yield${i}`, user: `U${i}` })),
+      );
+      assert.deepEqual(
+        burst.map((r) => r.status),
+        Array(16).fill(200),
+      );
       await h.fake.waitUntil(() => (told.length >= 2 ? true : undefined), 'the burst to end', 10_000);
       assert.deepEqual(told, [true, false]);
     } finally {

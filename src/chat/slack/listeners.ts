@@ -49,8 +49,12 @@ export interface AckFirstOptions {
   /** work acked during a long burst starts after this delay anyway */
   maxDeferMs?: number;
   /**
-   * told when a burst starts (true, at its first arrival) and when it is over (false): the check pool's
-   * threads hold their heavy steps meanwhile (ChatCore.holdChecks, yield-gate.ts)
+   * told when a burst starts (true, at its second arrival within quietMs) and when it is over (false): the
+   * check pool's threads hold their heavy steps meanwhile (ChatCore.holdChecks, yield-gate.ts). A lone request
+   * holds nothing: its one ack (~2 ms) goes ahead of the pool's idle-priority threads anyway (pool/priority.ts);
+   * what the hold is for is acks queuing behind each other while pool threads take the cores between them. Held
+   * for every lone /cert command as well, the sweep lost 10–20 ms of its threads' time per command (bench/sweep.ts
+   * --bot, a command every 200 ms: 47–48 % of raw handshakes, 62–64 % without).
    */
   onBurst?: (busy: boolean) => void;
 }
@@ -86,8 +90,10 @@ export class AckFirst {
   }
 
   arrived(): void {
-    this.#lastArrival = performance.now();
-    if (this.#onBurst && !this.#busy) {
+    const now = performance.now();
+    const lone = now - this.#lastArrival >= this.#quietMs;
+    this.#lastArrival = now;
+    if (this.#onBurst && !this.#busy && !lone) {
       this.#busy = true;
       this.#tell(true);
       this.#startWatching();
