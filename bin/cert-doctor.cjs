@@ -86,7 +86,7 @@ async function run(args) {
     ) {
       try {
         early = loader.loadPreconnectBundle(dist);
-        await early.exports.preconnect(args, process.env);
+        await early.exports.preconnect(args, process.env, undefined, early.memo);
         if (trace) stamp(`bin: preconnect done (code cache ${early.cache})`);
       } catch {
         early = null; // an optimisation only: the check connects by itself
