@@ -19,7 +19,7 @@ import { type CaMemo, parsedBefore, rememberParsed } from './cli-ca-memo.js';
 import { allowList, CHECK_OPTIONS, caBundles, httpMode, intOption, ruleOptions } from './cli-inputs.js';
 import { createAddressPolicy } from './probe/address-policy.js';
 import { warmIsIp } from './probe/isip-warmup.js';
-import { EARLY_CONNECTIONS, offerAnswers, offerConnection } from './probe/preconnect.js';
+import { EARLY_CONNECTIONS, offerAnswers, offerConnection, offerValidCa } from './probe/preconnect.js';
 import { lookupNow, probeAddresses, resolveTarget } from './probe/resolve.js';
 import { parseTarget } from './probe/target.js';
 import { trace } from './trace.js';
@@ -111,6 +111,7 @@ async function connectPlan(
     const { customAnchors } = await import('./probe/trust-anchors.js');
     bundles.forEach(customAnchors);
   }
+  offerValidCa(bundles);
   // a lookup still under way after all that: the check takes its answer when it comes, and connects itself
   if (answers !== null && (await within(answers, waitMs)) === null) return null;
   const resolution = await resolveTarget(target, {

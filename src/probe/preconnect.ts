@@ -50,13 +50,15 @@ export interface EarlyConnection {
 interface Offers {
   answers: Map<string, Answers>;
   connections: EarlyConnection[];
+  /** the text of each --ca / CERT_DOCTOR_CA bundle the first step found to parse */
+  validCa: Set<string>;
 }
 
 const KEY = Symbol.for('cert-doctor.preconnect');
 
 function offers(create: boolean): Offers | undefined {
   const g = globalThis as { [KEY]?: Offers };
-  if (g[KEY] === undefined && create) g[KEY] = { answers: new Map(), connections: [] };
+  if (g[KEY] === undefined && create) g[KEY] = { answers: new Map(), connections: [], validCa: new Set() };
   return g[KEY];
 }
 
@@ -71,6 +73,18 @@ export function takeAnswers(host: string): Answers | undefined {
   const found = all?.get(host);
   all?.delete(host);
   return found;
+}
+
+/**
+ * Extra CA bundles the first step validated as the check does (parsed them, or knew them from an earlier run:
+ * src/cli-ca-memo.ts). The check then parses them on first use rather than before its ClientHello (trust.ts).
+ */
+export function offerValidCa(pems: readonly string[]): void {
+  for (const pem of pems) offers(true)!.validCa.add(pem);
+}
+
+export function validatedEarly(pem: string): boolean {
+  return offers(false)?.validCa.has(pem) === true;
 }
 
 /**
