@@ -42,16 +42,33 @@ function fixedOutput(args) {
 }
 const HELP_WORDS = new Set(['--help', '-h', 'help']);
 
-/** All of `text` to fd 1 or 2; what a full or non-blocking pipe or a closed one refuses goes through the stream. */
+/** All of `text` to fd 1 or 2; what a full or non-blocking pipe refuses goes through the stream. */
 function writeAll(fd, text) {
   const bytes = Buffer.from(text, 'utf8');
   let at = 0;
   try {
     while (at < bytes.length) at += writeSync(fd, bytes, at);
-  } catch {
+  } catch (err) {
+    if (err?.code === 'EPIPE') return; // the reader is gone (`cert-doctor --help | true`): nothing left to do
     (fd === 1 ? process.stdout : process.stderr).write(bytes.subarray(at));
   }
 }
+
+/**
+ * A reader that went away before the output was written (`cert-doctor check … | true`): Node reports the EPIPE
+ * as an unhandled 'error' event, a stack trace and exit 1. The output has nowhere to go; the run finishes with
+ * its own exit status instead. Any other stream error stays what it was.
+ */
+function quietOnEpipe(stream) {
+  if (!quiet.has(stream)) {
+    quiet.add(stream);
+    stream.on('error', (err) => {
+      if (err?.code !== 'EPIPE' && err?.code !== 'ERR_STREAM_DESTROYED') throw err;
+    });
+  }
+  return stream;
+}
+const quiet = new Set();
 
 async function run(args) {
   // Configuration may live in ./.env (DESIGN.md); real environment variables win over it.
@@ -61,11 +78,11 @@ async function run(args) {
   const io = {
     get stdout() {
       used.add(process.stdout);
-      return process.stdout;
+      return quietOnEpipe(process.stdout);
     },
     get stderr() {
       used.add(process.stderr);
-      return process.stderr;
+      return quietOnEpipe(process.stderr);
     },
     get stdin() {
       return process.stdin;

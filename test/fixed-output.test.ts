@@ -143,3 +143,19 @@ test('a missing or damaged record: the program answers, with the same bytes', as
     writeFileSync(file, good);
   }
 });
+
+test('a reader that is gone before the output is written: no stack trace, the exit status stays', async () => {
+  // `true` exits at once: by the time the command writes, the pipe has no reader (EPIPE)
+  for (const args of [['--help'], ['--help', 'extra'], ['check', '--help', '--json']]) {
+    const line = [launcher, ...args].map((a) => `'${a}'`).join(' ');
+    const stderr = await new Promise<string>((resolve) => {
+      execFile(
+        '/bin/sh',
+        ['-c', `(sleep 0.1; ${line}; echo "exit $?" >&2) | true`],
+        { cwd: dir, env: env(), timeout: 30_000 },
+        (_err, _stdout, err) => resolve(err),
+      );
+    });
+    assert.equal(stderr, 'exit 0\n', `${args.join(' ')}: ${stderr}`);
+  }
+});
