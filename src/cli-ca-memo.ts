@@ -3,7 +3,8 @@
  * so a later run with the same bundle connects without parsing it again (issue 12). Parsing one is what made
  * the first step load node:crypto and make an OpenSSL X509 (~5 ms before the first SYN); a monitoring system
  * runs the same command, with the same --ca file, every few minutes. The check itself still parses every
- * bundle and reports a broken one (trust.ts): the memo only decides whether the first step may connect first.
+ * bundle (trust.ts; told that the first step found them valid, preconnect.ts offerValidCa, it does so after its
+ * ClientHello): the memo only decides whether the first step may connect without parsing them first.
  *
  * A bundle is known by its text: its UTF-8 length and CRC-32 (zlib's; node:crypto is what this avoids). The
  * memo is kept per runtime and build of the first step's bundle (the key bin/code-cache.cjs gives), in its
