@@ -130,7 +130,18 @@ test('a missing or damaged record: the program answers, with the same bytes', as
   const file = join(dir, 'dist/fixed-output.json');
   const good = readFileSync(file);
   try {
-    for (const damaged of [null, good.subarray(0, good.length >> 1), Buffer.from('{"texts":[],"runs":{}}\n')]) {
+    // the entries of --help, no arguments and check -h in another shape each time
+    const shapes = [
+      { texts: ['x'], runs: { '--help': { code: '0', writes: [[1, 0]] }, '': { code: 3 }, 'check\u0000-h': null } },
+      { texts: 'x', runs: { '--help': { code: 0, writes: [[1, 0]] }, '': { code: 3, writes: [[2, 7]] } } },
+      { texts: ['x'], runs: { '--help': { code: 0, writes: [[3, 0]] }, '': { code: 3, writes: [2, 0] } } },
+    ].map((j) => Buffer.from(JSON.stringify(j)));
+    for (const damaged of [
+      null,
+      good.subarray(0, good.length >> 1),
+      Buffer.from('{"texts":[],"runs":{}}\n'),
+      ...shapes,
+    ]) {
       if (damaged === null) rmSync(file);
       else writeFileSync(file, damaged);
       for (const args of [['--help'], [], ['check', '-h']]) {
