@@ -23,9 +23,12 @@ export interface Command {
   unset?: string[];
   /** environment variables set for this command */
   set?: Record<string, string>;
+  /** called before each run of this command, untimed (e.g. to give it a file it has not seen) */
+  prepare?: () => void;
 }
 
 function runOnce(c: Command): Promise<{ ms: number; code: number }> {
+  c.prepare?.();
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...c.set };
   for (const name of c.unset ?? []) delete env[name];
   return new Promise((resolve) => {

@@ -5,7 +5,8 @@
 // node_modules only when a chunk that needs them runs (undici, @peculiar/x509, Bolt, pino), and
 // better-sqlite3 is a native addon that cannot be bundled.
 import { isAscii } from 'node:buffer';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -130,3 +131,48 @@ if (!isAscii(bundleBytes)) console.warn(`build: dist/${CLI_BUNDLE}.cjs is not AS
  * above (its own code cache), so the same import.meta stand-ins.
  */
 await build({ ...codeCached, entryPoints: { 'cli-preconnect': join(root, 'src/cli-preconnect.ts') } });
+
+/**
+ * dist/fixed-output.json: what the program prints for the argument lists whose output is fixed text (the usage
+ * texts), recorded here by running the bundle just built on each of them, so bin/cert-doctor.cjs can print it
+ * without loading the bundle or the code-cache loader (issue 12: `--help` ≤ 1.5× `node -e 0`; loading them is
+ * ~15 ms). A list is recorded only when its run reads neither the environment nor stdin and does not throw:
+ * then its output cannot depend on the user's setup. The launcher matches whole argument lists, nothing looser;
+ * test/fixed-output.test.ts compares each entry with the program's own output, from source.
+ */
+const FIXED = [[], ['--help'], ['-h'], ['help']];
+for (const command of ['check', 'explain', 'inspect']) FIXED.push([command, '--help'], [command, '-h']);
+const { loadCliBundle } = createRequire(import.meta.url)('./code-cache.cjs');
+const program = loadCliBundle(outdir, ['help'], { CERT_DOCTOR_CODE_CACHE: '0' });
+const texts = [];
+const runs = {};
+for (const args of FIXED) {
+  const writes = [];
+  let pure = true;
+  const stream = (fd) => ({
+    write(text) {
+      writes.push([fd, text]);
+      return true;
+    },
+  });
+  const refuse = () => {
+    pure = false;
+    throw new Error('not fixed output');
+  };
+  const io = {
+    stdout: stream(1),
+    stderr: stream(2),
+    get stdin() {
+      return refuse();
+    },
+  };
+  io.env = new Proxy({}, { get: refuse, has: refuse, ownKeys: refuse });
+  const code = await program.main(args, io);
+  if (!pure || writes.length === 0) {
+    console.warn(`build: \`cert-doctor ${args.join(' ')}\` is not fixed output; not recorded`);
+    continue;
+  }
+  const at = (text) => (texts.includes(text) ? texts.indexOf(text) : texts.push(text) - 1);
+  runs[args.join('\0')] = { code, writes: writes.map(([fd, text]) => [fd, at(String(text))]) };
+}
+writeFileSync(join(outdir, 'fixed-output.json'), `${JSON.stringify({ texts, runs })}\n`);

@@ -3,19 +3,21 @@
 // the probe again before its first ClientHello. The cache is written once per bundle, node version and
 // command (check, explain, inspect, anything else), after the command has run, so it holds the functions that
 // command compiled lazily too (v8-compile-cache's technique). A cache that does not verify is ignored and
-// replaced: our own SHA-1 over its bytes (a truncated or corrupt file: release builds of V8 verify no checksum,
+// replaced: our own CRC-32 over its bytes (a truncated or corrupt file: release builds of V8 verify no checksum,
 // --verify-snapshot-checksum is off), then V8's checks (version, flags, and the source's length only, which is
-// why the file name carries the bundle file's identity).
+// why the file name carries the bundle file's identity). CRC-32 (zlib), not a SHA: it detects damage as well,
+// nobody who can write the cache directory is kept out by an unkeyed hash, and node:crypto costs a check ~3 ms
+// before its first SYN, where nothing else needs it (src/cli-ca-memo.ts).
 // CommonJS, like bin/cert-doctor.cjs: a one-shot command never starts Node's ES module loader (~10 ms).
 'use strict';
 const { isAscii } = require('node:buffer');
-const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 const { createRequire } = require('node:module');
 const { homedir } = require('node:os');
 const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 const vm = require('node:vm');
+const { crc32 } = require('node:zlib');
 
 const {
   accessSync,
@@ -34,7 +36,7 @@ const {
 const BUNDLE = 'cli-bundle.cjs';
 const PRECONNECT_BUNDLE = 'cli-preconnect.cjs';
 const KINDS = new Set(['check', 'explain', 'inspect']);
-const DIGEST = 20;
+const DIGEST = 4;
 // One line, like Node's own CommonJS wrapper, so line numbers in stack traces stay those of the bundle.
 const HEAD = '(function (exports, require, module, __filename, __dirname, import_meta_url, import_meta_resolve) {';
 const TAIL = '\n})';
@@ -77,15 +79,12 @@ function loadBundle(dist, name, cacheName, env) {
   const file = join(dist, name);
   const { bytes, identity } = readWithStat(file);
   const enabled = env.CERT_DOCTOR_CODE_CACHE !== '0';
-  const short = (h) => h.digest('hex').slice(0, 12);
   // per node binary and flags (a run with other V8 flags keeps its own cache), then per bundle
-  const runtime = short(
-    createHash('sha1').update(`${process.version}\0${process.arch}\0${process.execArgv.join(' ')}`),
-  );
+  const runtime = short(`${process.version}\0${process.arch}\0${process.execArgv.join(' ')}`);
   // The bundle's identity, from the same descriptor its bytes came from: V8 checks a cache's source only by
   // its length, so a rebuilt bundle must never meet an older build's cache. Any rewrite changes ctime, which
   // no user-space call can set back (utimes, cp -p and tar restore mtime only); ~1 ms less than hashing 640 KB.
-  const build = identity && short(createHash('sha1').update(identity));
+  const build = identity && short(identity);
   // bin/build.mjs emits ASCII (charset: 'ascii'): read as latin1 that is a plain copy (~0.4 ms for 640 KB),
   // where UTF-8 decoding costs ~2 ms; the same text either way, and any other bundle is decoded as UTF-8
   const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
@@ -111,11 +110,23 @@ function loadBundle(dist, name, cacheName, env) {
     exports: mod.exports,
     main: mod.exports.main,
     cache,
+    /** where and under which key src/cli-ca-memo.ts keeps what this bundle validated; null without a cache */
+    memo: dir && build ? { dir, key: `${runtime}-${build}` } : null,
     save() {
       if (path && cache !== 'used') write(dir, path, prefix, script.createCachedData());
     },
   };
 }
+
+/** A cache file's first DIGEST bytes: the CRC-32 of the rest, big-endian. */
+function checksum(bytes) {
+  const out = Buffer.alloc(DIGEST);
+  out.writeUInt32BE(crc32(bytes));
+  return out;
+}
+
+/** Eight hex digits naming a runtime or a bundle build in cache file names. */
+const short = (text) => crc32(text).toString(16).padStart(8, '0');
 
 function readWithStat(file) {
   const fd = openSync(file, 'r');
@@ -145,7 +156,7 @@ function readVerified(path) {
     return undefined;
   }
   const data = bytes.subarray(DIGEST);
-  if (bytes.length <= DIGEST || !createHash('sha1').update(data).digest().equals(bytes.subarray(0, DIGEST))) {
+  if (bytes.length <= DIGEST || !checksum(data).equals(bytes.subarray(0, DIGEST))) {
     return 'corrupt'; // truncated or damaged: not given to V8 at all, and save() replaces it
   }
   return data;
@@ -155,7 +166,7 @@ function write(dir, path, prefix, data) {
   try {
     mkdirSync(dir, { recursive: true });
     const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, Buffer.concat([createHash('sha1').update(data).digest(), data]));
+    writeFileSync(tmp, Buffer.concat([checksum(data), data]));
     renameSync(tmp, path);
     // caches of earlier builds for this command and runtime
     const name = path.slice(dir.length + 1);
@@ -167,4 +178,4 @@ function write(dir, path, prefix, data) {
   }
 }
 
-module.exports = { BUNDLE, PRECONNECT_BUNDLE, cacheDir, loadCliBundle, loadPreconnectBundle };
+module.exports = { BUNDLE, PRECONNECT_BUNDLE, cacheDir, checksum, loadCliBundle, loadPreconnectBundle };

@@ -9,18 +9,19 @@
  * same option parser, target parser, allow-list and address policy (public addresses plus --allow /
  * CERT_DOCTOR_ALLOW), the first address the probe would try (resolve.ts probeAddresses), and the --ca /
  * CERT_DOCTOR_CA bundles read and parsed as the check parses them (a broken one is reported by the check,
- * and nothing has connected). Anything unexpected, or a lookup slower than `waitMs`, and it does nothing:
- * the check then resolves, connects and reports exactly as before. Never throws.
+ * and nothing has connected; a bundle that parsed in an earlier run is not parsed again, src/cli-ca-memo.ts).
+ * Anything unexpected, or a lookup slower than `waitMs`, and it does nothing: the check then resolves,
+ * connects and reports exactly as before. Never throws.
  */
 import net from 'node:net';
 import { parseArgs } from 'node:util';
+import { type CaMemo, parsedBefore, rememberParsed } from './cli-ca-memo.js';
 import { allowList, CHECK_OPTIONS, caBundles, httpMode, intOption, ruleOptions } from './cli-inputs.js';
 import { createAddressPolicy } from './probe/address-policy.js';
 import { warmIsIp } from './probe/isip-warmup.js';
-import { EARLY_CONNECTIONS, offerAnswers, offerConnection } from './probe/preconnect.js';
+import { EARLY_CONNECTIONS, offerAnswers, offerConnection, offerValidCa } from './probe/preconnect.js';
 import { lookupNow, probeAddresses, resolveTarget } from './probe/resolve.js';
 import { parseTarget } from './probe/target.js';
-import { customAnchors } from './probe/trust-anchors.js';
 import { trace } from './trace.js';
 
 /**
@@ -34,9 +35,10 @@ export async function preconnect(
   args: string[],
   env: NodeJS.ProcessEnv,
   waitMs: number = PRECONNECT_WAIT_MS,
+  caMemo: CaMemo | null = null,
 ): Promise<void> {
   try {
-    const plan = await connectPlan(args, env, waitMs);
+    const plan = await connectPlan(args, env, waitMs, caMemo);
     if (plan === null) return;
     // the main handshake's connection first, then the protocol scan's (preconnect.ts EARLY_CONNECTIONS); net.connect
     // sends its SYN from a nextTick: the main one leaves before the others are made, all before the program loads
@@ -46,7 +48,12 @@ export async function preconnect(
     await new Promise<void>((resolve) => process.nextTick(resolve));
     for (let i = 1; i < plan.connections; i++) connect();
     trace(`preconnect: connecting ${plan.address} port ${plan.port} (${plan.connections} connections)`);
+    // what a run with an already-parsed --ca (or none) saves before its SYN; test/preconnect.test.ts reads it
+    const loaded = (process as { moduleLoadList?: string[] }).moduleLoadList ?? [];
+    trace(`preconnect: node:crypto ${loaded.includes('NativeModule crypto') ? '' : 'not '}loaded`);
     await new Promise<void>((resolve) => process.nextTick(resolve));
+    // the SYNs are out: now the bundles that parsed are written down for the next run
+    rememberParsed(caMemo, plan.parsed);
   } catch {
     // an optimisation only: the check meets whatever this met, and reports it
   }
@@ -70,7 +77,8 @@ async function connectPlan(
   args: string[],
   env: NodeJS.ProcessEnv,
   waitMs: number,
-): Promise<{ address: string; port: number; connections: number } | null> {
+  caMemo: CaMemo | null,
+): Promise<{ address: string; port: number; connections: number; parsed: string[] } | null> {
   if (args[0] !== 'check') return null;
   const { values, positionals } = parseArgs({
     args: args.slice(1),
@@ -95,8 +103,15 @@ async function connectPlan(
   if (answers !== null) offerAnswers(target.host, answers);
   const policy = createAddressPolicy(await allowList(values.allow ?? [], env));
   const bundles = await caBundles(values.ca ?? [], env);
-  // the check's own validation (trust.ts loadTrustStore parses each extra bundle with it)
-  bundles.forEach(customAnchors);
+  // the check's own validation (trust.ts loadTrustStore parses each extra bundle with it), unless these very
+  // bundles passed it in an earlier run: node:crypto and OpenSSL are then not loaded before the SYN
+  const known = parsedBefore(caMemo, bundles);
+  trace(`preconnect: --ca ${bundles.length === 0 ? 'none' : known ? 'parsed in an earlier run' : 'parsing'}`);
+  if (!known) {
+    const { customAnchors } = await import('./probe/trust-anchors.js');
+    bundles.forEach(customAnchors);
+  }
+  offerValidCa(bundles);
   // a lookup still under way after all that: the check takes its answer when it comes, and connects itself
   if (answers !== null && (await within(answers, waitMs)) === null) return null;
   const resolution = await resolveTarget(target, {
@@ -106,5 +121,6 @@ async function connectPlan(
   });
   if (resolution.status !== 'completed') return null;
   const first = probeAddresses(resolution.result, 1)[0];
-  return first === undefined ? null : { address: first.address, port: target.port, connections: EARLY_CONNECTIONS };
+  if (first === undefined) return null;
+  return { address: first.address, port: target.port, connections: EARLY_CONNECTIONS, parsed: known ? [] : bundles };
 }

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +116,65 @@ test('a broken --ca is the one-line error, with nothing connected', async () => 
   assert.match(lines[0]!, /could not be parsed/);
   assert.equal(r.connections, 0, r.stderr);
   assert.equal(r.steps.filter((s) => s.startsWith('preconnect: connecting')).length, 0, r.stderr);
+});
+
+/** What the launcher's first step did with the --ca bundles, and whether node:crypto was loaded by its SYN. */
+function caStep(r: Run): { ca: string | undefined; crypto: string | undefined } {
+  return {
+    ca: r.steps.find((s) => s.startsWith('preconnect: --ca '))?.slice('preconnect: --ca '.length),
+    crypto: r.steps.find((s) => s.startsWith('preconnect: node:crypto '))?.slice('preconnect: node:crypto '.length),
+  };
+}
+
+test('a --ca bundle that parsed in an earlier run connects without parsing again (no node:crypto before the SYN)', async () => {
+  // a bundle no earlier test used: the same root, with a comment line of its own
+  const ca = join(dir, 'memo-root.pem');
+  writeFileSync(ca, `# memo test ${process.hrtime.bigint()}\n${readFileSync(caFile, 'utf8')}`);
+  const args = ['check', `https://localhost:${server.port}/`, '--allow', '127.0.0.0/8', '--ca', ca, '--json'];
+  const first = await run(args);
+  const second = await run(args);
+  assert.deepEqual(caStep(first), { ca: 'parsing', crypto: 'loaded' }, first.stderr);
+  assert.deepEqual(caStep(second), { ca: 'parsed in an earlier run', crypto: 'not loaded' }, second.stderr);
+  const plain = await run(args, { CERT_DOCTOR_PRECONNECT: '0' });
+  assert.equal(second.code, plain.code);
+  assert.equal(codes(second), codes(plain));
+  assert.equal(second.connections, plain.connections);
+  assert.deepEqual(opened(second), { offered: 4, taken: 4 }, second.stderr);
+  // no --ca at all: nothing to parse, and no node:crypto either
+  const none = await run(['check', `https://localhost:${server.port}/`, '--allow', '127.0.0.0/8', '--json']);
+  assert.deepEqual(caStep(none), { ca: 'none', crypto: 'not loaded' }, none.stderr);
+  // without caches (CERT_DOCTOR_CODE_CACHE=0) there is no memo either: parsed every time
+  assert.equal(caStep(await run(args, { CERT_DOCTOR_CODE_CACHE: '0' })).ca, 'parsing');
+});
+
+test('the same --ca file rewritten into one that does not parse: parsed again, the one-line error, nothing connected', async () => {
+  const ca = join(dir, 'memo-then-broken.pem');
+  writeFileSync(ca, readFileSync(caFile));
+  const args = ['check', `https://localhost:${server.port}/`, '--allow', '127.0.0.0/8', '--ca', ca];
+  await run(args);
+  assert.equal(caStep(await run(args)).ca, 'parsed in an earlier run');
+  const body = Buffer.from('not a certificate at all, just bytes').toString('base64');
+  writeFileSync(ca, `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`);
+  const r = await run(args);
+  assert.equal(r.code, 3, r.stderr);
+  assert.equal(caStep(r).ca, 'parsing');
+  assert.match(r.stderr, /could not be parsed/);
+  assert.equal(r.connections, 0, r.stderr);
+});
+
+test('a damaged memo is ignored: the bundle is parsed, the check runs as usual, the memo is rewritten', async () => {
+  const args = ['check', `https://localhost:${server.port}/`, '--allow', '127.0.0.0/8', '--ca', caFile, '--json'];
+  await run(args);
+  const cache = join(root, 'dist/.cache');
+  const memos = readdirSync(cache).filter((f) => f.startsWith('ca-parsed-'));
+  assert.equal(memos.length, 1, String(memos));
+  for (const junk of ['', '{"not":"a list"}', '[1,2', '\u0000\u0001']) {
+    writeFileSync(join(cache, memos[0]!), junk);
+    const r = await run(args);
+    assert.equal(caStep(r).ca, 'parsing', JSON.stringify(junk));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(caStep(await run(args)).ca, 'parsed in an earlier run', JSON.stringify(junk));
+  }
 });
 
 test('an option the check refuses connects nothing', async () => {

@@ -61,7 +61,7 @@ function packagesOf(urls: string[]): string[] {
   return [...names].sort();
 }
 
-test('--help runs the compiled bundle and loads no package', async () => {
+test('--help loads no package and no TypeScript', async () => {
   const r = await run(['--help'], 'help');
   assert.equal(r.code, 0);
   assert.match(r.stdout, /^cert-doctor — /);

@@ -38,9 +38,9 @@ export interface EarlyConnection {
   port: number;
   socket: net.Socket;
   /** performance.now() when the connect started, so the handshake's connectMs stays the real one */
-  startedAt: number;
+  readonly startedAt: number;
   /** performance.now() when it connected; null while the connect is under way */
-  connectedAt: number | null;
+  readonly connectedAt: number | null;
   /** an error or close before the probe took it: the probe connects afresh and meets the outcome itself */
   failed: boolean;
   /** removes the offer's own listeners and refs the socket (a closure: the taker may be another bundle's copy) */
@@ -50,13 +50,15 @@ export interface EarlyConnection {
 interface Offers {
   answers: Map<string, Answers>;
   connections: EarlyConnection[];
+  /** the text of each --ca / CERT_DOCTOR_CA bundle the first step found to parse */
+  validCa: Set<string>;
 }
 
 const KEY = Symbol.for('cert-doctor.preconnect');
 
 function offers(create: boolean): Offers | undefined {
   const g = globalThis as { [KEY]?: Offers };
-  if (g[KEY] === undefined && create) g[KEY] = { answers: new Map(), connections: [] };
+  if (g[KEY] === undefined && create) g[KEY] = { answers: new Map(), connections: [], validCa: new Set() };
   return g[KEY];
 }
 
@@ -74,14 +76,33 @@ export function takeAnswers(host: string): Answers | undefined {
 }
 
 /**
+ * Extra CA bundles the first step validated as the check does (parsed them, or knew them from an earlier run:
+ * src/cli-ca-memo.ts). The check then parses them on first use rather than before its ClientHello (trust.ts).
+ */
+export function offerValidCa(pems: readonly string[]): void {
+  for (const pem of pems) offers(true)!.validCa.add(pem);
+}
+
+export function validatedEarly(pem: string): boolean {
+  return offers(false)?.validCa.has(pem) === true;
+}
+
+/**
+ * performance.now() of an instant taken with process.hrtime.bigint() (the same monotonic clock): the launcher's
+ * first use of the `performance` global loads perf_hooks (~0.7 ms), which is not worth paying before the SYN.
+ */
+const perfNow = (at: bigint) => performance.now() - Number(process.hrtime.bigint() - at) / 1e6;
+
+/**
  * Opens `address`:`port` now. The socket is unref'd until taken, so a connection the probe does not take
  * (it decided otherwise) never keeps the process alive.
  */
 export function offerConnection(connect: () => net.Socket, address: string, port: number): EarlyConnection {
-  const startedAt = performance.now();
+  const startedAt = process.hrtime.bigint();
+  let connectedAt: bigint | null = null;
   const socket = connect();
   const connected = () => {
-    early.connectedAt = performance.now();
+    connectedAt = process.hrtime.bigint();
   };
   const failed = () => {
     early.failed = true;
@@ -91,8 +112,12 @@ export function offerConnection(connect: () => net.Socket, address: string, port
     address,
     port,
     socket,
-    startedAt,
-    connectedAt: null,
+    get startedAt() {
+      return perfNow(startedAt);
+    },
+    get connectedAt() {
+      return connectedAt === null ? null : perfNow(connectedAt);
+    },
     failed: false,
     release: () => {
       socket.off('connect', connected).off('error', failed).off('close', failed);

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { normalizedNames } from './name-normalize.js';
+import { validatedEarly } from './preconnect.js';
 import { customAnchors, type Entry, entryInfo, pemToDer, shasOf, toEntries } from './trust-anchors.js';
 import type { CertInfo } from './types.js';
 
@@ -154,13 +155,16 @@ class AnchorIndex {
 /**
  * Trust anchors: Node's bundled Mozilla roots, the OS bundle, and extra PEM bundles. A certificate in
  * several stores keeps the first (mozilla, system, custom) so reports say the most portable thing.
- * Throws InputError for an extra bundle that holds no certificate or a broken one.
+ * Throws InputError for an extra bundle that holds no certificate or a broken one. Bundles the CLI's first
+ * step has already validated (preconnect.ts validatedEarly) are parsed on first use instead: in a one-shot
+ * check this runs on the way to the ClientHello, and the parse (node:crypto, an OpenSSL X509) costs ~5 ms.
  */
 export function loadTrustStore(opts: TrustStoreOptions = {}): TrustStore {
   const systemPath = opts.systemBundlePath === undefined ? defaultSystemPath() : opts.systemBundlePath;
   // extra bundles are checked now (a broken --ca is the caller's error); the built-in anchors are indexed
   // on first use (or beforehand by prepareBuiltinAnchors), off a CLI check's path to its first handshake
-  const custom = (opts.extraCaPem ?? []).map(customAnchors);
+  const extra = opts.extraCaPem ?? [];
+  let custom = extra.every(validatedEarly) ? undefined : extra.map(customAnchors);
   let index: AnchorIndex | undefined;
   const built = (): AnchorIndex => {
     if (index === undefined) {
@@ -168,6 +172,7 @@ export function loadTrustStore(opts: TrustStoreOptions = {}): TrustStore {
       index = new AnchorIndex();
       index.add(builtin.mozilla, 'mozilla');
       index.add(builtin.system, 'system');
+      custom ??= extra.map(customAnchors);
       index.add(custom.flat(), 'custom');
     }
     return index;
