@@ -64,9 +64,13 @@ export async function alternate(commands: Command[], runs: number): Promise<Time
   });
 }
 
-/** check_ssl_cert (Nagios plugin) when installed: the comparison the issue names. */
+/**
+ * check_ssl_cert (Nagios plugin) when installed: the comparison the issue names. On PATH, or where Debian's
+ * monitoring-plugins-contrib puts it (`apt-get install --no-install-recommends monitoring-plugins-contrib bc`).
+ */
 export function findCheckSslCert(): string | null {
-  for (const dir of (process.env.PATH ?? '').split(':')) {
+  const plugins = ['/usr/lib/nagios/plugins', '/usr/lib/monitoring-plugins'];
+  for (const dir of [...(process.env.PATH ?? '').split(':'), ...plugins]) {
     const p = join(dir, 'check_ssl_cert');
     if (dir !== '' && existsSync(p)) return p;
   }
