@@ -210,6 +210,12 @@ function post(url: string, headers: Record<string, string>, body: string): Promi
       },
     );
     req.on('error', reject);
+    // an app that never answers fails the caller (a test, the benches' pingers) instead of hanging it
+    req.setTimeout(POST_TIMEOUT_MS, () =>
+      req.destroy(new Error(`no response from ${url} within ${POST_TIMEOUT_MS} ms`)),
+    );
     req.end(body);
   });
 }
+
+const POST_TIMEOUT_MS = 60_000;
