@@ -112,7 +112,7 @@ const RETRY_MIN_MS = 1000;
  * Buffers outside the heap anyway); a check that still hit it would end its thread, and the pool answers it
  * as a failed check and starts another thread (test/pool.test.ts).
  */
-const YOUNG_GENERATION_MB = 2;
+const YOUNG_GENERATION_MB = 4;
 const OLD_GENERATION_MB = 512;
 
 export function defaultPoolSize(cpus = availableParallelism()): number {
