@@ -9,7 +9,7 @@ import { Duplex } from 'node:stream';
 import { describe, test } from 'node:test';
 import tls, { type SecureVersion } from 'node:tls';
 import { type HelloOffer, helloTemplate, remakeHello } from '../src/probe/hello-template.js';
-import { clientContext } from '../src/probe/tls-context.js';
+import { clientContext, LEGACY_CIPHERS } from '../src/probe/tls-context.js';
 import { Reader } from '../src/probe/tls-records.js';
 
 /** OpenSSL's ClientHello record for this offer and name, written over an in-memory stream. */
@@ -67,15 +67,15 @@ function shape(record: Buffer) {
 const offers: [string, HelloOffer][] = [
   [
     'the main handshake (legacy suites, OCSP, ALPN)',
-    { minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0', alpn: ['h2', 'http/1.1'], requestOCSP: true },
+    { minVersion: 'TLSv1', ciphers: LEGACY_CIPHERS, alpn: ['h2', 'http/1.1'], requestOCSP: true },
   ],
-  ['the main handshake without ALPN', { minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0', requestOCSP: true }],
+  ['the main handshake without ALPN', { minVersion: 'TLSv1', ciphers: LEGACY_CIPHERS, requestOCSP: true }],
   ...(['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as SecureVersion[]).map((v): [string, HelloOffer] => [
     `the ${v} scan probe`,
     {
       minVersion: v,
       maxVersion: v,
-      ciphers: v === 'TLSv1' || v === 'TLSv1.1' ? 'DEFAULT:@SECLEVEL=0' : undefined,
+      ciphers: v === 'TLSv1' || v === 'TLSv1.1' ? LEGACY_CIPHERS : undefined,
       alpn: ['h2', 'http/1.1'],
     },
   ]),

@@ -15,6 +15,7 @@ import { type ErrorContext, hostPort, normaliseError, ProbeError, quote } from '
 import { helloTemplate, remakeHello } from './hello-template.js';
 import { takeConnection } from './preconnect.js';
 import { needsStarttls, negotiateStarttls } from './starttls.js';
+import { LEGACY_CIPHERS } from './tls-context.js';
 import {
   CONTENT,
   HANDSHAKE,
@@ -45,8 +46,6 @@ const WIRE_VERSION: Record<TlsVersion, number> = {
   'TLSv1.2': 0x0303,
   'TLSv1.3': 0x0304,
 };
-/** TLS 1.0/1.1 need OpenSSL security level 0 to be offered at all (RFC 8996 deprecates them; we still ask). */
-const LEGACY_CIPHERS = 'DEFAULT:@SECLEVEL=0';
 /** A ServerHello, even split across records, arrives in the first few KiB; more without one is not an answer. */
 const MAX_ANSWER_BYTES = 32 * 1024;
 

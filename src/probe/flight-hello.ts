@@ -7,10 +7,9 @@
  */
 import { generateKeyPairSync, type KeyObject, randomFillSync } from 'node:crypto';
 import { helloTemplate, remakeHello } from './hello-template.js';
+import { LEGACY_CIPHERS } from './tls-context.js';
 
 const GROUP_X25519 = 0x001d;
-/** tls.ts LEGACY_CIPHERS: the main handshake offers level-0 suites so a legacy server still shows its chain */
-const LEGACY_CIPHERS = 'DEFAULT:@SECLEVEL=0';
 
 export interface FlightHello {
   /** the record to send */

@@ -17,10 +17,10 @@ import { constants, createHash, createHmac, createPublicKey, diffieHellman, type
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { isMalformed, toNodeCert } from './certinfo.js';
-import { type ErrorContext, hostPort, normaliseError, ProbeError } from './errors.js';
+import { type ErrorContext, hostPort, normaliseError } from './errors.js';
 import { flightHello } from './flight-hello.js';
 import { keyRefusal } from './key-sanity.js';
-import { type HandshakeOptions, handshake } from './tls.js';
+import { defaultAlpn, type HandshakeOptions, handshake } from './tls.js';
 import { parseAll } from './tls-chain.js';
 import {
   CONTENT,
@@ -42,25 +42,25 @@ const EXT_ALPN = 0x0010;
 const EXT_STATUS_REQUEST = 0x0005;
 const CERTIFICATE_VERIFY = 15;
 const HRR_RANDOM = Buffer.from('cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c', 'hex');
-/** OpenSSL's names of the TLS 1.3 suites (what tls.TLSSocket.getCipher() reports) */
+/** OpenSSL's names of the TLS 1.3 suites (what tls.TLSSocket.getCipher() reports), by code point */
 const SUITE_NAMES: Record<number, string> = {
-  4865: 'TLS_AES_128_GCM_SHA256',
-  4866: 'TLS_AES_256_GCM_SHA384',
-  4867: 'TLS_CHACHA20_POLY1305_SHA256',
+  4865: 'TLS_AES_128_GCM_SHA256', // 0x1301
+  4866: 'TLS_AES_256_GCM_SHA384', // 0x1302
+  4867: 'TLS_CHACHA20_POLY1305_SHA256', // 0x1303
 };
-/** TLS 1.3 signature schemes (RFC 8446 §4.2.3) → digest and padding for node:crypto's verify */
+/** TLS 1.3 signature schemes (RFC 8446 §4.2.3) → digest and PSS salt length for node:crypto's verify */
 const SCHEMES: Record<number, { hash: string | null; pss?: number }> = {
-  1027: { hash: 'sha256' },
-  1283: { hash: 'sha384' },
-  1539: { hash: 'sha512' },
-  2052: { hash: 'sha256', pss: 32 },
-  2053: { hash: 'sha384', pss: 48 },
-  2054: { hash: 'sha512', pss: 64 },
-  2057: { hash: 'sha256', pss: 32 },
-  2058: { hash: 'sha384', pss: 48 },
-  2059: { hash: 'sha512', pss: 64 },
-  2055: { hash: null },
-  2056: { hash: null },
+  1027: { hash: 'sha256' }, // 0x0403 ecdsa_secp256r1_sha256
+  1283: { hash: 'sha384' }, // 0x0503 ecdsa_secp384r1_sha384
+  1539: { hash: 'sha512' }, // 0x0603 ecdsa_secp521r1_sha512
+  2052: { hash: 'sha256', pss: 32 }, // 0x0804 rsa_pss_rsae_sha256
+  2053: { hash: 'sha384', pss: 48 }, // 0x0805 rsa_pss_rsae_sha384
+  2054: { hash: 'sha512', pss: 64 }, // 0x0806 rsa_pss_rsae_sha512
+  2055: { hash: null }, // 0x0807 ed25519
+  2056: { hash: null }, // 0x0808 ed448
+  2057: { hash: 'sha256', pss: 32 }, // 0x0809 rsa_pss_pss_sha256
+  2058: { hash: 'sha384', pss: 48 }, // 0x080a rsa_pss_pss_sha384
+  2059: { hash: 'sha512', pss: 64 }, // 0x080b rsa_pss_pss_sha512
 };
 /** A flight bigger than this is not the plain case; OpenSSL (and its too_large cap) takes it. */
 const MAX_FLIGHT_BYTES = 256 * 1024;
@@ -155,7 +155,7 @@ class FlightRead {
     }
     this.opts.signal?.addEventListener('abort', this.onAbort, { once: true });
     this.timer = setTimeout(() => this.timeout(`within ${this.opts.timeoutMs} ms`), this.opts.timeoutMs);
-    const hello = flightHello(this.opts.servername, this.opts.alpn ?? ['h2', 'http/1.1']);
+    const hello = flightHello(this.opts.servername, this.opts.alpn ?? defaultAlpn(this.opts.starttls));
     const sock = net.connect({ host: this.opts.address, port: this.opts.port });
     this.sock = sock;
     sock.on('error', (err) => this.fail(err));
@@ -340,7 +340,7 @@ class FlightRead {
     this.finish({
       status: 'error',
       code: accepted ? 'handshake_timeout' : 'connection_timeout',
-      error: new ProbeError('connection_timeout', `${where} ${what} ${when}`).message,
+      error: `${where} ${what} ${when}`,
     });
   }
 

@@ -17,6 +17,10 @@ export interface ContextOptions {
   ciphers?: string | undefined;
 }
 
+/** TLS 1.0/1.1 and weak ciphers need OpenSSL security level 0 to be offered at all (RFC 8996 deprecates them;
+ * a probe still asks, so a legacy server shows what it sends) */
+export const LEGACY_CIPHERS = 'DEFAULT:@SECLEVEL=0';
+
 const contexts = new Map<string, tls.SecureContext>();
 
 export function clientContext(opts: ContextOptions = {}): tls.SecureContext {

@@ -8,7 +8,7 @@ import { needsStarttls, negotiateStarttls } from './starttls.js';
 import { TapStream } from './tap.js';
 import { libraryChain, parseAll } from './tls-chain.js';
 import { CLIENT_CERT_GRACE_MS, clientCertRequestOf, refusalOf, versionName } from './tls-client-cert.js';
-import { clientContext } from './tls-context.js';
+import { clientContext, LEGACY_CIPHERS } from './tls-context.js';
 import {
   extractServerCertificates,
   looksLikeTls,
@@ -71,7 +71,6 @@ export function defaultAlpn(starttls: TargetProtocol | undefined): string[] | un
 }
 
 export const DEFAULT_MAX_HANDSHAKE_BYTES = 512 * 1024;
-const LEGACY_CIPHERS = 'DEFAULT:@SECLEVEL=0';
 
 /**
  * One TLS handshake against a fixed address. Never throws for anything the server does: every failure
