@@ -107,6 +107,42 @@ describe('the flight read gives what the full handshake gives', () => {
     });
   }
 
+  test('a flight that arrives a byte at a time: the same facts, one connection', async () => {
+    const s = await counted({ certPem: ec.fullchainPem, keyPem: ec.leaf.keyPem });
+    // between us and the server: everything the server sends goes on in one-byte writes
+    const trickle = net.createServer((client) => {
+      const up = net.connect(s.port, '127.0.0.1');
+      client.on('error', () => up.destroy());
+      up.on('error', () => client.destroy());
+      client.on('close', () => up.destroy());
+      up.on('close', () => client.destroy());
+      client.pipe(up);
+      up.on('data', (d: Buffer) => {
+        up.pause();
+        let i = 0;
+        const next = () => {
+          if (client.destroyed) return;
+          if (i >= d.length) {
+            up.resume();
+            return;
+          }
+          client.write(d.subarray(i, ++i));
+          setImmediate(next);
+        };
+        next();
+      });
+    });
+    await new Promise<void>((r) => trickle.listen(0, '127.0.0.1', r));
+    open.push({ port: 0, url: '', close: () => new Promise((r) => trickle.close(() => r())) });
+    const port = (trickle.address() as net.AddressInfo).port;
+    const full = facts(await handshake(options(s.port)));
+    const before = s.accepted();
+    const light = facts(await readFlight(options(port)));
+    assert.equal(light.status, 'completed');
+    assert.deepEqual(light, full);
+    assert.equal(s.accepted() - before, 1, 'the flight read took it alone');
+  });
+
   test('no SNI: the default certificate, one connection', async () => {
     const s = await counted({ certPem: ec.fullchainPem, keyPem: ec.leaf.keyPem });
     const { full, light, connections } = await both(s.port, s.accepted, { servername: null });

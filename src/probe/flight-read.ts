@@ -119,7 +119,10 @@ class FlightRead {
   private timer: NodeJS.Timeout | null = null;
   private done = false;
   private connectedAt: number | null = null;
-  private pending: Buffer = Buffer.alloc(0);
+  /** bytes received and not yet parsed into records, and how many a whole record needs (a header: 5) */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private need = 5;
   private received = 0;
   /** handshake messages so far, with their headers: ClientHello first (the transcript, RFC 8446 §4.4.1) */
   private readonly transcript: Buffer[] = [];
@@ -184,8 +187,16 @@ class FlightRead {
     this.received += chunk.length;
     try {
       if (this.received > MAX_FLIGHT_BYTES) throw new NotPlain('flight larger than the light read takes');
-      const { records, rest } = parseRecords(this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]));
-      this.pending = Buffer.from(rest);
+      // joined only once a whole record is there: a server sending a byte at a time costs a copy per record,
+      // not one per byte of everything before it
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+      if (this.pendingBytes < this.need) return;
+      const bytes = this.pending.length === 1 ? chunk : Buffer.concat(this.pending, this.pendingBytes);
+      const { records, rest } = parseRecords(bytes);
+      this.pending = rest.length > 0 ? [rest] : [];
+      this.pendingBytes = rest.length;
+      this.need = rest.length >= 5 ? 5 + rest.readUInt16BE(3) : 5;
       for (const record of records) {
         this.onRecord(record.type, record.header, record.fragment);
         if (this.done) return;
