@@ -18,7 +18,6 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -26,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import vm from 'node:vm';
 import { scratchInstall, servedChain } from './support/install.js';
-import type { Running } from './support/servers.js';
+import { closedPort, type Running } from './support/servers.js';
 
 const exec = promisify(execFile);
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -201,13 +200,7 @@ test('the bundle, cached or not, diagnoses like the ES module build the bot runs
 
 test('a check that reached no server writes no cache: the next one that does writes it', async () => {
   // a loopback port nobody listens on: connection_refused, exit 3, and most of the probe never ran
-  const closed = await new Promise<number>((resolve) => {
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
+  const closed = await closedPort();
   const common = ['--allow', '127.0.0.0/8', '--ca', caFile, '--json'];
   rmSync(cacheDir, { recursive: true, force: true });
   const refused = await run(['check', `https://localhost:${closed}/`, ...common]);

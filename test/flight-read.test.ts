@@ -15,6 +15,7 @@ import { type HandshakeOptions, handshake } from '../src/probe/tls.js';
 import type { Attempt, HandshakeResult } from '../src/probe/types.js';
 import { type Chain, makeCert, makeChain, pemOf } from './support/pki.js';
 import {
+  closedPort,
   type Running,
   startPlainHttp,
   startRaw,
@@ -22,6 +23,7 @@ import {
   startTlsServer,
   type TlsServerOptions,
 } from './support/servers.js';
+import { record, serverHello } from './support/tls-bytes.js';
 
 const open: Running[] = [];
 let ec: Chain;
@@ -199,31 +201,8 @@ describe('what the flight read hands to OpenSSL', () => {
   });
 
   test('a TLS 1.3 ServerHello, then bytes that do not decrypt: the same error as OpenSSL gives', async () => {
-    const ext = (type: number, data: Buffer) => Buffer.concat([u16(type), u16(data.length), data]);
-    const extensions = Buffer.concat([
-      ext(0x002b, u16(0x0304)),
-      ext(0x0033, Buffer.concat([u16(0x001d), u16(32), Buffer.alloc(32, 9)])),
-    ]);
-    const body = Buffer.concat([
-      u16(0x0303),
-      Buffer.alloc(32, 7),
-      Buffer.from([32]),
-      Buffer.alloc(32, 1),
-      u16(0x1301),
-      Buffer.from([0]),
-      u16(extensions.length),
-      extensions,
-    ]);
-    const hello = Buffer.concat([Buffer.from([2, 0]), u16(body.length), body]);
-    const garbage = Buffer.alloc(48, 0x5a);
-    const reply = Buffer.concat([
-      Buffer.from([22, 3, 3]),
-      u16(hello.length),
-      hello,
-      Buffer.from([23, 3, 3]),
-      u16(garbage.length),
-      garbage,
-    ]);
+    const hello = serverHello({ tls13: true, cipherSuite: 0x1301, keyShare: Buffer.alloc(32, 9) });
+    const reply = Buffer.concat([record(22, hello), record(23, Buffer.alloc(48, 0x5a))]);
     const s = await startRaw(reply);
     open.push(s);
     const full = facts(await handshake(options(s.port)));
@@ -233,10 +212,7 @@ describe('what the flight read hands to OpenSSL', () => {
   });
 
   test('a refused port: the same error, no second attempt needed', async () => {
-    const probe = net.createServer();
-    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-    const { port } = probe.address() as net.AddressInfo;
-    await new Promise<void>((r) => probe.close(() => r()));
+    const port = await closedPort();
     const full = facts(await handshake(options(port)));
     const light = facts(await readFlight(options(port)));
     assert.deepEqual(light, full);
@@ -269,8 +245,4 @@ async function suiteServer(opts: TlsServerOptions, suite: string): Promise<{ por
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   open.push({ port: 0, url: '', close: () => new Promise((r) => server.close(() => r())) });
   return { port: (server.address() as net.AddressInfo).port, accepted: () => n };
-}
-
-function u16(n: number): Buffer {
-  return Buffer.from([n >> 8, n & 0xff]);
 }

@@ -5,39 +5,11 @@
  * legacy_session_id, the key share). Held against OpenSSL's own for every offer the probe makes.
  */
 import assert from 'node:assert/strict';
-import { Duplex } from 'node:stream';
 import { describe, test } from 'node:test';
-import tls, { type SecureVersion } from 'node:tls';
-import { type HelloOffer, helloTemplate, remakeHello } from '../src/probe/hello-template.js';
-import { clientContext, LEGACY_CIPHERS } from '../src/probe/tls-context.js';
+import type { SecureVersion } from 'node:tls';
+import { type HelloOffer, helloTemplate, opensslHello, remakeHello } from '../src/probe/hello-template.js';
+import { LEGACY_CIPHERS } from '../src/probe/tls-context.js';
 import { Reader } from '../src/probe/tls-records.js';
-
-/** OpenSSL's ClientHello record for this offer and name, written over an in-memory stream. */
-function opensslHello(offer: HelloOffer, servername: string | null): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    let held = Buffer.alloc(0);
-    const sink = new Duplex({
-      read() {},
-      write(chunk: Buffer, _enc, cb) {
-        held = Buffer.concat([held, chunk]);
-        if (held.length >= 5 && held.length >= 5 + held.readUInt16BE(3)) {
-          resolve(held.subarray(0, 5 + held.readUInt16BE(3)));
-          setImmediate(() => sock.destroy());
-        }
-        cb();
-      },
-    });
-    const sock = tls.connect({
-      socket: sink,
-      servername: servername ?? undefined,
-      rejectUnauthorized: false,
-      ALPNProtocols: offer.alpn,
-      secureContext: clientContext(offer),
-      ...(offer.requestOCSP ? { requestOCSP: true } : {}),
-    } as tls.ConnectionOptions);
-    sock.on('error', reject);
-  });
-}
 
 const KEY_SHARE = 0x0033;
 

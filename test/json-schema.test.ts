@@ -19,12 +19,12 @@ import type { Diagnosis } from '../src/rules/types.js';
 import { FIXTURES } from './support/diagnosis-fixtures.js';
 import { type Chain, makeCert, makeChain } from './support/pki.js';
 import {
+  closedPort,
   type Route,
   type Running,
   startHttpServer,
   startPlainHttp,
   startRaw,
-  startSilent,
   startTlsServer,
   type TlsServerOptions,
 } from './support/servers.js';
@@ -106,12 +106,6 @@ async function serve(opts: TlsServerOptions): Promise<Running> {
   const s = await startTlsServer({ headers: { 'Strict-Transport-Security': 'max-age=63072000' }, ...opts });
   open.push(s);
   return s;
-}
-
-async function closedPort(): Promise<number> {
-  const s = await startSilent();
-  await s.close();
-  return s.port;
 }
 
 const loopback = async () => [{ address: '127.0.0.1', family: 4 as const }];

@@ -9,13 +9,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { scratchInstall, servedChain } from './support/install.js';
-import type { Running } from './support/servers.js';
+import { closedPort, type Running } from './support/servers.js';
 
 const execFileP = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'cert-doctor-preconnect-'));
@@ -202,13 +202,7 @@ test('an address the policy refuses is never connected to, early or late', async
 
 test('an early connection that fails is not used: the check connects again and reports what it meets', async () => {
   // a loopback port nobody listens on: the early connect is refused before the program has loaded
-  const closed = await new Promise<number>((resolve) => {
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
+  const closed = await closedPort();
   const args = ['check', `https://localhost:${closed}/`, '--allow', '127.0.0.0/8', '--ca', caFile, '--json'];
   const early = await run(args);
   const plain = await run(args, { CERT_DOCTOR_PRECONNECT: '0' });

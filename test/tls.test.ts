@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import net from 'node:net';
+import type net from 'node:net';
 import { after, before, test } from 'node:test';
 import tls from 'node:tls';
 import { isMalformed } from '../src/probe/certinfo.js';
@@ -9,6 +9,7 @@ import { handshake, libraryChain } from '../src/probe/tls.js';
 import type { Attempt, HandshakeResult, SentCert } from '../src/probe/types.js';
 import { type Chain, type Issued, makeCert, makeChain, pemOf } from './support/pki.js';
 import {
+  closedPort,
   type Running,
   startPlainHttp,
   startRaw,
@@ -120,14 +121,6 @@ test('a 200-certificate chain ends in a result or a typed error within the deadl
   const capped = await handshake({ address: LOCAL, port, servername: 'localhost', timeoutMs: 5000, maxBytes: 16_384 });
   assert.equal(capped.status === 'error' && capped.code, 'too_large');
 });
-
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, LOCAL, r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 const TIMEOUT = 400;
 const MARGIN = 1500; // a ceiling proving the deadline holds, loose enough for a loaded CI machine

@@ -87,6 +87,14 @@ export function remakeHello(
 }
 
 function capture(offer: HelloOffer): Promise<HelloTemplate> {
+  return opensslHello(offer, PLACEHOLDER_SNI).then((record) => parse(record.subarray(5)));
+}
+
+/**
+ * The ClientHello record OpenSSL writes for this offer and name (null: none), from a tls.connect over an
+ * in-memory stream: nothing leaves the process. (test/hello-template.test.ts holds re-made hellos to it.)
+ */
+export function opensslHello(offer: HelloOffer, servername: string | null): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     let held = Buffer.alloc(0);
     const sink = new Duplex({
@@ -94,11 +102,7 @@ function capture(offer: HelloOffer): Promise<HelloTemplate> {
       write(chunk: Buffer, _enc, cb) {
         held = Buffer.concat([held, chunk]);
         if (held.length >= 5 && held.length >= 5 + held.readUInt16BE(3)) {
-          try {
-            resolve(parse(held.subarray(5, 5 + held.readUInt16BE(3))));
-          } catch (err) {
-            reject(err);
-          }
+          resolve(held.subarray(0, 5 + held.readUInt16BE(3)));
           setImmediate(() => sock.destroy());
         }
         cb();
@@ -107,7 +111,7 @@ function capture(offer: HelloOffer): Promise<HelloTemplate> {
     // requestOCSP is honoured by tls.connect but missing from @types/node's ConnectionOptions.
     const options: tls.ConnectionOptions & { requestOCSP?: boolean } = {
       socket: sink,
-      servername: PLACEHOLDER_SNI,
+      servername: servername ?? undefined,
       rejectUnauthorized: false,
       ALPNProtocols: offer.alpn,
       secureContext: clientContext({

@@ -134,6 +134,15 @@ function answerHttp(socket: tls.TLSSocket, opts: TlsServerOptions): void {
   });
 }
 
+/** A loopback port nobody listens on (it was bound and closed): a connect there is refused. */
+export async function closedPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
 /** Plain HTTP on a port where TLS was expected (a classic misconfiguration: "wrong version number"). */
 export async function startPlainHttp(): Promise<Running> {
   const server = createHttpServer((_req, res) => res.writeHead(400).end('plain HTTP here\n'));

@@ -24,11 +24,17 @@ export function message(type: number, body: Buffer): Buffer {
   return Buffer.concat([u(type, 1), vec(3, body)]);
 }
 
-export function serverHello(opts: { tls13?: boolean; cipherSuite?: number; helloRetry?: boolean } = {}): Buffer {
+/** `keyShare`: a TLS 1.3 ServerHello's X25519 key_share (RFC 8446 §4.2.8), the 32-byte key. */
+export function serverHello(
+  opts: { tls13?: boolean; cipherSuite?: number; helloRetry?: boolean; keyShare?: Buffer } = {},
+): Buffer {
   const random = opts.helloRetry
     ? Buffer.from('cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c', 'hex')
     : Buffer.alloc(32, 7);
-  const exts = opts.tls13 ? vec(2, u(0x002b, 2), vec(2, u(0x0304, 2))) : Buffer.alloc(0);
+  const share = opts.keyShare
+    ? Buffer.concat([u(0x0033, 2), vec(2, u(0x001d, 2), vec(2, opts.keyShare))])
+    : Buffer.alloc(0);
+  const exts = opts.tls13 ? vec(2, u(0x002b, 2), vec(2, u(0x0304, 2)), share) : Buffer.alloc(0);
   const body = Buffer.concat([u(0x0303, 2), random, vec(1), u(opts.cipherSuite ?? 0xc02f, 2), u(0, 1), exts]);
   return message(2, body);
 }
